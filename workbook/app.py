@@ -1,0 +1,168 @@
+"""The commands' work, between the command line and the pure stages: open the store, call, return data."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import json
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from .build import BuildInput, RegionData, build_workbook
+from .resources import seed_dir
+from .schema import Schema, load_schema
+from .seed import load_dataset, seed_changes
+from .store import Store, create_store, open_store, store_exists
+
+ENTITIES = ("region", "cluster", "constraint", "recommendation", "project", "indicator")
+EXPORT_TABLES = {"region": "regions", "cluster": "clusters", "constraint": "constraints",
+                 "recommendation": "recommendations", "project": "projects", "indicator": "indicators"}
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+class UsageError(Exception):
+    """A wrong option or argument (exit code 2); the message says what to do."""
+
+
+def default_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "unknown"
+
+
+def init_store(store: str, *, empty: bool = False, from_dir: Path | None = None, by: str | None = None) -> Store:
+    """Create the store and seed it (bundled dataset, nothing, or DIR). Refuses an existing store."""
+    if store_exists(store):
+        raise UsageError(f"{store}: a store already exists here; it was left untouched. "
+                         "Use another --store path, or remove this one first.")
+    schema = load_schema()
+    dataset = None if empty else load_dataset(from_dir or seed_dir(), schema)
+    st = create_store(store)
+    if dataset is not None:
+        source = f"seed:{from_dir.name}" if from_dir else "seed:bundled"
+        st.commit(seed_changes(dataset), by=by or default_user(), source=source,
+                  summary="seed dataset")
+    return st
+
+
+def open_or_create(store: str) -> Store:
+    """Open the store; a missing SQLite store is created and seeded with the bundled dataset."""
+    if not store_exists(store):
+        return init_store(store)
+    return open_store(store)
+
+
+def new_workbook_id(now: datetime) -> str:
+    return f"WB-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def build_input(st: Store, region_ids: list[str], *, by: str, now: datetime) -> BuildInput:
+    regions = st.regions()
+    clusters = st.records("cluster")
+    data = []
+    region_ids = sorted(region_ids, key=lambda r: (regions[r].get("order", 0), r))
+    for rid in region_ids:
+        records = {e: st.records(e, region=rid) for e in ENTITIES if e != "region"}
+        data.append(RegionData(rid, regions[rid], records))
+    return BuildInput(workbook_id=new_workbook_id(now), revision=st.revision(), built_at=now, by=by,
+                      regions=data, cluster_names={cid: {"zh": c.get("name_zh"), "en": c.get("name_en") or c.get("name_zh")}
+                                                    for cid, c in clusters.items()})
+
+
+def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, by: str, lang: str,
+          progress: Callable[[str], None] | None = None) -> list[dict]:
+    """Write the workbook(s) and register each as issued. Returns [{path, id, regions, revision}]."""
+    schema = load_schema()
+    with st.transaction():
+        known = st.regions()
+        unknown = [r for r in region_ids if r not in known]
+        if unknown:
+            raise UsageError(f"unknown region {', '.join(unknown)}; known regions: {', '.join(known)}.")
+        chosen = region_ids or list(known)
+        if not chosen:
+            raise UsageError("the store has no regions; run `cluster-wb init` with a dataset first.")
+        now = datetime.now().astimezone()
+        stamp = f"{now:%Y%m%d-%H%M%S}"
+        if split:
+            folder = Path(output) if output else Path("output") / f"cluster-wb-{stamp}"
+            if folder.exists() and not folder.is_dir():
+                raise UsageError(f"{folder}: with --split, -o names a folder, but this is a file.")
+            jobs = [([rid], folder / f"cluster-wb-{rid}-{stamp}.xlsx") for rid in chosen]
+        else:
+            path = Path(output) if output else Path("output") / f"cluster-wb-{stamp}.xlsx"
+            if path.is_dir():
+                raise UsageError(f"{path}: is a folder; give a file name ending in .xlsx, or use --split.")
+            jobs = [(chosen, path)]
+        written = []
+        for regions, path in jobs:
+            if progress:
+                progress(str(path))
+            data = build_input(st, regions, by=by, now=now)
+            build_workbook(data, schema, path, lang)
+            st.register_workbook(data.workbook_id, data.revision, regions, by=by, lang=lang, path=str(path))
+            written.append({"path": str(path), "id": data.workbook_id, "regions": regions,
+                            "revision": data.revision})
+        return written
+
+
+def _csv_safe(value: object) -> object:
+    """OWASP CSV injection: text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
+        return "'" + value
+    return value
+
+
+def export_rows(st: Store, schema: Schema) -> dict[str, list[dict]]:
+    """The whole dataset as plain rows per table; constraints in long form (cluster, factor, severity)."""
+    tables: dict[str, list[dict]] = {}
+    for entity in ENTITIES:
+        records = st.records(entity)
+        rows = []
+        if entity == "constraint":
+            for cid, rec in records.items():
+                for f in schema.factors:
+                    if rec.get(f.id) is None:
+                        continue
+                    ev = (rec.get("evidence") or {}).get(f.id, {})
+                    rows.append({"cluster": cid, "region": rec.get("region"), "factor": f.id,
+                                 "severity": rec[f.id], "quote": ev.get("quote"), "source": ev.get("source")})
+        else:
+            for rid, rec in records.items():
+                rows.append({"id": rid, **rec})
+        tables[EXPORT_TABLES[entity]] = rows
+    return tables
+
+
+def export(st: Store, output: str, fmt: str) -> list[str]:
+    schema = load_schema()
+    with st.transaction():
+        revision = st.revision()
+        tables = export_rows(st, schema)
+    out = Path(output)
+    if fmt == "json":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        doc = {"revision": revision, "schema_version": schema.version,
+               "constraint_factors": [{"id": f.id, "title_zh": f.title_zh, "title_en": f.title_en,
+                                       "group": f.group} for f in schema.factors], **tables}
+        out.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+        return [str(out)]
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: CSV export writes one file per table into a folder; this is a file.")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, rows in tables.items():
+        columns: list[str] = []
+        for r in rows:
+            columns += [k for k in r if k not in columns]
+        path = out / f"{name}.csv"
+        with open(path, "w", newline="", encoding="utf-8-sig") as fh:
+            writer = csv.DictWriter(fh, fieldnames=columns or ["id"])
+            writer.writeheader()
+            for r in rows:
+                writer.writerow({k: _csv_safe(json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict))
+                                              else v) for k, v in r.items()})
+        written.append(str(path))
+    return written

@@ -1,0 +1,511 @@
+"""Write the workbook an official receives: instructions, index, and per region the data sheets.
+
+Input is plain data (`BuildInput`), output one .xlsx file. Every sheet, column, dropdown, input message,
+number format and lock comes from the schema. Text that came from people is always written as a string,
+never as a formula or a link.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from . import __version__
+from .messages import t
+from .schema import Field, Schema, Sheet
+
+META_SHEET = "_cwb_meta"
+LISTS_SHEET = "_cwb_lists"
+SPARE_ROWS = 300  # rows below the data that keep dropdowns, formats and unlocked cells for new records
+INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
+LIST_SEPARATOR = "、"
+
+COLOURS = {
+    "header": "#1F4E79", "header_font": "#FFFFFF", "locked": "#EDEDED", "editable": "#FFFFFF",
+    "overdue": "#F8CBAD", "title": "#1F4E79", "low": "#E2EFDA", "mid": "#FFE699", "high": "#F4B183",
+}
+
+
+@dataclass
+class RegionData:
+    id: str
+    record: dict
+    records: dict[str, dict[str, dict]]  # entity -> id -> record
+
+
+@dataclass
+class BuildInput:
+    workbook_id: str
+    revision: int
+    built_at: datetime
+    by: str
+    regions: list[RegionData]
+    cluster_names: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> lang -> name
+
+
+@dataclass
+class SheetPlan:
+    name: str
+    kind: str
+    region: str
+    sheet: Sheet
+    records: list[tuple[str, dict]]
+
+
+def defined_name(kind: str, region: str) -> str:
+    """The workbook-level name that follows a data sheet through renames (Excel and LibreOffice update it)."""
+    return "_cwb_" + kind + "_" + re.sub(r"[^A-Za-z0-9_]", "_", region)
+
+
+def sheet_name(region_name: str, title: str, taken: set[str]) -> str:
+    """A valid, unique Excel sheet name (≤ 31 characters, none of []:*?/\\) for any region name."""
+    suffix = "-" + title
+    base = INVALID_SHEET_CHARS.sub("_", region_name).strip() or "_"
+    base = base[: 31 - len(suffix)]
+    name = base + suffix
+    n = 2
+    while name.casefold() in taken:
+        tag = f"~{n}"
+        name = base[: 31 - len(suffix) - len(tag)] + tag + suffix
+        n += 1
+    taken.add(name.casefold())
+    return name
+
+
+def region_label(region: dict, lang: str) -> str:
+    return region.get("name_zh" if lang == "zh" else "name_en") or region.get("name_zh") or ""
+
+
+def display_value(schema: Schema, f: Field, value: Any, lang: str) -> Any:
+    """The cell value an official sees for a stored value (labels in the language, lists joined)."""
+    if value is None or value == "" or value == []:
+        return None
+    if f.enum and f.type != "severity":
+        opt = schema.option(f.enum, value)
+        return opt.label(lang) if opt else str(value)
+    if f.type == "factor_list":
+        titles = []
+        for fid in value:
+            try:
+                titles.append(schema.factor(fid).title(lang))
+            except KeyError:
+                titles.append(str(fid))
+        return LIST_SEPARATOR.join(titles)
+    if f.type == "cluster_list":
+        return LIST_SEPARATOR.join(str(v) for v in value)
+    if f.type == "boolean":
+        return t("yes", lang) if value else None
+    if f.type == "date":
+        return date.fromisoformat(value) if isinstance(value, str) else value
+    if f.type == "percent":
+        return float(value) / 100.0
+    return value
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook):
+        base = {"font_name": "Noto Sans CJK SC", "font_size": 10, "valign": "top"}
+        self.wb = wb
+        self.base = base
+        self.header = wb.add_format({**base, "bold": True, "font_color": COLOURS["header_font"],
+                                     "bg_color": COLOURS["header"], "text_wrap": True, "border": 1,
+                                     "valign": "vcenter", "align": "center", "locked": True})
+        self.title = wb.add_format({**base, "bold": True, "font_size": 16, "font_color": COLOURS["title"]})
+        self.h2 = wb.add_format({**base, "bold": True, "font_size": 12, "font_color": COLOURS["title"]})
+        self.text = wb.add_format({**base, "text_wrap": True})
+        self.bold = wb.add_format({**base, "bold": True})
+        self.plain = wb.add_format(base)
+        self.link = wb.add_format({**base, "font_color": "#0563C1", "underline": 1})
+        self.int = wb.add_format({**base, "num_format": "#,##0"})
+        self.num = wb.add_format({**base, "num_format": "#,##0.00"})
+        self.legend = {k: wb.add_format({**base, "bg_color": COLOURS[k], "border": 1})
+                       for k in ("locked", "editable", "overdue", "low", "mid", "high")}
+        self.legend_header = wb.add_format({**base, "bg_color": COLOURS["header"], "border": 1,
+                                            "font_color": COLOURS["header_font"]})
+        self._cache: dict[tuple, Any] = {}
+
+    def column(self, f: Field) -> Any:
+        """The format of a data column: number format by type and unit, grey and locked when read-only."""
+        key = (f.type, f.unit, f.editable and not f.derived)
+        if key not in self._cache:
+            spec: dict[str, Any] = dict(self.base)
+            if f.type == "integer":
+                spec["num_format"] = "0" if f.key in ("data_year", "year") else "#,##0"
+            elif f.type == "number":
+                spec["num_format"] = "#,##0.00" if f.unit == "亿元" else "General"
+            elif f.type == "percent":
+                spec["num_format"] = "0.0%"
+            elif f.type == "date":
+                spec["num_format"] = "yyyy-mm-dd"
+            elif f.type == "severity":
+                spec["num_format"] = "0"
+                spec["align"] = "center"
+            else:
+                spec["num_format"] = "@"
+                spec["text_wrap"] = True
+            if key[2]:
+                spec["locked"] = False
+            else:
+                spec["locked"] = True
+                spec["bg_color"] = COLOURS["locked"]
+            self._cache[key] = self.wb.add_format(spec)
+        return self._cache[key]
+
+
+def plan_sheets(data: BuildInput, schema: Schema, lang: str) -> list[SheetPlan]:
+    taken = {"说明", "目录", "instructions", "index", META_SHEET.casefold(), LISTS_SHEET.casefold()}
+    plans = []
+    for region in data.regions:
+        label = region_label(region.record, lang)
+        for sheet in schema.sheets:
+            recs = region.records.get(sheet.entity, {})
+            if sheet.only_if_records and not recs:
+                continue
+            plans.append(SheetPlan(sheet_name(label, sheet.title(lang), taken), sheet.kind, region.id, sheet,
+                                   sorted(recs.items())))
+    return plans
+
+
+def build_workbook(data: BuildInput, schema: Schema, path: Path, lang: str = "zh") -> list[SheetPlan]:
+    """Write the workbook to `path`; returns the data sheets written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False})
+    fmt = _Formats(wb)
+    plans = plan_sheets(data, schema, lang)
+    regions = {r.id: r for r in data.regions}
+
+    instructions = wb.add_worksheet(t("sheet_instructions", lang))
+    index = wb.add_worksheet(t("sheet_index", lang))
+    list_names = _write_lists(wb, schema, lang)
+    summaries: dict[str, dict[str, Any]] = {r.id: {} for r in data.regions}
+    for plan in plans:
+        ws = wb.add_worksheet(plan.name)
+        _write_data_sheet(wb, ws, plan, schema, lang, fmt, list_names, data, regions[plan.region])
+        wb.define_name(defined_name(plan.kind, plan.region), f"='{plan.name}'!$A$1")
+        summaries[plan.region][plan.kind] = plan
+    _write_index(index, data, schema, lang, fmt, plans, summaries)
+    _write_instructions(instructions, data, schema, lang, fmt)
+    _write_meta(wb, data, schema, lang, plans)
+    instructions.activate()
+    wb.close()
+    return plans
+
+
+def _write_lists(wb: xlsxwriter.Workbook, schema: Schema, lang: str) -> dict[str, str]:
+    """Dropdown values on a hidden sheet, one column per list, each behind a defined name."""
+    ws = wb.add_worksheet(LISTS_SHEET)
+    names = {}
+    col = 0
+    lists = {name: [o.label(lang) for o in opts] for name, opts in schema.enums.items()}
+    lists["boolean"] = [t("yes", lang), t("no", lang)]
+    for name, labels in lists.items():
+        ws.write_string(0, col, name)
+        for i, label in enumerate(labels, start=1):
+            if name == "severity":
+                ws.write_number(i, col, int(label))
+            else:
+                ws.write_string(i, col, label)
+        letter = xl_col_to_name(col)
+        list_name = f"cwb_list_{name}"
+        wb.define_name(list_name, f"='{LISTS_SHEET}'!${letter}$2:${letter}${len(labels) + 1}")
+        names[name] = list_name
+        col += 1
+    ws.hide()
+    return names
+
+
+def _validation(f: Field, lang: str, list_names: dict[str, str]) -> dict[str, Any]:
+    title = f.title(lang)[:32]
+    message = f.help(lang)[:255]
+    common = {"input_title": title, "input_message": message, "error_type": "warning",
+              "error_title": t("dv_error_title", lang)[:32],
+              "error_message": (t("dv_error_message", lang) + " " + message)[:255]}
+    if f.enum and f.type != "severity":
+        return {"validate": "list", "source": "=" + list_names[f.enum], **common}
+    if f.type == "severity":
+        return {"validate": "list", "source": "=" + list_names["severity"], **common}
+    if f.type == "boolean":
+        return {"validate": "list", "source": "=" + list_names["boolean"], **common}
+    if f.type in ("integer", "number", "percent") and f.min is not None and f.max is not None:
+        lo, hi = (f.min / 100, f.max / 100) if f.type == "percent" else (f.min, f.max)
+        return {"validate": "integer" if f.type == "integer" else "decimal", "criteria": "between",
+                "minimum": lo, "maximum": hi, **common}
+    if f.type == "date":
+        return {"validate": "date", "criteria": "between", "minimum": date(1949, 1, 1),
+                "maximum": date(2100, 12, 31), **common}
+    return {"validate": "any", "input_title": title, "input_message": message}
+
+
+def _write_cell(ws, row: int, col: int, f: Field, value: Any, cell_fmt) -> None:
+    if value is None:
+        ws.write_blank(row, col, None, cell_fmt)
+    elif isinstance(value, bool):
+        ws.write_string(row, col, str(value), cell_fmt)
+    elif isinstance(value, (int, float)) and f.type not in ("id", "string", "text", "cluster_ref"):
+        ws.write_number(row, col, value, cell_fmt)
+    elif isinstance(value, (date, datetime)):
+        ws.write_datetime(row, col, datetime.combine(value, datetime.min.time()) if isinstance(value, date)
+                          and not isinstance(value, datetime) else value, cell_fmt)
+    else:
+        ws.write_string(row, col, str(value), cell_fmt)
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes: CJK and full-width characters count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def row_height(values: list[tuple[Any, float]], line: float = 13.5, most: int = 6) -> float:
+    """A row height that shows wrapped text, so every application prints the same (none autofits reliably)."""
+    lines = 1
+    for value, width in values:
+        if isinstance(value, str) and value:
+            usable = max(width - 1, 1)
+            needed = sum(max(1, -(-display_width(part) // int(usable))) for part in value.split("\n"))
+            lines = max(lines, needed)
+    return line * min(lines, most) + 3
+
+
+def _write_data_sheet(wb, ws, plan: SheetPlan, schema: Schema, lang: str, fmt: _Formats,
+                      list_names: dict[str, str], data: BuildInput, region: RegionData) -> None:
+    fields = plan.sheet.fields
+    last_row = len(plan.records) + SPARE_ROWS  # 0-based index of the last row that keeps formats
+    ws.set_row(0, row_height([(f.title(lang), f.width) for f in fields], line=13, most=4))
+    for col, f in enumerate(fields):
+        ws.set_column(col, col, f.width, fmt.column(f))
+        ws.write_string(0, col, f.title(lang), fmt.header)
+        ws.data_validation(1, col, last_row, col, _validation(f, lang, list_names))
+    for r, (rid, rec) in enumerate(plan.records, start=1):
+        row_values = []
+        for col, f in enumerate(fields):
+            if f.key == "id":
+                value = rid
+            elif f.key == "cluster_name":
+                value = data.cluster_names.get(rid, {}).get(lang)
+            else:
+                value = display_value(schema, f, rec.get(f.key), lang)
+            row_values.append((value, f.width))
+            _write_cell(ws, r, col, f, value, fmt.column(f))
+            if f.is_factor:
+                ev = (rec.get("evidence") or {}).get(f.key)
+                if ev and ev.get("quote"):
+                    ws.write_comment(r, col, f"{ev['quote']}\n—— {ev.get('source', '')}",
+                                     {"x_scale": 3, "y_scale": 2.2, "font_name": "Noto Sans CJK SC"})
+        ws.set_row(r, row_height(row_values))
+    last_col = len(fields) - 1
+    if plan.kind == "constraints":
+        first_factor = next(i for i, f in enumerate(fields) if f.is_factor)
+        ws.conditional_format(1, first_factor, last_row, last_col, {
+            "type": "3_color_scale", "min_type": "num", "min_value": 0, "min_color": COLOURS["low"],
+            "mid_type": "num", "mid_value": 1.5, "mid_color": COLOURS["mid"],
+            "max_type": "num", "max_value": 3, "max_color": COLOURS["high"]})
+    if plan.kind == "recommendations":
+        due = xl_col_to_name(_col(fields, "due_date"))
+        status = xl_col_to_name(_col(fields, "status"))
+        done = schema.option("rec_status", "done").label(lang)
+        ws.conditional_format(1, 0, last_row, last_col, {
+            "type": "formula",
+            "criteria": f'=AND(${due}2<>"",${due}2<TODAY(),${status}2<>"{done}")',
+            "format": wb.add_format({"bg_color": COLOURS["overdue"]})})
+    ws.freeze_panes(1, 2)
+    ws.autofilter(0, 0, max(len(plan.records), 1), last_col)
+    ws.protect("", {"sort": True, "autofilter": True, "format_cells": True, "format_columns": True,
+                    "format_rows": True, "insert_rows": True, "delete_rows": True,
+                    "select_locked_cells": True, "select_unlocked_cells": True})
+    _print_setup(ws, f"{region_label(region.record, lang)} · {plan.sheet.title(lang)}", lang)
+
+
+def _print_setup(ws, label: str, lang: str) -> None:
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    safe = label.replace("&", "&&")
+    ws.set_footer(f"&L{safe}&R{t('footer_page', lang)}")
+
+
+def _col(fields: tuple[Field, ...], key: str) -> int:
+    return next(i for i, f in enumerate(fields) if f.key == key)
+
+
+def _summary_values(schema: Schema, region: RegionData, today: date) -> dict[str, Any]:
+    clusters = region.records.get("cluster", {})
+    recs = region.records.get("recommendation", {})
+    constraints = region.records.get("constraint", {})
+    open_recs = [r for r in recs.values() if r.get("status") != "done"]
+    overdue = [r for r in open_recs if r.get("due_date") and date.fromisoformat(r["due_date"]) < today]
+    return {
+        "clusters": len(clusters),
+        "employment": sum(c.get("employment") or 0 for c in clusters.values()),
+        "output": sum(c.get("output") or 0 for c in clusters.values()),
+        "high": sum(1 for c in constraints.values() for f in schema.factors if c.get(f.id) == 3),
+        "open": len(open_recs),
+        "overdue": len(overdue),
+    }
+
+
+def _write_index(ws, data: BuildInput, schema: Schema, lang: str, fmt: _Formats, plans: list[SheetPlan],
+                 by_region: dict[str, dict[str, SheetPlan]]) -> None:
+    headers = [t(k, lang) for k in ("ix_region", "ix_level", "ix_clusters", "ix_employment", "ix_output",
+                                    "ix_high", "ix_open", "ix_overdue")]
+    kinds = [s.kind for s in schema.sheets]
+    headers += [schema.sheet(k).title(lang) for k in kinds]
+    ws.write_string(0, 0, t("index_title", lang), fmt.title)
+    ws.set_row(2, 32)
+    for col, h in enumerate(headers):
+        ws.write_string(2, col, h, fmt.header)
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 10)
+    ws.set_column(2, 7, 12)
+    ws.set_column(8, 8 + len(kinds), 12)
+    inv = schema.sheet("inventory")
+    name_col = xl_col_to_name(_col(inv.fields, "name_zh"))
+    emp_col = xl_col_to_name(_col(inv.fields, "employment"))
+    out_col = xl_col_to_name(_col(inv.fields, "output"))
+    cons = schema.sheet("constraints")
+    f0 = xl_col_to_name(next(i for i, f in enumerate(cons.fields) if f.is_factor))
+    f1 = xl_col_to_name(len(cons.fields) - 1)
+    rec = schema.sheet("recommendations")
+    title_col = xl_col_to_name(_col(rec.fields, "title_zh"))
+    status_col = xl_col_to_name(_col(rec.fields, "status"))
+    due_col = xl_col_to_name(_col(rec.fields, "due_date"))
+    done = schema.option("rec_status", "done").label(lang)
+    today = data.built_at.date()
+    for i, region in enumerate(data.regions):
+        row = 3 + i
+        sheets = by_region.get(region.id, {})
+        values = _summary_values(schema, region, today)
+        first = sheets.get("inventory")
+        label = region_label(region.record, lang)
+        if first:
+            ws.write_url(row, 0, f"internal:'{first.name}'!A1", fmt.link, string=label)
+        else:
+            ws.write_string(row, 0, label, fmt.plain)
+        ws.write_string(row, 1, str(region.record.get("level") or ""), fmt.plain)
+        formulas = []
+        if "inventory" in sheets:
+            s = sheets["inventory"].name
+            formulas += [(2, f"=COUNTA('{s}'!{name_col}:{name_col})-1", values["clusters"], fmt.int),
+                         (3, f"=SUM('{s}'!{emp_col}:{emp_col})", values["employment"], fmt.int),
+                         (4, f"=SUM('{s}'!{out_col}:{out_col})", values["output"], fmt.num)]
+        if "constraints" in sheets:
+            s = sheets["constraints"].name
+            formulas.append((5, f"=COUNTIF('{s}'!{f0}:{f1},3)", values["high"], fmt.int))
+        if "recommendations" in sheets:
+            s = sheets["recommendations"].name
+            formulas += [
+                (6, f"=COUNTA('{s}'!{title_col}:{title_col})-1-COUNTIF('{s}'!{status_col}:{status_col},\"{done}\")",
+                 values["open"], fmt.int),
+                (7, f"=COUNTIFS('{s}'!{due_col}:{due_col},\"<\"&TODAY(),'{s}'!{status_col}:{status_col},"
+                    f"\"<>{done}\")", values["overdue"], fmt.int)]
+        for col, formula, cached, cell_fmt in formulas:
+            ws.write_formula(row, col, formula, cell_fmt, cached)
+        for j, kind in enumerate(kinds):
+            if kind in sheets:
+                ws.write_url(row, 8 + j, f"internal:'{sheets[kind].name}'!A1", fmt.link,
+                             string=schema.sheet(kind).title(lang))
+    note_row = 4 + len(data.regions)
+    ws.write_string(note_row, 0, t("index_note", lang), fmt.plain)
+    ws.freeze_panes(3, 1)
+    _print_setup(ws, t("sheet_index", lang), lang)
+
+
+def _write_instructions(ws, data: BuildInput, schema: Schema, lang: str, fmt: _Formats) -> None:
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 1, 90)
+    row = 0
+    ws.write_string(row, 0, t("instr_title", lang), fmt.title)
+    row += 2
+    regions = "、".join(region_label(r.record, lang) for r in data.regions) if lang == "zh" else \
+        ", ".join(region_label(r.record, lang) for r in data.regions)
+    facts = [
+        (t("instr_what_k", lang), t("instr_what_v", lang)),
+        (t("instr_regions", lang), regions),
+        (t("instr_revision", lang), str(data.revision)),
+        (t("instr_built", lang), data.built_at.strftime("%Y-%m-%d %H:%M")),
+        (t("instr_id", lang), data.workbook_id),
+    ]
+    for k, v in facts:
+        ws.write_string(row, 0, k, fmt.bold)
+        ws.write_string(row, 1, v, fmt.text)
+        row += 1
+    row += 1
+    ws.write_string(row, 0, t("instr_how", lang), fmt.h2)
+    row += 1
+    for sheet in schema.sheets:
+        ws.write_string(row, 0, sheet.title(lang), fmt.bold)
+        ws.write_string(row, 1, t(f"instr_sheet_{sheet.kind}", lang), fmt.text)
+        row += 1
+    for key in ("instr_rule_new", "instr_rule_delete", "instr_rule_numbers", "instr_rule_send"):
+        ws.write_string(row, 0, "•", fmt.bold)
+        ws.write_string(row, 1, t(key, lang), fmt.text)
+        row += 1
+    row += 1
+    ws.write_string(row, 0, t("instr_legend", lang), fmt.h2)
+    row += 1
+    legend = [("header", t("legend_header", lang)), ("locked", t("legend_locked", lang)),
+              ("editable", t("legend_editable", lang)), ("overdue", t("legend_overdue", lang)),
+              ("low", t("legend_low", lang)), ("mid", t("legend_mid", lang)), ("high", t("legend_high", lang))]
+    for key, text in legend:
+        ws.write_string(row, 0, "", fmt.legend_header if key == "header" else fmt.legend[key])
+        ws.write_string(row, 1, text, fmt.text)
+        row += 1
+    row += 1
+    ws.write_string(row, 0, t("instr_severity", lang), fmt.h2)
+    row += 1
+    for s in schema.severity_scale:
+        ws.write_string(row, 1, s[lang], fmt.text)
+        row += 1
+    row += 1
+    ws.write_string(row, 0, t("instr_factors", lang), fmt.h2)
+    row += 1
+    for f in schema.factors:
+        ws.write_string(row, 0, f.title(lang), fmt.bold)
+        ws.write_string(row, 1, f"[{schema.group_title(f.group, lang)}] "
+                        + (f.help_zh if lang == "zh" else f.help_en), fmt.text)
+        row += 1
+    row += 1
+    ws.write_string(row, 0, t("instr_dont", lang), fmt.h2)
+    ws.write_string(row + 1, 1, t("instr_dont_v", lang), fmt.text)
+    ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
+    _print_setup(ws, t("sheet_instructions", lang), lang)
+
+
+def _write_meta(wb, data: BuildInput, schema: Schema, lang: str, plans: list[SheetPlan]) -> None:
+    """The workbook's identity, in a very hidden sheet and in custom document properties."""
+    values = {
+        "workbook_id": data.workbook_id,
+        "revision": str(data.revision),
+        "schema_version": schema.version,
+        "regions": ",".join(r.id for r in data.regions),
+        "lang": lang,
+        "built_at": data.built_at.isoformat(timespec="seconds"),
+        "tool": f"cluster-wb {__version__}",
+    }
+    ws = wb.add_worksheet(META_SHEET)
+    row = 0
+    for k, v in values.items():
+        ws.write_string(row, 0, k)
+        ws.write_string(row, 1, v)
+        row += 1
+    for plan in plans:
+        ws.write_string(row, 0, "sheet")
+        ws.write_string(row, 1, plan.name)
+        ws.write_string(row, 2, plan.kind)
+        ws.write_string(row, 3, plan.region)
+        ws.write_string(row, 4, xl_rowcol_to_cell(0, 0))
+        row += 1
+    ws.very_hidden()
+    ws.protect("")
+    for k, v in values.items():
+        wb.set_custom_property(f"cwb_{k}", v)

@@ -1,0 +1,24 @@
+"""Where the bundled templates and seed dataset live, in a checkout and in an installed wheel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _first_existing(*candidates: Path) -> Path:
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"bundled files not found in any of: {', '.join(str(c) for c in candidates)}")
+
+
+def templates_dir() -> Path:
+    """`templates/` of a checkout, or the copy a wheel carries inside the package."""
+    return _first_existing(_PACKAGE / "_templates", _PACKAGE.parent / "templates")
+
+
+def seed_dir() -> Path:
+    """`data/seed/` of a checkout, or the copy a wheel carries inside the package."""
+    return _first_existing(_PACKAGE / "_seed", _PACKAGE.parent / "data" / "seed")

@@ -1,0 +1,256 @@
+"""The schema: every sheet, field, allowed value and constraint factor, loaded once from `templates/`.
+
+Everything else (writer, reader, validator, the `schema` command, the README's field reference) asks this
+module; no other place lists fields.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import yaml
+
+from .resources import templates_dir
+
+LANGS = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One allowed value of an enumerated field: the stored code and the labels shown."""
+
+    code: Any
+    zh: str
+    en: str
+    synonyms: tuple[str, ...] = ()
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    title_zh: str
+    title_en: str
+    type: str
+    unit: str | None = None
+    required: bool = False
+    editable: bool = True
+    enum: str | None = None
+    min: float | None = None
+    max: float | None = None
+    width: float = 12
+    help_zh: str = ""
+    help_en: str = ""
+    derived: bool = False
+    is_factor: bool = False
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+    def help(self, lang: str) -> str:
+        return self.help_zh if lang == "zh" else self.help_en
+
+    @property
+    def numeric(self) -> bool:
+        return self.type in ("integer", "number", "percent", "severity")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    kind: str
+    entity: str
+    title_zh: str
+    title_en: str
+    key: str
+    fields: tuple[Field, ...]
+    only_if_records: bool = False
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+    def field(self, key: str) -> Field:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        raise KeyError(key)
+
+    @property
+    def stored_fields(self) -> tuple[Field, ...]:
+        """Fields kept in the store (not derived for display, not the delete mark)."""
+        return tuple(f for f in self.fields if not f.derived and f.key != "delete")
+
+    @property
+    def editable_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.stored_fields if f.editable and f.key != "id")
+
+
+@dataclass(frozen=True)
+class Factor:
+    id: str
+    group: str
+    title_zh: str
+    title_en: str
+    help_zh: str
+    help_en: str
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+
+@dataclass(frozen=True)
+class Schema:
+    version: str
+    enums: dict[str, tuple[Option, ...]]
+    sheets: tuple[Sheet, ...]
+    factors: tuple[Factor, ...]
+    groups: tuple[dict, ...]
+    severity_scale: tuple[dict, ...]
+    entities: dict[str, tuple[Field, ...]] = field(default_factory=dict)
+
+    def sheet(self, kind: str) -> Sheet:
+        for s in self.sheets:
+            if s.kind == kind:
+                return s
+        raise KeyError(kind)
+
+    def sheet_for_entity(self, entity: str) -> Sheet:
+        for s in self.sheets:
+            if s.entity == entity:
+                return s
+        raise KeyError(entity)
+
+    def factor(self, factor_id: str) -> Factor:
+        for f in self.factors:
+            if f.id == factor_id:
+                return f
+        raise KeyError(factor_id)
+
+    def group_title(self, group_id: str, lang: str) -> str:
+        for g in self.groups:
+            if g["id"] == group_id:
+                return g[lang]
+        return group_id
+
+    def option(self, enum: str, code: Any) -> Option | None:
+        for o in self.enums[enum]:
+            if o.code == code:
+                return o
+        return None
+
+    def to_json(self) -> dict:
+        """The shape `schema --format json` prints (see CONTRACT.md)."""
+        return {
+            "version": self.version,
+            "sheets": [
+                {
+                    "kind": s.kind,
+                    "entity": s.entity,
+                    "title_zh": s.title_zh,
+                    "title_en": s.title_en,
+                    "key": s.key,
+                    "fields": [_field_json(self, f) for f in s.fields],
+                }
+                for s in self.sheets
+            ],
+            "constraint_factors": [
+                {"id": f.id, "title_zh": f.title_zh, "title_en": f.title_en, "group": f.group,
+                 "help_zh": f.help_zh, "help_en": f.help_en}
+                for f in self.factors
+            ],
+            "factor_groups": list(self.groups),
+        }
+
+
+def _field_json(schema: Schema, f: Field) -> dict:
+    options = schema.enums.get(f.enum, ()) if f.enum else ()
+    return {
+        "key": f.key,
+        "title_zh": f.title_zh,
+        "title_en": f.title_en,
+        "type": f.type,
+        "unit": f.unit,
+        "required": f.required,
+        "editable": f.editable,
+        "enum": [o.code for o in options] if f.enum else None,
+        "enum_zh": [o.zh for o in options] if f.enum else None,
+        "enum_en": [o.en for o in options] if f.enum else None,
+        "min": f.min,
+        "max": f.max,
+        "help_zh": f.help_zh,
+        "help_en": f.help_en,
+    }
+
+
+def _make_field(d: dict, **extra: Any) -> Field:
+    help_ = d.get("help") or {}
+    return Field(
+        key=d["key"],
+        title_zh=d["title"]["zh"],
+        title_en=d["title"]["en"],
+        type=d["type"],
+        unit=d.get("unit"),
+        required=bool(d.get("required", False)),
+        editable=bool(d.get("editable", True)),
+        enum=d.get("enum"),
+        min=d.get("min"),
+        max=d.get("max"),
+        width=d.get("width", 12),
+        help_zh=help_.get("zh", ""),
+        help_en=help_.get("en", ""),
+        derived=bool(d.get("derived", False)),
+        **extra,
+    )
+
+
+def parse_schema(doc: dict) -> Schema:
+    """Turn the YAML document into the frozen schema; factor columns are expanded from the catalogue."""
+    enums = {
+        name: tuple(Option(o["code"], str(o["zh"]), str(o["en"]), tuple(str(s) for s in o.get("synonyms", ())))
+                    for o in opts)
+        for name, opts in doc["enums"].items()
+    }
+    factors = tuple(
+        Factor(f["id"], f["group"], f["zh"], f["en"], f["help"]["zh"], f["help"]["en"])
+        for f in doc["constraint_factors"]
+    )
+    sheets = []
+    for s in doc["sheets"]:
+        fields = [_make_field(f) for f in s["fields"]]
+        if s.get("factor_columns"):
+            spec = s["factor_field"]
+            for fac in factors:
+                fields.append(_make_field({
+                    "key": fac.id, "title": {"zh": fac.title_zh, "en": fac.title_en}, "type": spec["type"],
+                    "enum": spec.get("enum"), "min": spec.get("min"), "max": spec.get("max"),
+                    "width": spec.get("width", 9), "help": spec["help"],
+                }, is_factor=True))
+        sheets.append(Sheet(
+            kind=s["kind"], entity=s["entity"], title_zh=s["title"]["zh"], title_en=s["title"]["en"],
+            key=s["key"], fields=tuple(fields), only_if_records=bool(s.get("only_if_records", False)),
+        ))
+    entities = {name: tuple(_make_field(f) for f in spec["fields"]) for name, spec in doc.get("entities", {}).items()}
+    return Schema(
+        version=str(doc["version"]),
+        enums=enums,
+        sheets=tuple(sheets),
+        factors=factors,
+        groups=tuple(doc["factor_groups"]),
+        severity_scale=tuple(doc.get("severity_scale", ())),
+        entities=entities,
+    )
+
+
+@cache
+def load_schema() -> Schema:
+    with open(templates_dir() / "schema.yaml", encoding="utf-8") as fh:
+        return parse_schema(yaml.safe_load(fh))
+
+
+def fold(text: str) -> str:
+    """Compare-friendly form of a header or label: NFKC (full-width to half-width), no spaces, lower case."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()

@@ -1,0 +1,132 @@
+"""Load a dataset folder (the bundled seed, or `init --from DIR`) into store records.
+
+A dataset is six YAML files: regions, clusters, constraints, recommendations, projects, indicators.
+Constraints are written as diagnoses (a factor set on named clusters or on a whole region) and expanded
+here into one constraint record per cluster: {factor id: severity}, with the evidence kept beside it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .schema import Schema
+from .store import Change
+
+ENTITY_FILES = {
+    "region": "regions.yaml",
+    "cluster": "clusters.yaml",
+    "recommendation": "recommendations.yaml",
+    "project": "projects.yaml",
+    "indicator": "indicators.yaml",
+}
+
+
+class DatasetError(Exception):
+    """The dataset folder cannot be loaded; the message names the file and the record."""
+
+
+def _load_list(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = yaml.safe_load(fh) or []
+    except yaml.YAMLError as exc:
+        raise DatasetError(f"{path}: not valid YAML ({exc}).") from None
+    if not isinstance(doc, list) or not all(isinstance(d, dict) for d in doc):
+        raise DatasetError(f"{path}: expected a list of records.")
+    return doc
+
+
+def load_dataset(folder: Path, schema: Schema) -> dict[str, dict[str, dict]]:
+    """Read and check a dataset folder; returns {entity: {id: record}}."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DatasetError(f"{folder}: not a folder.")
+    if not (folder / "regions.yaml").exists():
+        raise DatasetError(f"{folder}: no regions.yaml; a dataset folder holds regions.yaml, clusters.yaml, "
+                           "constraints.yaml, recommendations.yaml, projects.yaml and indicators.yaml.")
+    out: dict[str, dict[str, dict]] = {}
+    for entity, name in ENTITY_FILES.items():
+        records: dict[str, dict] = {}
+        for i, rec in enumerate(_load_list(folder / name), start=1):
+            rid = rec.get("id")
+            if not rid:
+                raise DatasetError(f"{folder / name}: record {i} has no id.")
+            if rid in records:
+                raise DatasetError(f"{folder / name}: id {rid} appears twice.")
+            data = {k: v for k, v in rec.items() if k != "id" and v is not None}
+            if entity != "region":
+                if data.get("region") is None:
+                    raise DatasetError(f"{folder / name}: {rid} has no region.")
+                _check_record(schema, entity, rid, data, folder / name)
+            if entity == "region":
+                data.setdefault("order", i)
+            records[str(rid)] = data
+        out[entity] = records
+    regions = out["region"]
+    for entity, records in out.items():
+        for rid, data in records.items():
+            if entity != "region" and data["region"] not in regions:
+                raise DatasetError(f"{folder / ENTITY_FILES[entity]}: {rid} names unknown region {data['region']}.")
+    out["constraint"] = _expand_constraints(folder / "constraints.yaml", out["cluster"], schema)
+    return out
+
+
+def _check_record(schema: Schema, entity: str, rid: str, data: dict, path: Path) -> None:
+    sheet = schema.sheet_for_entity(entity)
+    keys = {f.key for f in sheet.stored_fields} | {"region", "approx"}
+    unknown = set(data) - keys
+    if unknown:
+        raise DatasetError(f"{path}: {rid} has fields the schema does not know: {', '.join(sorted(unknown))}.")
+    for f in sheet.stored_fields:
+        value = data.get(f.key)
+        if value is None:
+            continue
+        if f.enum and schema.option(f.enum, value) is None:
+            raise DatasetError(f"{path}: {rid}.{f.key} = {value!r} is not one of the allowed codes.")
+        if f.type == "factor_list":
+            for fid in value:
+                schema.factor(fid)
+
+
+def _expand_constraints(path: Path, clusters: dict[str, dict], schema: Schema) -> dict[str, dict]:
+    factor_ids = {f.id for f in schema.factors}
+    matrix: dict[str, dict[str, Any]] = {cid: {"region": c["region"]} for cid, c in clusters.items()}
+    evidence: dict[str, dict[str, dict]] = {cid: {} for cid in clusters}
+    for i, d in enumerate(_load_list(path), start=1):
+        factor = d.get("factor")
+        if factor not in factor_ids:
+            raise DatasetError(f"{path}: diagnosis {i} names unknown factor {factor!r}.")
+        severity = d.get("severity")
+        if severity not in (0, 1, 2, 3):
+            raise DatasetError(f"{path}: diagnosis {i} has severity {severity!r}; use 0, 1, 2 or 3.")
+        if d.get("clusters"):
+            targets = list(d["clusters"])
+            for cid in targets:
+                if cid not in clusters:
+                    raise DatasetError(f"{path}: diagnosis {i} names unknown cluster {cid}.")
+        else:
+            targets = [cid for cid, c in clusters.items() if c["region"] == d.get("region")]
+        for cid in targets:
+            if matrix[cid].get(factor, -1) < severity:
+                matrix[cid][factor] = severity
+                evidence[cid][factor] = {"quote": d.get("quote", ""), "source": d.get("source", "")}
+    for cid, ev in evidence.items():
+        if ev:
+            matrix[cid]["evidence"] = ev
+    return matrix
+
+
+def seed_changes(dataset: dict[str, dict[str, dict]]) -> list[Change]:
+    """One insert per record, in a stable order, for the first revision."""
+    order = ["region", "cluster", "constraint", "recommendation", "project", "indicator"]
+    changes = []
+    for entity in order:
+        for rid, data in dataset.get(entity, {}).items():
+            region = rid if entity == "region" else data.get("region")
+            changes.append(Change(entity=entity, record=rid, field=None, op="insert", new=data, region=region))
+    return changes

@@ -1,0 +1,355 @@
+"""The master store: current records, their full history by revision, the audit trail, issued workbooks.
+
+SQLAlchemy Core keeps the SQL portable: a plain path opens SQLite, a `postgresql://` URL PostgreSQL.
+Records are kept as JSON documents keyed by (entity, id), so adding a field to `templates/` needs no
+migration. Every change goes through `commit`, one transaction and one revision.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+STORE_MARK = "cluster-wb store"
+STORE_FORMAT = "1"
+DEFAULT_STORE = "data/cluster-wb.sqlite"
+ID_LETTER = {"cluster": "C", "recommendation": "R", "project": "P", "indicator": "I"}
+
+metadata = MetaData()
+meta_t = Table("cwb_meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text))
+revisions_t = Table(
+    "cwb_revisions", metadata,
+    Column("rev", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False), Column("by", String(200)), Column("source", Text),
+    Column("sha256", String(64)), Column("workbook", String(64)), Column("summary", Text),
+)
+records_t = Table(
+    "cwb_records", metadata,
+    Column("entity", String(32), primary_key=True), Column("id", String(64), primary_key=True),
+    Column("region", String(64), index=True), Column("data", Text, nullable=False),
+    Column("rev", Integer, nullable=False), Column("deleted", Boolean, nullable=False, default=False),
+)
+history_t = Table(
+    "cwb_history", metadata,
+    Column("entity", String(32), primary_key=True), Column("id", String(64), primary_key=True),
+    Column("rev", Integer, primary_key=True, autoincrement=False), Column("data", Text, nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+)
+audit_t = Table(
+    "cwb_audit", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("rev", Integer, nullable=False, index=True), Column("at", String(40), nullable=False),
+    Column("by", String(200)), Column("source", Text), Column("sha256", String(64)),
+    Column("entity", String(32)), Column("record", String(64)), Column("field", String(64)),
+    Column("op", String(8)), Column("old", Text), Column("new", Text),
+    Column("sheet", String(64)), Column("cell", String(16)),
+)
+workbooks_t = Table(
+    "cwb_workbooks", metadata,
+    Column("id", String(64), primary_key=True), Column("rev", Integer, nullable=False),
+    Column("regions", Text, nullable=False), Column("at", String(40), nullable=False),
+    Column("by", String(200)), Column("lang", String(4)), Column("path", Text),
+)
+
+
+class StoreError(Exception):
+    """The store cannot be opened or used; the message says what to do."""
+
+
+@dataclass
+class Change:
+    """One field-level change to commit (an insert or delete carries the whole record in new/old)."""
+
+    entity: str
+    record: str | None
+    field: str | None
+    op: str
+    old: Any = None
+    new: Any = None
+    region: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+
+    def to_json(self) -> dict:
+        return {"entity": self.entity, "record": self.record, "field": self.field, "op": self.op,
+                "old": self.old, "new": self.new, "sheet": self.sheet, "cell": self.cell}
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def resolve_url(store: str) -> tuple[str, Path | None]:
+    """A plain path means SQLite; a URL is used as it is. Returns the URL and the SQLite file, if any."""
+    if re.match(r"^[a-z][a-z0-9+]*://", store):
+        if store.startswith("sqlite:///"):
+            return store, Path(store[len("sqlite:///"):])
+        return store, None
+    path = Path(store)
+    return f"sqlite:///{path}", path
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn, _record):  # pragma: no cover - driver hook
+            dbapi_conn.isolation_level = None  # let us issue BEGIN ourselves
+            dbapi_conn.execute("PRAGMA foreign_keys=ON")
+            dbapi_conn.execute("PRAGMA busy_timeout=60000")
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # pragma: no cover - driver hook
+            # Take the write lock at the start: two merges are serialised, never interleaved.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url)
+
+
+class Store:
+    """Access to one master store. Use `open_store` or `create_store` to get one."""
+
+    def __init__(self, engine: Engine, location: str):
+        self.engine = engine
+        self.location = location
+        self._conn: Connection | None = None
+
+    # -- transactions -----------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """All reads and the commit inside run in one write-locked transaction."""
+        if self._conn is not None:
+            yield self
+            return
+        with self.engine.begin() as conn:
+            self._conn = conn
+            try:
+                yield self
+            finally:
+                self._conn = None
+
+    @contextmanager
+    def _connect(self) -> Iterator[Connection]:
+        if self._conn is not None:
+            yield self._conn
+        else:
+            with self.engine.begin() as conn:
+                yield conn
+
+    # -- reading ----------------------------------------------------------------------------------
+    def revision(self) -> int:
+        with self._connect() as c:
+            return int(c.execute(select(func.coalesce(func.max(revisions_t.c.rev), 0))).scalar_one())
+
+    def records(self, entity: str, region: str | None = None) -> dict[str, dict]:
+        """Current, not deleted records of an entity, by id, in id order."""
+        q = select(records_t.c.id, records_t.c.data).where(records_t.c.entity == entity,
+                                                              records_t.c.deleted.is_(False))
+        if region is not None:
+            q = q.where(records_t.c.region == region)
+        with self._connect() as c:
+            return {row.id: json.loads(row.data) for row in c.execute(q.order_by(records_t.c.id))}
+
+    def records_at(self, entity: str, rev: int, region: str | None = None) -> dict[str, dict]:
+        """Records of an entity as they were at revision `rev` (the base of a three-way merge)."""
+        latest = (
+            select(history_t.c.id, func.max(history_t.c.rev).label("rev"))
+            .where(history_t.c.entity == entity, history_t.c.rev <= rev)
+            .group_by(history_t.c.id)
+            .subquery()
+        )
+        q = (
+            select(history_t.c.id, history_t.c.data, history_t.c.deleted)
+            .join(latest, (history_t.c.id == latest.c.id) & (history_t.c.rev == latest.c.rev))
+            .where(history_t.c.entity == entity)
+            .order_by(history_t.c.id)
+        )
+        out: dict[str, dict] = {}
+        with self._connect() as c:
+            for row in c.execute(q):
+                data = json.loads(row.data)
+                if row.deleted or (region is not None and data.get("region") != region):
+                    continue
+                out[row.id] = data
+        return out
+
+    def all_ids(self, entity: str) -> set[str]:
+        """Every id ever used for the entity, deleted ones included (ids are never reused)."""
+        with self._connect() as c:
+            return set(c.execute(select(records_t.c.id).where(records_t.c.entity == entity)).scalars())
+
+    def regions(self) -> dict[str, dict]:
+        return self.records("region")
+
+    def next_id(self, entity: str, region: str, taken: set[str] | None = None) -> str:
+        letter = ID_LETTER[entity]
+        prefix = f"{region}-{letter}"
+        used = self.all_ids(entity) | (taken or set())
+        numbers = [int(m.group(1)) for i in used if (m := re.fullmatch(re.escape(prefix) + r"(\d+)", i))]
+        return f"{prefix}{(max(numbers) + 1 if numbers else 1):02d}"
+
+    def workbook(self, workbook_id: str) -> dict | None:
+        with self._connect() as c:
+            row = c.execute(select(workbooks_t).where(workbooks_t.c.id == workbook_id)).mappings().first()
+        if row is None:
+            return None
+        out = dict(row)
+        out["regions"] = json.loads(out["regions"])
+        return out
+
+    def merged_sha(self, sha256: str) -> int | None:
+        """The revision a file with this SHA-256 was merged as, if it ever was."""
+        with self._connect() as c:
+            return c.execute(select(revisions_t.c.rev).where(revisions_t.c.sha256 == sha256)).scalar()
+
+    def log(self, limit: int | None = None) -> list[dict]:
+        q = select(audit_t).order_by(audit_t.c.rev.desc(), audit_t.c.seq.desc())
+        if limit:
+            q = q.limit(limit)
+        with self._connect() as c:
+            rows = [dict(r) for r in c.execute(q).mappings()]
+        for r in rows:
+            r["old"] = json.loads(r["old"]) if r["old"] is not None else None
+            r["new"] = json.loads(r["new"]) if r["new"] is not None else None
+        return rows
+
+    # -- writing ----------------------------------------------------------------------------------
+    def commit(self, changes: list[Change], *, by: str, source: str, sha256: str | None = None,
+               workbook: str | None = None, summary: str = "") -> int:
+        """Apply the changes as one new revision, with one audit entry per change. All or nothing."""
+        with self.transaction() as s, s._connect() as c:
+            rev = s.revision() + 1
+            at = now_iso()
+            c.execute(revisions_t.insert().values(rev=rev, at=at, by=by, source=source, sha256=sha256,
+                                                  workbook=workbook, summary=summary))
+            touched: dict[tuple[str, str], tuple[dict, bool, str | None]] = {}
+            for ch in changes:
+                key = (ch.entity, ch.record)
+                if key not in touched:
+                    row = c.execute(select(records_t).where(records_t.c.entity == ch.entity,
+                                                            records_t.c.id == ch.record)).mappings().first()
+                    touched[key] = (json.loads(row["data"]), bool(row["deleted"]), row["region"]) if row \
+                        else ({}, False, None)
+                data, deleted, region = touched[key]
+                if ch.op == "insert":
+                    data, deleted = dict(ch.new), False
+                    region = ch.region or data.get("region")
+                elif ch.op == "delete":
+                    deleted = True
+                else:
+                    data = dict(data)
+                    if ch.new is None:
+                        data.pop(ch.field, None)
+                    else:
+                        data[ch.field] = ch.new
+                    region = region or ch.region or data.get("region")
+                    if region and "region" not in data:
+                        data["region"] = region
+                touched[key] = (data, deleted, region)
+                c.execute(audit_t.insert().values(
+                    rev=rev, at=at, by=by, source=source, sha256=sha256, entity=ch.entity, record=ch.record,
+                    field=ch.field, op=ch.op, old=None if ch.old is None else _dumps(ch.old),
+                    new=None if ch.new is None else _dumps(ch.new), sheet=ch.sheet, cell=ch.cell))
+            for (entity, rid), (data, deleted, region) in touched.items():
+                doc = _dumps(data)
+                exists = c.execute(select(records_t.c.id).where(records_t.c.entity == entity,
+                                                                records_t.c.id == rid)).first()
+                values = {"region": region, "data": doc, "rev": rev, "deleted": deleted}
+                if exists:
+                    c.execute(records_t.update().where(records_t.c.entity == entity, records_t.c.id == rid)
+                              .values(**values))
+                else:
+                    c.execute(records_t.insert().values(entity=entity, id=rid, **values))
+                c.execute(history_t.insert().values(entity=entity, id=rid, rev=rev, data=doc, deleted=deleted))
+            return rev
+
+    def register_workbook(self, workbook_id: str, rev: int, regions: list[str], *, by: str, lang: str,
+                          path: str) -> None:
+        with self._connect() as c:
+            c.execute(workbooks_t.insert().values(id=workbook_id, rev=rev, regions=_dumps(regions), at=now_iso(),
+                                                  by=by, lang=lang, path=path))
+
+    def issued(self) -> list[dict]:
+        with self._connect() as c:
+            rows = [dict(r) for r in c.execute(select(workbooks_t).order_by(workbooks_t.c.at)).mappings()]
+        for r in rows:
+            r["regions"] = json.loads(r["regions"])
+        return rows
+
+
+def _check_ours(engine: Engine, location: str) -> None:
+    try:
+        names = set(inspect(engine).get_table_names())
+    except (DatabaseError, OperationalError) as exc:
+        raise StoreError(f"{location}: not a readable database ({exc.orig}). Point --store at a cluster-wb "
+                         "store, or move this file away to create a new one.") from None
+    if "cwb_meta" not in names:
+        raise StoreError(f"{location}: this database is not a cluster-wb store; it was left untouched. "
+                         "Point --store at a cluster-wb store or at a new file.")
+    with engine.connect() as c:
+        mark = c.execute(select(meta_t.c.value).where(meta_t.c.key == "mark")).scalar()
+    if mark != STORE_MARK:
+        raise StoreError(f"{location}: this database is not a cluster-wb store; it was left untouched.")
+
+
+def store_exists(store: str) -> bool:
+    url, path = resolve_url(store)
+    if path is not None:
+        return path.exists()
+    engine = _make_engine(url)
+    try:
+        return "cwb_meta" in inspect(engine).get_table_names()
+    except OperationalError as exc:
+        raise StoreError(f"{store}: cannot connect ({exc.orig}).") from None
+
+
+def create_store(store: str) -> Store:
+    """Create an empty store (tables and mark). The caller seeds it."""
+    url, path = resolve_url(store)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = _make_engine(url)
+    metadata.create_all(engine)
+    with engine.begin() as c:
+        c.execute(meta_t.insert().values(key="mark", value=STORE_MARK))
+        c.execute(meta_t.insert().values(key="format", value=STORE_FORMAT))
+        c.execute(meta_t.insert().values(key="created", value=now_iso()))
+    return Store(engine, store)
+
+
+def open_store(store: str) -> Store:
+    url, path = resolve_url(store)
+    if path is not None and not path.exists():
+        raise StoreError(f"{store}: no store here. Run `cluster-wb init` to create it.")
+    engine = _make_engine(url)
+    _check_ours(engine, store)
+    return Store(engine, store)
