@@ -7,14 +7,19 @@ import getpass
 import json
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from .build import BuildInput, RegionData, build_workbook
+from .merge import Plan, plan_merge
+from .messages import t
+from .read import RawWorkbook, ReadError, read_workbook
 from .resources import seed_dir
 from .schema import Schema, load_schema
 from .seed import load_dataset, seed_changes
 from .store import Store, create_store, open_store, store_exists
+from .validate import Checked, Issue, Reference, identity, validate
 
 ENTITIES = ("region", "cluster", "constraint", "recommendation", "project", "indicator")
 EXPORT_TABLES = {"region": "regions", "cluster": "clusters", "constraint": "constraints",
@@ -166,3 +171,132 @@ def export(st: Store, output: str, fmt: str) -> list[str]:
                                               else v) for k, v in r.items()})
         written.append(str(path))
     return written
+
+
+# -- the round trip ------------------------------------------------------------------------------------
+class FileRejected(Exception):
+    """A file that cannot be validated at all (exit code 2): unreadable, not ours, not issued here."""
+
+    def __init__(self, path: str, message: str):
+        super().__init__(message)
+        self.path = path
+
+
+@dataclass
+class FileResult:
+    path: str
+    checked: Checked | None = None
+    rejected: str | None = None
+    plan: Plan | None = None
+    applied: bool = False
+    revision: int | None = None
+    already: int | None = None  # revision this very file was merged as before
+    raw: RawWorkbook | None = None
+
+    @property
+    def issues(self) -> list[Issue]:
+        return self.checked.issues if self.checked else []
+
+    @property
+    def errors(self) -> int:
+        return self.checked.errors if self.checked else (1 if self.rejected else 0)
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected is None and self.errors == 0 and not (self.plan and self.plan.conflicts)
+
+    def validate_json(self) -> dict:
+        issues = [i.to_json() for i in self.issues]
+        if self.rejected:
+            issues.append({"severity": "error", "code": "file", "sheet": None, "cell": None, "field": None,
+                           "record": None, "value": self.path, "message": self.rejected})
+        return {"path": self.path, "ok": self.ok, "errors": self.errors,
+                "warnings": self.checked.warnings if self.checked else 0, "issues": issues}
+
+    def merge_json(self) -> dict:
+        doc = self.validate_json()
+        return {"path": self.path, "ok": self.ok, "applied": self.applied, "revision": self.revision,
+                "changes": [c.to_json() for c in self.plan.changes] if self.plan else [],
+                "conflicts": [c.to_json() for c in self.plan.conflicts] if self.plan else [],
+                "counts": self.plan.counts() if self.plan else None,
+                "already_merged_as": self.already, "issues": doc["issues"]}
+
+
+def expand_paths(paths: list[str]) -> list[str]:
+    """Files as given; a folder stands for the .xlsx files in it (a folder of returns)."""
+    out = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            out += sorted(str(f) for f in path.iterdir() if f.suffix.lower() == ".xlsx" and not f.name.startswith("~$"))
+        else:
+            out.append(p)
+    return out
+
+
+def check_file(st: Store, path: str, lang: str) -> FileResult:
+    """Read and validate one file against the store (inside the caller's transaction, if any)."""
+    schema = load_schema()
+    try:
+        raw = read_workbook(path)
+    except ReadError as exc:
+        raise FileRejected(path, str(exc)) from None
+    ident = identity(raw)
+    if ident is None:
+        raise FileRejected(path, t("not_ours", lang, path=path))
+    issued = st.workbook(ident.workbook_id)
+    if issued is None:
+        raise FileRejected(path, t("not_issued", lang, path=path, id=ident.workbook_id))
+    base = {e: st.records_at(e, issued["rev"]) for e in ENTITIES}
+    ours = {e: st.records(e) for e in ENTITIES}
+    checked = validate(raw, schema, Reference(issued, base, ours), lang)
+    result = FileResult(path, checked, raw=raw)
+    result.base, result.ours = base, ours  # type: ignore[attr-defined]
+    return result
+
+
+def validate_files(st: Store, paths: list[str], lang: str,
+                   progress: Callable[[str], None] | None = None) -> list[FileResult]:
+    results = []
+    for path in expand_paths(paths):
+        if progress:
+            progress(path)
+        try:
+            results.append(check_file(st, path, lang))
+        except FileRejected as exc:
+            results.append(FileResult(path, rejected=str(exc)))
+    return results
+
+
+def merge_files(st: Store, paths: list[str], *, dry_run: bool, by: str, lang: str,
+                progress: Callable[[str], None] | None = None) -> list[FileResult]:
+    """Each file in its own write-locked transaction: validate, plan, and commit all of it or nothing."""
+    schema = load_schema()
+    results = []
+    for path in expand_paths(paths):
+        if progress:
+            progress(path)
+        try:
+            with st.transaction():
+                result = check_file(st, path, lang)
+                assert result.checked is not None and result.raw is not None
+                result.already = st.merged_sha(result.raw.sha256)
+                result.plan = plan_merge(
+                    result.checked.rows, schema, result.base, result.ours,  # type: ignore[attr-defined]
+                    result.checked.columns, lambda e, r, taken: st.next_id(e, r, taken))
+                if result.ok and result.plan.changes and not dry_run:
+                    result.revision = st.commit(
+                        result.plan.changes, by=by, source=Path(path).name, sha256=result.raw.sha256,
+                        workbook=result.checked.identity.workbook_id,
+                        summary=", ".join(f"{k} {v}" for k, v in result.plan.counts().items() if v))
+                    result.applied = True
+        except FileRejected as exc:
+            result = FileResult(path, rejected=str(exc))
+        results.append(result)
+    return results
+
+
+def log_entries(st: Store, limit: int | None) -> list[dict]:
+    return [{k: e[k] for k in ("revision", "at", "by", "source", "sha256", "entity", "record", "field", "op",
+                               "old", "new", "sheet", "cell")}
+            for e in ({**r, "revision": r["rev"]} for r in st.log(limit))]

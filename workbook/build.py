@@ -25,7 +25,7 @@ META_SHEET = "_cwb_meta"
 LISTS_SHEET = "_cwb_lists"
 SPARE_ROWS = 300  # rows below the data that keep dropdowns, formats and unlocked cells for new records
 INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
-LIST_SEPARATOR = "、"
+LIST_SEPARATOR = {"zh": "、", "en": "; "}
 
 COLOURS = {
     "header": "#1F4E79", "header_font": "#FFFFFF", "locked": "#EDEDED", "editable": "#FFFFFF",
@@ -97,9 +97,9 @@ def display_value(schema: Schema, f: Field, value: Any, lang: str) -> Any:
                 titles.append(schema.factor(fid).title(lang))
             except KeyError:
                 titles.append(str(fid))
-        return LIST_SEPARATOR.join(titles)
+        return LIST_SEPARATOR[lang].join(titles)
     if f.type == "cluster_list":
-        return LIST_SEPARATOR.join(str(v) for v in value)
+        return LIST_SEPARATOR[lang].join(str(v) for v in value)
     if f.type == "boolean":
         return t("yes", lang) if value else None
     if f.type == "date":

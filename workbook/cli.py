@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from . import app, report
+from .annotate import annotate
 from .schema import load_schema
 from .seed import DatasetError
 from .store import DEFAULT_STORE, StoreError
@@ -106,6 +107,91 @@ def export(obj: dict, output: str, fmt: str) -> None:
     st = app.open_or_create(obj["store"])
     for path in app.export(st, output, fmt):
         click.echo(path)
+
+
+def _progress(paths_count: int):
+    """Progress on stderr when there are several files (stdout stays clean for JSON)."""
+    if paths_count <= 1:
+        return None
+    counter = {"n": 0}
+
+    def step(path: str) -> None:
+        counter["n"] += 1
+        click.echo(f"[{counter['n']}/{paths_count}] {path}", err=True)
+
+    return step
+
+
+def _exit_code(results) -> int:
+    if any(r.rejected for r in results):
+        return 2
+    return 0 if all(r.ok for r in results) else 1
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--annotate", "annotate_out", help="Write a copy of the (single) input with each problem marked.")
+@click.pass_obj
+@guarded
+def validate(obj: dict, files: tuple[str, ...], fmt: str, annotate_out: str | None) -> None:
+    """Re-read edited workbooks and report every problem at its cell."""
+    paths = app.expand_paths(list(files))
+    if annotate_out and len(paths) != 1:
+        raise app.UsageError("--annotate takes exactly one input file.")
+    st = app.open_or_create(obj["store"])
+    results = app.validate_files(st, paths, obj["lang"], progress=_progress(len(paths)))
+    for r in results:
+        if r.rejected:
+            click.echo(f"cluster-wb: {r.rejected}", err=True)
+    if fmt == "json":
+        doc = {"ok": all(r.ok for r in results), "files": [r.validate_json() for r in results]}
+        click.echo(json.dumps(doc, ensure_ascii=False))
+    else:
+        report.print_validation(results, obj["lang"])
+    if annotate_out and results and not results[0].rejected:
+        annotate(results[0].path, annotate_out, results[0].issues, obj["lang"])
+        click.echo(f"annotated copy: {annotate_out}", err=True)
+    sys.exit(_exit_code(results))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--by", default=None, help="Who merges (recorded in the audit trail).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+@guarded
+def merge(obj: dict, files: tuple[str, ...], dry_run: bool, by: str | None, fmt: str) -> None:
+    """Validate, then three-way merge each workbook's edits into the store (each file all or nothing)."""
+    paths = app.expand_paths(list(files))
+    st = app.open_or_create(obj["store"])
+    results = app.merge_files(st, paths, dry_run=dry_run, by=by or app.default_user(), lang=obj["lang"],
+                              progress=_progress(len(paths)))
+    for r in results:
+        if r.rejected:
+            click.echo(f"cluster-wb: {r.rejected}", err=True)
+    if fmt == "json":
+        doc = {"ok": all(r.ok for r in results), "files": [r.merge_json() for r in results]}
+        click.echo(json.dumps(doc, ensure_ascii=False))
+    else:
+        report.print_merge(results, obj["lang"], dry_run)
+    sys.exit(_exit_code(results))
+
+
+@cli.command()
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N entries.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+@guarded
+def log(obj: dict, limit: int | None, fmt: str) -> None:
+    """The audit trail, newest first."""
+    st = app.open_or_create(obj["store"])
+    entries = app.log_entries(st, limit)
+    if fmt == "json":
+        click.echo(json.dumps({"entries": entries}, ensure_ascii=False))
+    else:
+        report.print_log(entries)
 
 
 def main() -> None:

@@ -12,6 +12,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sheet_index": {"zh": "目录", "en": "Index"},
     "footer_page": {"zh": "第 &P 页，共 &N 页", "en": "Page &P of &N"},
     "dv_error_title": {"zh": "请检查输入", "en": "Please check"},
+    "not_ours": {"zh": "{path}：不是 cluster-wb 生成的工作簿（找不到工作簿标识）。请交回由 cluster-wb build 生成的文件。",
+                 "en": "{path}: not a cluster-wb workbook (no workbook identity found). Send back a file that "
+                       "cluster-wb build wrote."},
+    "not_issued": {"zh": "{path}：工作簿 {id} 不是由本数据库发出的。请确认 --store 是否正确，或使用本数据库生成的工作簿。",
+                   "en": "{path}: workbook {id} was not issued by this store. Check --store, or use a workbook built "
+                         "from this store."},
+    "see_factor_list": {"zh": "“说明”页所列的制约因素名称，用“、”分隔", "en": "the factor names listed on the Instructions sheet, "
+                        "separated by “;”"},
     "dv_error_message": {"zh": "该值不在允许范围内。", "en": "This value is not allowed here."},
     "index_title": {"zh": "产业集群工作簿 · 目录", "en": "Industrial cluster workbook · Index"},
     "ix_region": {"zh": "地区", "en": "Region"},
@@ -94,9 +102,93 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
+ISSUE_MESSAGES: dict[str, dict[str, str]] = {
+    "type": {"zh": "“{text}”不是有效的{kind}。请改为{hint}。", "en": "“{text}” is not a valid {kind}. Enter {hint}."},
+    "whole": {"zh": "“{text}”应为整数。", "en": "“{text}” must be a whole number."},
+    "unit": {"zh": "“{text}”的单位与本列不符（本列单位：{unit}），请按{unit}填写。",
+             "en": "“{text}” has a unit this column does not use; enter it in {unit}."},
+    "unknown_value": {"zh": "“{text}”表示不详，已按空值处理。", "en": "“{text}” read as unknown; the value is left empty."},
+    "approximate": {"zh": "“{text}”为约数，已记为 {val}。", "en": "“{text}” is approximate; recorded as {val}."},
+    "percent_guess": {"zh": "“{text}”未带 % 号，已按 {val}% 理解，请核对。",
+                      "en": "“{text}” has no % sign; read as {val}%. Please check."},
+    "date_guess": {"zh": "“{text}”未写明具体日期，已按 {val} 理解。", "en": "“{text}” has no day; read as {val}."},
+    "synonym": {"zh": "“{text}”已按“{label}”理解。", "en": "“{text}” read as “{label}”."},
+    "enum": {"zh": "“{text}”不是允许的值。请从下拉列表选择：{allowed}。",
+             "en": "“{text}” is not allowed here. Choose one of: {allowed}."},
+    "required": {"zh": "“{name}”为必填项，请填写。", "en": "“{name}” is required; please fill it in."},
+    "range": {"zh": "{val} 超出允许范围 {min}–{max}，请核对。", "en": "{val} is outside the allowed range {min}–{max}."},
+    "length": {"zh": "内容过长（{length} 字，最多 {max} 字），请精简。",
+               "en": "Too long ({length} characters, at most {max}); please shorten it."},
+    "duplicate_id": {"zh": "编号 {record} 在 {other} 也出现了；每条记录只能出现一次，请删除重复的行。",
+                     "en": "ID {record} also appears at {other}; each record may appear once. Remove the duplicate row."},
+    "unknown_id": {"zh": "编号 {record} 不存在。新增记录请将编号留空，不要修改已有编号。",
+                   "en": "ID {record} does not exist. Leave the ID empty for a new record; do not change existing IDs."},
+    "wrong_region": {"zh": "编号 {record} 属于地区 {region}，不属于本表的地区。请在该地区的表中修改。",
+                     "en": "ID {record} belongs to region {region}, not this sheet's region. Edit it in that region's sheet."},
+    "readonly": {"zh": "“{name}”为只读列，原值为“{old}”。请恢复原值。",
+                 "en": "“{name}” is read-only; it was “{old}”. Put the original value back."},
+    "cross_above_scale": {"zh": "规上企业数（{above}）多于企业数（{total}），请核对。",
+                          "en": "Above-scale enterprises ({above}) exceed all enterprises ({total}); please check."},
+    "cross_progress": {"zh": "进度 100% 与状态“已完成”须一致（当前进度 {progress}%，状态“{status}”），请修改其一。",
+                       "en": "Progress 100% and status Done go together (now {progress}% and “{status}”); change one."},
+    "cross_dates": {"zh": "完成时限 {due} 早于开始日期 {start}，请核对。",
+                    "en": "Due date {due} is before start date {start}; please check."},
+    "cross_sheet": {"zh": "“{name}”中的集群编号 {ref} 在本地区不存在。请填写集群清单中的编号。",
+                    "en": "Cluster {ref} in “{name}” does not exist in this region. Use an ID from the inventory."},
+    "formula": {"zh": "单元格是公式，已使用其计算结果“{val}”。请改为直接填写数值。",
+                "en": "The cell holds a formula; its computed value “{val}” was used. Please type the value instead."},
+    "formula_no_value": {"zh": "单元格是公式且没有计算结果（{text}）。请改为直接填写数值。",
+                         "en": "The cell holds a formula with no computed value ({text}). Type the value instead."},
+    "merged": {"zh": "合并单元格 {range} 覆盖了数据区，请取消合并。", "en": "Merged cells {range} cover data; unmerge them."},
+    "missing_sheet": {"zh": "缺少{region}的“{title}”工作表。请勿删除工作表；如已删除，请在原工作簿上重新填报。",
+                      "en": "The “{title}” sheet of {region} is missing. Do not delete sheets; redo the edits in the "
+                            "original workbook."},
+    "missing_column": {"zh": "缺少“{name}”列。{hint}", "en": "Column “{name}” is missing. {hint}"},
+    "did_you_mean": {"zh": "是否为 {col} 列的“{header}”？请把表头改回“{name}”。",
+                     "en": "Did you mean “{header}” in column {col}? Rename it back to “{name}”."},
+    "restore_column": {"zh": "请恢复该列（可从原工作簿复制表头）。", "en": "Restore the column (copy its header from the original)."},
+    "missing_column_optional": {"zh": "未找到“{name}”列，该列内容不会更新。",
+                                "en": "Column “{name}” not found; its values are not updated."},
+    "extra_column": {"zh": "“{header}”列不属于本表，已忽略。", "en": "Column “{header}” is not part of this sheet and was ignored."},
+    "header_variant": {"zh": "表头“{header}”与“{name}”略有不同，已按“{name}”读取。",
+                       "en": "Header “{header}” differs slightly from “{name}”; read as “{name}”."},
+    "meta_mismatch": {"zh": "工作簿的两处隐藏标识不一致（{key}：{a} / {b}），可能被改动过。请使用原工作簿。",
+                      "en": "The workbook's two hidden identity copies disagree ({key}: {a} / {b}); it may have been "
+                            "tampered with. Use the original workbook."},
+    "meta_partial": {"zh": "工作簿的一处隐藏标识缺失（{where}），已使用另一处。",
+                     "en": "One copy of the workbook's hidden identity is missing ({where}); the other was used."},
+    "meta_revision": {"zh": "工作簿标注的数据版本 {theirs} 与登记的 {ours} 不符，可能被改动过。请使用原工作簿。",
+                      "en": "The workbook says store revision {theirs}, but it was issued at {ours}; it may have been "
+                            "tampered with. Use the original workbook."},
+    "schema_version": {"zh": "工作簿的格式版本为 {theirs}，当前为 {ours}。请在新生成的工作簿上填报。",
+                       "en": "The workbook is of schema version {theirs}; this store uses {ours}. Fill in a newly "
+                             "built workbook."},
+    "region_not_issued": {"zh": "本工作簿未发给地区 {region}，该表不能合并。",
+                          "en": "This workbook was not issued for region {region}; this sheet cannot be merged."},
+    "row_missing": {"zh": "记录 {record} 不在表中（行被删除？）。不会删除该记录；如需删除，请在“删除”列填“是”。",
+                    "en": "Record {record} is not in the sheet (row removed?). Nothing is deleted; to delete it, "
+                          "type Y in its Delete column."},
+    "duplicate_row": {"zh": "该新增行与第 {other} 行相同，可能重复粘贴。", "en": "This new row repeats row {other}; pasted twice?"},
+    "conflict": {"zh": "冲突：工作簿改为“{theirs}”，而数据库已由他人改为“{ours}”（原值“{base}”）。未合并；请商定后在新工作簿中填写。",
+                 "en": "Conflict: the workbook says “{theirs}”, but the store was changed to “{ours}” meanwhile (was "
+                       "“{base}”). Not merged; agree on the value and enter it in a fresh workbook."},
+    "conflict_deleted": {"zh": "冲突：记录 {record} 已在数据库中删除，但工作簿修改了它。", "en": "Conflict: record {record} "
+                         "was deleted in the store, but the workbook changes it."},
+    "conflict_delete": {"zh": "冲突：工作簿要删除记录 {record}，但数据库中它已被他人修改。",
+                        "en": "Conflict: the workbook deletes record {record}, but it was changed in the store meanwhile."},
+}
+
+KIND_WORDS = {
+    "integer": ({"zh": "整数", "en": "whole number"}, {"zh": "整数，如 32000 或 3.2万", "en": "a whole number, e.g. 32000 or 3.2万"}),
+    "number": ({"zh": "数字", "en": "number"}, {"zh": "数字，如 30 或 近30亿元", "en": "a number, e.g. 30"}),
+    "percent": ({"zh": "百分比", "en": "percentage"}, {"zh": "百分比，如 80%", "en": "a percentage, e.g. 80%"}),
+    "date": ({"zh": "日期", "en": "date"}, {"zh": "日期，如 2026-12-31", "en": "a date, e.g. 2026-12-31"}),
+    "severity": ({"zh": "制约程度", "en": "severity"}, {"zh": "0、1、2、3 之一", "en": "one of 0, 1, 2, 3"}),
+}
+
 
 def t(key: str, lang: str, **values: Any) -> str:
     """The message `key` in `lang` (zh if the language is unknown), with `values` filled in."""
-    entry = MESSAGES[key]
+    entry = MESSAGES.get(key) or ISSUE_MESSAGES[key]
     text = entry.get(lang) or entry["zh"]
     return text.format(**values) if values else text

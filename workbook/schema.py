@@ -16,6 +16,7 @@ import yaml
 from .resources import templates_dir
 
 LANGS = ("zh", "en")
+LIST_SEPARATORS = "、,，;；/\n"
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,9 @@ def parse_schema(doc: dict) -> Schema:
         Factor(f["id"], f["group"], f["zh"], f["en"], f["help"]["zh"], f["help"]["en"])
         for f in doc["constraint_factors"]
     )
+    for fac in factors:  # factor titles are typed into lists separated by these characters
+        if any(ch in title for title in (fac.title_zh, fac.title_en) for ch in LIST_SEPARATORS):
+            raise ValueError(f"factor {fac.id}: a title may not contain any of {LIST_SEPARATORS!r}")
     sheets = []
     for s in doc["sheets"]:
         fields = [_make_field(f) for f in s["fields"]]

@@ -1,0 +1,129 @@
+"""Three-way merge of a workbook's rows into the store: pure, field by field.
+
+base = the records at the revision the workbook was cut from, ours = the store now, theirs = the
+workbook. A change on one side applies; the same change on both sides is no conflict; different
+changes to one field are a conflict and nothing of the file is applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .schema import Schema
+from .store import Change
+from .validate import Row, same_value
+
+NAME_FIELD = {"cluster": "name_zh", "recommendation": "title_zh", "project": "name_zh", "indicator": "metric_zh"}
+
+
+@dataclass
+class Conflict:
+    entity: str
+    record: str | None
+    field: str | None
+    base: Any
+    ours: Any
+    theirs: Any
+    sheet: str | None
+    cell: str | None
+
+    def to_json(self) -> dict:
+        return {"entity": self.entity, "record": self.record, "field": self.field, "base": self.base,
+                "ours": self.ours, "theirs": self.theirs, "sheet": self.sheet, "cell": self.cell}
+
+
+@dataclass
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    unchanged: int = 0  # rows that change nothing
+
+    def counts(self) -> dict[str, int]:
+        out = {"insert": 0, "update": 0, "delete": 0}
+        for c in self.changes:
+            out[c.op] += 1
+        return {**out, "unchanged": self.unchanged, "conflicts": len(self.conflicts)}
+
+
+def plan_merge(rows: list[Row], schema: Schema, base: dict[str, dict[str, dict]], ours: dict[str, dict[str, dict]],
+               columns: dict[str, set[str]], allocate: Callable[[str, str, set[str]], str]) -> Plan:
+    """The changes and conflicts that merging these rows would make. `allocate` gives new ids."""
+    plan = Plan()
+    new_ids: set[str] = set()
+    for row in rows:
+        if not row.valid:
+            continue
+        sheet = schema.sheet(row.kind)
+        present = columns.get(row.sheet, set())
+        fields = [f for f in sheet.editable_fields if f.key in present]
+        b_all, o_all = base.get(row.entity, {}), ours.get(row.entity, {})
+        if row.record is None:
+            if row.delete:
+                plan.unchanged += 1
+                continue
+            _insert(plan, row, fields, b_all, o_all, allocate, new_ids)
+            continue
+        b = b_all.get(row.record)
+        o = o_all.get(row.record)
+        if row.kind == "constraints":  # a matrix row always exists; a missing record is an empty one
+            b = b or {}
+            o = o if o is not None else ({} if row.record not in b_all else None)
+        if row.delete:
+            _delete(plan, row, sheet, b, o)
+            continue
+        before = len(plan.changes)
+        if o is None:  # deleted in the store since the workbook was cut
+            if b is not None and any(not same_value(row.values.get(f.key), b.get(f.key)) for f in fields):
+                plan.conflicts.append(Conflict(row.entity, row.record, None, b, None, row.values, row.sheet,
+                                               row.cells.get("id")))
+            else:
+                plan.unchanged += 1
+            continue
+        b = b if b is not None else o
+        for f in fields:
+            theirs, bv, ov = row.values.get(f.key), b.get(f.key), o.get(f.key)
+            if same_value(theirs, bv) or same_value(theirs, ov):
+                continue
+            if same_value(ov, bv):
+                plan.changes.append(Change(row.entity, row.record, f.key, "update", ov, theirs, row.region,
+                                           row.sheet, row.cells.get(f.key)))
+            else:
+                plan.conflicts.append(Conflict(row.entity, row.record, f.key, bv, ov, theirs, row.sheet,
+                                               row.cells.get(f.key)))
+        if len(plan.changes) == before:
+            plan.unchanged += 1
+    return plan
+
+
+def _insert(plan: Plan, row: Row, fields, b_all: dict, o_all: dict, allocate, new_ids: set[str]) -> None:
+    record = {"region": row.region}
+    for f in fields:
+        v = row.values.get(f.key)
+        if v not in (None, [], ""):
+            record[f.key] = v
+    name_key = NAME_FIELD.get(row.entity)
+    if name_key:
+        for rid, o in o_all.items():
+            # merged before (the same file, or a re-save of it): the record exists since the workbook was cut
+            if rid not in b_all and o.get("region") == row.region and o.get(name_key) == record.get(name_key):
+                plan.unchanged += 1
+                return
+    rid = allocate(row.entity, row.region, new_ids)
+    new_ids.add(rid)
+    plan.changes.append(Change(row.entity, rid, None, "insert", None, record, row.region, row.sheet,
+                               row.cells.get("id") or f"A{row.row}"))
+
+
+def _delete(plan: Plan, row: Row, sheet, b: dict | None, o: dict | None) -> None:
+    if o is None:
+        plan.unchanged += 1  # deleted already
+        return
+    changed_since = b is not None and any(not same_value(o.get(f.key), b.get(f.key)) for f in sheet.stored_fields
+                                          if f.key != "id")
+    if changed_since:
+        plan.conflicts.append(Conflict(row.entity, row.record, None, b, o, "delete", row.sheet, row.cells.get("delete")))
+        return
+    plan.changes.append(Change(row.entity, row.record, None, "delete", o, None, row.region, row.sheet,
+                               row.cells.get("delete")))

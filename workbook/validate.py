@@ -1,0 +1,494 @@
+"""Check a read workbook against the schema and the store's records; produce issues and normalised rows.
+
+Pure: a `RawWorkbook` (plain data from `read`), the schema and a `Reference` (the registry entry and the
+records the workbook was cut from) in; `Checked` out. Sheets are found by their metadata, columns by
+their headers, rows by their ids; every issue names its sheet, cell, field and record.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl.utils import get_column_letter, range_boundaries
+
+from .build import defined_name, display_value
+from .messages import KIND_WORDS, t
+from .normalize import Note, normalize_value
+from .read import RawSheet, RawWorkbook
+from .schema import Field, Schema, Sheet, fold
+
+META_KEYS = ("workbook_id", "revision", "schema_version", "regions")
+
+
+@dataclass
+class Issue:
+    """One problem, shaped like a pydantic error record: where, what kind, what to do, the input."""
+
+    severity: str
+    code: str
+    sheet: str | None
+    cell: str | None
+    field: str | None
+    record: str | None
+    value: Any
+    message: str
+
+    def to_json(self) -> dict:
+        return {"severity": self.severity, "code": self.code, "sheet": self.sheet, "cell": self.cell,
+                "field": self.field, "record": self.record, "value": _jsonable(self.value), "message": self.message}
+
+
+def _jsonable(v: Any) -> Any:
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    return str(v)
+
+
+@dataclass
+class Row:
+    """One data row, normalised: what the workbook says about one record."""
+
+    kind: str
+    entity: str
+    region: str
+    sheet: str
+    row: int
+    record: str | None
+    values: dict[str, Any]
+    cells: dict[str, str]
+    delete: bool = False
+    approx: set[str] = field(default_factory=set)
+    valid: bool = True
+
+
+@dataclass
+class Identity:
+    workbook_id: str
+    revision: int | None
+    schema_version: str | None
+    regions: list[str]
+    lang: str | None
+    issues: list[tuple[str, str, dict]] = field(default_factory=list)  # (severity, code, params)
+
+
+@dataclass
+class Reference:
+    """What the store knows: the registry entry of the workbook, base (at its revision) and ours (now)."""
+
+    issued: dict
+    base: dict[str, dict[str, dict]]
+    ours: dict[str, dict[str, dict]]
+
+
+@dataclass
+class Checked:
+    identity: Identity
+    issues: list[Issue]
+    rows: list[Row]
+    sheets: list[tuple[str, str, str]]  # (title, kind, region)
+    columns: dict[str, set[str]] = field(default_factory=dict)  # sheet title -> field keys present
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.issues if i.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for i in self.issues if i.severity == "warning")
+
+
+def identity(raw: RawWorkbook) -> Identity | None:
+    """The workbook's identity from its two hidden copies; None when neither is there (not ours)."""
+    props = {k[4:]: str(v) for k, v in raw.props.items() if k.startswith("cwb_")}
+    meta = raw.meta
+    if not props.get("workbook_id") and not meta.get("workbook_id"):
+        return None
+    notes: list[tuple[str, str, dict]] = []
+    if not props.get("workbook_id"):
+        notes.append(("warning", "meta_partial", {"where": "document properties"}))
+    elif not meta.get("workbook_id"):
+        notes.append(("warning", "meta_partial", {"where": "_cwb_meta"}))
+    merged: dict[str, str] = {}
+    for key in META_KEYS + ("lang",):
+        a, b = meta.get(key), props.get(key)
+        if key == "revision":  # LibreOffice turns numeric properties into floats; compare as numbers
+            a, b = _as_int_text(a), _as_int_text(b)
+        if a and b and a != b:
+            notes.append(("error", "meta_mismatch", {"key": key, "a": a, "b": b}))
+        merged[key] = a or b or ""
+    return Identity(
+        workbook_id=merged["workbook_id"],
+        revision=int(merged["revision"]) if merged["revision"].isdigit() else None,
+        schema_version=merged["schema_version"] or None,
+        regions=[r for r in merged["regions"].split(",") if r],
+        lang=merged["lang"] or None,
+        issues=notes,
+    )
+
+
+def _as_int_text(v: str | None) -> str | None:
+    if v is None or v == "":
+        return v
+    try:
+        f = float(v)
+    except ValueError:
+        return v
+    return str(int(f)) if f.is_integer() else v
+
+
+class _Collector:
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.issues: list[Issue] = []
+
+    def add(self, severity: str, code: str, *, sheet: str | None = None, cell: str | None = None,
+            field: str | None = None, record: str | None = None, value: Any = None, **params: Any) -> None:
+        self.issues.append(Issue(severity, code, sheet, cell, field, record, value,
+                                 t(code, self.lang, **params)))
+
+
+def _header_map(sheet: Sheet, header: tuple[Any, ...], lang: str, out: _Collector, title: str
+                ) -> dict[int, Field] | None:
+    """Columns by header text, in either language; near misses get a 'did you mean'."""
+    exact: dict[str, Field] = {}
+    for f in sheet.fields:
+        exact[fold(f.title_zh)] = f
+        exact[fold(f.title_en)] = f
+    mapping: dict[int, Field] = {}
+    unmatched: list[tuple[int, str]] = []
+    for col, text in enumerate(header):
+        if text is None or not str(text).strip():
+            continue
+        text = str(text)
+        f = exact.get(fold(text))
+        if f is None:
+            unmatched.append((col, text))
+            continue
+        if f in mapping.values():
+            out.add("warning", "extra_column", sheet=title, cell=f"{get_column_letter(col + 1)}1", value=text,
+                    header=text)
+            continue
+        mapping[col] = f
+        if text not in (f.title_zh, f.title_en):
+            out.add("warning", "header_variant", sheet=title, cell=f"{get_column_letter(col + 1)}1", field=f.key,
+                    value=text, header=text, name=f.title(lang))
+    missing = [f for f in sheet.fields if f not in mapping.values()]
+    ok = True
+    for f in missing:
+        guess = None
+        for col, text in unmatched:
+            titles = [fold(f.title_zh), fold(f.title_en)]
+            if difflib.get_close_matches(fold(text), titles, n=1, cutoff=0.6):
+                guess = (col, text)
+                break
+        if guess:
+            hint = t("did_you_mean", lang, col=get_column_letter(guess[0] + 1), header=guess[1],
+                     name=f.title(lang))
+        else:
+            hint = t("restore_column", lang)
+        if f.key == "id" or f.required:
+            out.add("error", "missing_column", sheet=title, cell=None, field=f.key, value=None,
+                    name=f.title(lang), hint=hint)
+            ok = False
+        elif not f.derived:
+            out.add("warning", "missing_column_optional", sheet=title, field=f.key, name=f.title(lang))
+    for col, text in unmatched:
+        out.add("warning", "extra_column", sheet=title, cell=f"{get_column_letter(col + 1)}1", value=text,
+                header=text)
+    return mapping if ok else None
+
+
+def _find_sheets(raw: RawWorkbook, schema: Schema, ident: Identity, out: _Collector
+                 ) -> list[tuple[RawSheet, str, str]]:
+    """Each expected data sheet, found by defined name (follows renames), then by name, then by header."""
+    by_title = {s.title: s for s in raw.sheets}
+    expected = [(m["kind"], m["region"], m["name"]) for m in raw.meta_sheets]
+    if not expected:  # the meta sheet is gone: expect every kind for every region named in the identity
+        expected = [(s.kind, r, "") for r in ident.regions for s in schema.sheets if not s.only_if_records]
+    found: list[tuple[RawSheet, str, str]] = []
+    used: set[str] = set()
+    pending = []
+    for kind, region, name in expected:
+        title = raw.names.get(defined_name(kind, region))
+        if title in by_title and title not in used:
+            found.append((by_title[title], kind, region))
+            used.add(title)
+        elif name in by_title and name not in used:
+            found.append((by_title[name], kind, region))
+            used.add(name)
+        else:
+            pending.append((kind, region, name))
+    for kind, region, name in pending:
+        sheet = schema.sheet(kind)
+        titles = {fold(f.title_zh) for f in sheet.fields} | {fold(f.title_en) for f in sheet.fields}
+        candidates = []
+        for s in raw.sheets:
+            if s.title in used or not s.rows:
+                continue
+            header = [fold(str(v)) for v in s.rows[0][1] if v is not None]
+            if header and sum(1 for h in header if h in titles) >= max(2, int(0.6 * len(sheet.fields))):
+                ids = [str(r[1][0]) for r in s.rows[1:] if r[1] and r[1][0]]
+                if ids and sum(1 for i in ids if i.startswith(region + "-")) * 2 >= len(ids):
+                    candidates.append(s)
+        if len(candidates) == 1:
+            found.append((candidates[0], kind, region))
+            used.add(candidates[0].title)
+        else:
+            out.add("error", "missing_sheet", sheet=name or None, title=sheet.title(out.lang), region=region)
+    return found
+
+
+def validate(raw: RawWorkbook, schema: Schema, ref: Reference, lang: str = "zh") -> Checked:
+    out = _Collector(lang)
+    ident = identity(raw)
+    if ident is None:
+        raise ValueError("not a cluster-wb workbook")
+    for severity, code, params in ident.issues:
+        out.add(severity, code, **params)
+    if ident.schema_version and ident.schema_version != schema.version:
+        out.add("error", "schema_version", theirs=ident.schema_version, ours=schema.version)
+    if ident.revision is not None and ident.revision != ref.issued["rev"]:
+        out.add("error", "meta_revision", theirs=ident.revision, ours=ref.issued["rev"])
+    rows: list[Row] = []
+    sheets = []
+    columns: dict[str, set[str]] = {}
+    for rs, kind, region in _find_sheets(raw, schema, ident, out):
+        sheets.append((rs.title, kind, region))
+        if region not in ref.issued["regions"]:
+            out.add("error", "region_not_issued", sheet=rs.title, region=region)
+            continue
+        sheet = schema.sheet(kind)
+        if not rs.rows or rs.rows[0][0] != 1:
+            out.add("error", "missing_column", sheet=rs.title, field="id", name=sheet.field("id").title(lang),
+                    hint=t("restore_column", lang))
+            continue
+        mapping = _header_map(sheet, rs.rows[0][1], lang, out, rs.title)
+        if mapping is None:
+            continue
+        columns[rs.title] = {f.key for f in mapping.values()}
+        for rng in rs.merged:
+            _, min_row, _, max_row = range_boundaries(rng)
+            if max_row and max_row >= 2:
+                out.add("error", "merged", sheet=rs.title, cell=rng.split(":")[0], value=rng, range=rng)
+        rows.extend(_read_rows(rs, sheet, kind, region, mapping, schema, raw.epoch1904, out))
+    _check_rows(rows, schema, ref, lang, out, columns)
+    return Checked(ident, out.issues, rows, sheets, columns)
+
+
+def _read_rows(rs: RawSheet, sheet: Sheet, kind: str, region: str, mapping: dict[int, Field], schema: Schema,
+               epoch1904: bool, out: _Collector) -> list[Row]:
+    rows = []
+    for number, values in rs.rows[1:]:
+        row = Row(kind, sheet.entity, region, rs.title, number, None, {}, {})
+        # the id first, so that every issue of the row can name its record
+        for col, f in sorted(mapping.items(), key=lambda item: item[1].key != "id"):
+            cell = f"{get_column_letter(col + 1)}{number}"
+            row.cells[f.key] = cell
+            raw_value = values[col] if col < len(values) else None
+            if (number, col) in rs.formulas:
+                text, cached = rs.formulas[(number, col)]
+                if cached is None:
+                    out.add("error", "formula_no_value", sheet=rs.title, cell=cell, field=f.key, record=row.record,
+                        value=text, text=text)
+                    row.valid = False
+                    continue
+                out.add("warning", "formula", sheet=rs.title, cell=cell, field=f.key, record=row.record, value=text,
+                        val=cached)
+                raw_value = cached
+            norm = normalize_value(schema, f, raw_value, epoch1904)
+            for note in norm.notes:
+                _note_issue(out, note, rs.title, cell, f, raw_value, schema, row.record)
+                if note.severity == "error":
+                    row.valid = False
+            if norm.approximate:
+                row.approx.add(f.key)
+            if f.key == "delete":
+                row.delete = bool(norm.value)
+            elif f.key == "id":
+                row.record = norm.value
+            else:
+                row.values[f.key] = norm.value
+        if not any(v not in (None, [], False) for k, v in row.values.items()) and row.record is None \
+                and not row.delete:
+            continue  # only derived or empty cells: not a record
+        rows.append(row)
+    return rows
+
+
+def _note_issue(out: _Collector, note: Note, sheet: str, cell: str, f: Field, raw: Any, schema: Schema,
+                record: str | None) -> None:
+    params = dict(note.params)
+    params.setdefault("text", "" if raw is None else str(raw))
+    if note.code == "type":
+        kind, hint = KIND_WORDS.get(f.type, KIND_WORDS["number"])
+        params.update(kind=kind[out.lang], hint=hint[out.lang])
+    if note.code == "enum":
+        allowed = [o.label(out.lang) for o in schema.enums[f.enum]] if f.enum else \
+            [t("see_factor_list", out.lang)] if f.type == "factor_list" else params["allowed"]
+        params["allowed"] = "、".join(str(a) for a in allowed) if out.lang == "zh" else ", ".join(map(str, allowed))
+    if note.code == "synonym":
+        opt = schema.option(f.enum, params.get("code"))
+        params["label"] = opt.label(out.lang) if opt else params.get("code")
+    params.pop("code", None)
+    if "value" in params:
+        params["val"] = params.pop("value")
+    value = raw if not isinstance(raw, (int, float, str, bool)) or raw is None else raw
+    out.add(note.severity, note.code, sheet=sheet, cell=cell, field=f.key, record=record, value=value, **params)
+
+
+def _check_rows(rows: list[Row], schema: Schema, ref: Reference, lang: str, out: _Collector,
+                columns: dict[str, set[str]]) -> None:
+    seen: dict[tuple[str, str], Row] = {}
+    present: dict[tuple[str, str], set[str]] = {}
+    clusters_by_region: dict[str, set[str]] = {}
+    for source in (ref.base.get("cluster", {}), ref.ours.get("cluster", {})):
+        for cid, c in source.items():
+            clusters_by_region.setdefault(c.get("region"), set()).add(cid)
+    for row in rows:
+        sheet = schema.sheet(row.kind)
+        present.setdefault((row.kind, row.region), set())
+        rec_id = row.record
+        base = ref.base.get(row.entity, {})
+        ours = ref.ours.get(row.entity, {})
+        if rec_id is not None:
+            key = (row.entity, rec_id)
+            if key in seen:
+                first = seen[key]
+                other = f"{first.sheet}!{first.cells.get('id')}"
+                out.add("error", "duplicate_id", sheet=row.sheet, cell=row.cells.get("id"), field="id", record=rec_id,
+                        value=rec_id, other=other)
+                row.valid = False
+                continue
+            seen[key] = row
+            present[(row.kind, row.region)].add(rec_id)
+            if row.kind == "constraints":
+                known = clusters_by_region.get(row.region, set())
+                if rec_id not in known:
+                    out.add("error", "cross_sheet", sheet=row.sheet, cell=row.cells.get("id"), field="id",
+                            record=rec_id, value=rec_id, ref=rec_id, name=sheet.field("id").title(lang))
+                    row.valid = False
+                    continue
+            else:
+                record = base.get(rec_id) or ours.get(rec_id)
+                if record is None:
+                    out.add("error", "unknown_id", sheet=row.sheet, cell=row.cells.get("id"), field="id",
+                            record=rec_id, value=rec_id)
+                    row.valid = False
+                    continue
+                if record.get("region") != row.region:
+                    out.add("error", "wrong_region", sheet=row.sheet, cell=row.cells.get("id"), field="id",
+                            record=rec_id, value=rec_id, region=record.get("region"))
+                    row.valid = False
+                    continue
+            _check_readonly(row, sheet, schema, ref, lang, out)
+        _check_fields(row, sheet, lang, out, clusters_by_region.get(row.region, set()))
+        _check_cross(row, schema, lang, out)
+    # duplicates among new rows (a row pasted twice)
+    first_new: dict[tuple, Row] = {}
+    for row in rows:
+        if row.record is None:
+            sig = (row.kind, row.region, tuple(sorted((k, str(v)) for k, v in row.values.items())))
+            if sig in first_new:
+                out.add("warning", "duplicate_row", sheet=row.sheet, cell=f"A{row.row}", other=first_new[sig].row)
+            else:
+                first_new[sig] = row
+    # records that vanished from their sheet
+    for (kind, region), ids in present.items():
+        sheet = schema.sheet(kind)
+        base = ref.base.get(sheet.entity, {})
+        title = next((r.sheet for r in rows if r.kind == kind and r.region == region), None)
+        for rid, rec in base.items():
+            if rec.get("region") == region and rid not in ids:
+                if kind == "constraints" and not any(rec.get(f.id) is not None for f in schema.factors):
+                    continue
+                out.add("warning", "row_missing", sheet=title, record=rid, value=rid)
+
+
+def _check_readonly(row: Row, sheet: Sheet, schema: Schema, ref: Reference, lang: str, out: _Collector) -> None:
+    base = ref.base.get(row.entity, {}).get(row.record) or ref.ours.get(row.entity, {}).get(row.record) or {}
+    for f in sheet.fields:
+        if f.editable or f.key == "id" or f.key not in row.values:
+            continue
+        theirs = row.values[f.key]
+        if f.key == "cluster_name":
+            cluster = ref.base.get("cluster", {}).get(row.record) or ref.ours.get("cluster", {}).get(row.record) or {}
+            allowed = {cluster.get("name_zh"), cluster.get("name_en"), None}
+            old = cluster.get("name_zh")
+            if theirs in allowed:
+                continue
+        else:
+            old = base.get(f.key)
+            if same_value(theirs, old):
+                continue
+        shown = display_value(schema, f, old, lang)
+        out.add("error", "readonly", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
+                value=theirs, old="" if shown is None else shown, name=f.title(lang))
+        row.valid = False
+
+
+def same_value(a: Any, b: Any) -> bool:
+    if a in (None, "", []) and b in (None, "", []):
+        return True
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return abs(a - b) < 1e-9 * max(1, abs(a), abs(b))
+    return a == b
+
+
+def _check_fields(row: Row, sheet: Sheet, lang: str, out: _Collector, clusters: set[str]) -> None:
+    for f in sheet.fields:
+        if f.key not in row.values or f.key == "id":
+            continue
+        v = row.values[f.key]
+        cell = row.cells.get(f.key)
+        if v is None:
+            if f.required and f.editable and not row.delete:
+                out.add("error", "required", sheet=row.sheet, cell=cell, field=f.key, record=row.record,
+                        name=f.title(lang))
+                row.valid = False
+            continue
+        if f.numeric and isinstance(v, (int, float)) and f.min is not None and f.max is not None \
+                and not (f.min <= v <= f.max):
+            out.add("error", "range", sheet=row.sheet, cell=cell, field=f.key, record=row.record, value=v,
+                    val=v, min=_num(f.min), max=_num(f.max))
+            row.valid = False
+        if f.type in ("string", "text") and f.editable and f.max is not None and len(str(v)) > f.max:
+            out.add("error", "length", sheet=row.sheet, cell=cell, field=f.key, record=row.record, value=v,
+                    length=len(str(v)), max=_num(f.max))
+            row.valid = False
+        refs = v if f.type == "cluster_list" else [v] if f.type == "cluster_ref" and f.key != "id" else []
+        for r in refs:
+            if r not in clusters:
+                out.add("error", "cross_sheet", sheet=row.sheet, cell=cell, field=f.key, record=row.record, value=r,
+                        ref=r, name=f.title(lang))
+                row.valid = False
+
+
+def _num(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else x
+
+
+def _check_cross(row: Row, schema: Schema, lang: str, out: _Collector) -> None:
+    v = row.values
+    if row.kind == "inventory":
+        above, total = v.get("above_scale"), v.get("enterprises")
+        if above is not None and total is not None and above > total:
+            out.add("error", "cross_above_scale", sheet=row.sheet, cell=row.cells.get("above_scale"),
+                    field="above_scale", record=row.record, value=above, above=above, total=total)
+            row.valid = False
+    if row.kind == "recommendations":
+        progress, status = v.get("progress"), v.get("status")
+        if progress is not None and status is not None and ((progress >= 100) != (status == "done")):
+            opt = schema.option("rec_status", status)
+            out.add("error", "cross_progress", sheet=row.sheet, cell=row.cells.get("progress"), field="progress",
+                    record=row.record, value=progress, progress=_num(progress),
+                    status=opt.label(lang) if opt else status)
+            row.valid = False
+    start, due = v.get("start_date"), v.get("due_date")
+    if start and due and due < start:
+        out.add("error", "cross_dates", sheet=row.sheet, cell=row.cells.get("due_date"), field="due_date",
+                record=row.record, value=due, due=due, start=start)
+        row.valid = False
