@@ -68,7 +68,6 @@ def build_input(st: Store, region_ids: list[str], *, by: str, now: datetime) -> 
     regions = st.regions()
     clusters = st.records("cluster")
     data = []
-    region_ids = sorted(region_ids, key=lambda r: (regions[r].get("order", 0), r))
     for rid in region_ids:
         records = {e: st.records(e, region=rid) for e in ENTITIES if e != "region"}
         data.append(RegionData(rid, regions[rid], records))
@@ -86,7 +85,7 @@ def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, 
         unknown = [r for r in region_ids if r not in known]
         if unknown:
             raise UsageError(f"unknown region {', '.join(unknown)}; known regions: {', '.join(known)}.")
-        chosen = region_ids or list(known)
+        chosen = list(dict.fromkeys(region_ids)) or sorted(known, key=lambda r: (known[r].get("order", 0), r))
         if not chosen:
             raise UsageError("the store has no regions; run `cluster-wb init` with a dataset first.")
         now = datetime.now().astimezone()

@@ -1,0 +1,100 @@
+"""Shared fixtures: a real SQLite store on disk, real workbooks, the real command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from workbook.cli import cli
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+class Env:
+    """A working folder with its own store; `run` drives the command line as a user would."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.store = str(root / "store.sqlite")
+
+    def run(self, *args: str, lang: str | None = None):
+        argv = ["--store", self.store] + (["--lang", lang] if lang else []) + list(args)
+        cwd = os.getcwd()
+        os.chdir(self.root)
+        try:
+            result = CliRunner().invoke(cli, argv, catch_exceptions=False)
+        finally:
+            os.chdir(cwd)
+        return result
+
+    def json(self, *args: str, lang: str | None = None, code: int | None = None) -> dict:
+        result = self.run(*args, "--format", "json", lang=lang)
+        if code is not None:
+            assert result.exit_code == code, result.output + result.stderr
+        return json.loads(result.stdout)
+
+    def build(self, name: str = "wb.xlsx", *extra: str, lang: str | None = None) -> Path:
+        path = self.root / name
+        result = self.run("build", "-o", str(path), *extra, lang=lang)
+        assert result.exit_code == 0, result.stderr
+        return path
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Env:
+    return Env(tmp_path)
+
+
+def sheet_by_kind(wb: openpyxl.Workbook, kind: str, region: str):
+    """The worksheet of a kind and region, through the workbook's defined name (as the reader does)."""
+    name = f"_cwb_{kind}_{region}"
+    title = list(wb.defined_names[name].destinations)[0][0]
+    return wb[title]
+
+
+def column_of(ws, header: str) -> int:
+    for cell in ws[1]:
+        if cell.value == header:
+            return cell.column
+    raise KeyError(header)
+
+
+def row_of(ws, record: str) -> int:
+    for cell in ws["A"]:
+        if cell.value == record:
+            return cell.row
+    raise KeyError(record)
+
+
+def edit(path: Path, kind: str, region: str, record: str, header: str, value, out: Path | None = None) -> Path:
+    """Change one cell the way an official would (by opening and saving the file)."""
+    wb = openpyxl.load_workbook(path)
+    ws = sheet_by_kind(wb, kind, region)
+    ws.cell(row=row_of(ws, record), column=column_of(ws, header)).value = value
+    target = out or path
+    wb.save(target)
+    return target
+
+
+def libreoffice_resave(path: Path, outdir: Path) -> Path:
+    """Open and save the workbook with a real LibreOffice (headless), as an official's office suite would."""
+    assert SOFFICE, "LibreOffice (soffice) is needed: apt-get install libreoffice-calc-nogui"
+    outdir.mkdir(parents=True, exist_ok=True)
+    profile = Path("/tmp") / f"cwb-lo-{uuid.uuid4().hex}"
+    try:
+        subprocess.run([SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--calc",
+                        "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(outdir), str(path)],
+                       check=True, capture_output=True, timeout=180)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    out = outdir / (path.stem + ".xlsx")
+    assert out.exists()
+    return out
