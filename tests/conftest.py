@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from workbook.cli import cli
+from workbook.schema import load_schema
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -67,10 +68,15 @@ def column_of(ws, header: str) -> int:
     raise KeyError(header)
 
 
+ID_TITLES = {t for s in load_schema().sheets for t in (s.field("id").title_zh, s.field("id").title_en)}
+
+
 def row_of(ws, record: str) -> int:
-    for cell in ws["A"]:
-        if cell.value == record:
-            return cell.row
+    """The row of a record, found through the id column wherever it stands."""
+    col = next(c.column for c in ws[1] if c.value in ID_TITLES)
+    for row in ws.iter_rows(min_col=col, max_col=col):
+        if row[0].value == record:
+            return row[0].row
     raise KeyError(record)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from .validate import Issue
 
@@ -55,7 +56,7 @@ def annotate(source: str, target: str, issues: list[Issue], lang: str) -> None:
         ws.cell(row=r, column=1).fill = FILLS[i.severity]
         if i.sheet and i.cell and i.sheet in wb.sheetnames:
             link = ws.cell(row=r, column=3)
-            link.hyperlink = f"#'{i.sheet}'!{i.cell}"
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{i.sheet}'!{i.cell}", display=i.cell)
             link.font = Font(color="0563C1", underline="single")
     for col, width in zip("ABCDEFG", (8, 18, 8, 14, 10, 18, 80), strict=True):
         ws.column_dimensions[col].width = width

@@ -166,6 +166,8 @@ def plan_sheets(data: BuildInput, schema: Schema, lang: str) -> list[SheetPlan]:
         label = region_label(region.record, lang)
         for sheet in schema.sheets:
             recs = region.records.get(sheet.entity, {})
+            if sheet.kind == "constraints":  # the matrix has a row for every cluster, assessed or not
+                recs = {cid: recs.get(cid, {}) for cid in region.records.get("cluster", {})}
             if sheet.only_if_records and not recs:
                 continue
             plans.append(SheetPlan(sheet_name(label, sheet.title(lang), taken), sheet.kind, region.id, sheet,

@@ -148,7 +148,7 @@ class _Collector:
     def add(self, severity: str, code: str, *, sheet: str | None = None, cell: str | None = None,
             field: str | None = None, record: str | None = None, value: Any = None, **params: Any) -> None:
         self.issues.append(Issue(severity, code, sheet, cell, field, record, value,
-                                 t(code, self.lang, **params)))
+                                 t(code, self.lang, record=record, **params)))
 
 
 def _header_map(sheet: Sheet, header: tuple[Any, ...], lang: str, out: _Collector, title: str
