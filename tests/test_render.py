@@ -1,0 +1,43 @@
+"""What officials see: LibreOffice opens the workbook and prints it, with Chinese text in a CJK font."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from .conftest import SOFFICE
+
+pytestmark = pytest.mark.skipif(SOFFICE is None or shutil.which("pdftotext") is None,
+                                reason="LibreOffice and poppler-utils are installed by .ci/run; not on this machine")
+
+
+def to_pdf(path: Path, outdir: Path) -> Path:
+    profile = Path("/tmp") / f"cwb-lo-{uuid.uuid4().hex}"
+    try:
+        subprocess.run([SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                        "--outdir", str(outdir), str(path)], check=True, capture_output=True, timeout=180)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    return outdir / (path.stem + ".pdf")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_workbook_prints_every_sheet_legibly(env, lang):
+    path = env.build("wb.xlsx", lang=lang)
+    pdf = to_pdf(path, env.root)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = text.split("\f")
+    assert len([p for p in pages if p.strip()]) >= 20  # instructions, index and 4-5 sheets for each region
+    expected = ["许昌市", "嵊州领带产业集群", "长葛大周有色金属冶炼加工产业集群"] if lang == "zh" else \
+        ["Xuchang", "Shaoxing", "Fuxin", "necktie"]
+    for word in expected:
+        assert word in "".join(text.split()).replace("\u00a0", "") or word in text, word
+    # footer: region and page number on every data page
+    footer = "第" if lang == "zh" else "Page"
+    assert sum(1 for p in pages if footer in p) >= 20
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "CJK" in fonts or "Noto" in fonts
