@@ -64,8 +64,9 @@ def test_values_match_the_store(built):
     assert c08[col - 1].value == 3
     assert "包装箱" in c08[col - 1].comment.text  # the evidence as a cell note
     recs = sheet_by_kind(wb, "recommendations", "XC")
-    status_label = recs.cell(row=1, column=column_of(recs, SCHEMA.sheet("recommendations").field("factors").title(lang)))
-    assert status_label.value
+    factors = recs.cell(row=2, column=column_of(recs, SCHEMA.sheet("recommendations").field("factors").title(lang)))
+    assert factors.value.split("、" if lang == "zh" else "; ") == [SCHEMA.factor("infrastructure").title(lang),
+                                                                     SCHEMA.factor("talent").title(lang)]
 
 
 def test_dropdowns_come_from_defined_names_on_the_hidden_lists_sheet(built):

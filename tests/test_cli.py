@@ -10,7 +10,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
 import yaml
 
 from workbook.resources import templates_dir

@@ -41,7 +41,8 @@ def test_about_thirty_clusters_each_with_source_and_english_name(dataset):
 
 def test_figures_as_the_document_gives_them(dataset):
     dazhou = dataset["cluster"]["XC-C04"]
-    assert (dazhou["enterprises"], dazhou["above_scale"], dazhou["employment"], dazhou["assets"]) == (140, 65, 32000, 30)
+    figures = (dazhou["enterprises"], dazhou["above_scale"], dazhou["employment"], dazhou["assets"])
+    assert figures == (140, 65, 32000, 30)
     assert set(dazhou["approx"]) == {"enterprises", "employment", "assets"}  # 多, 余, 近
     assert dazhou["formation_type"] == "circular"
     ties = dataset["cluster"]["SX-C01"]

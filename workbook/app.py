@@ -71,9 +71,9 @@ def build_input(st: Store, region_ids: list[str], *, by: str, now: datetime) -> 
     for rid in region_ids:
         records = {e: st.records(e, region=rid) for e in ENTITIES if e != "region"}
         data.append(RegionData(rid, regions[rid], records))
+    names = {cid: {"zh": c.get("name_zh"), "en": c.get("name_en") or c.get("name_zh")} for cid, c in clusters.items()}
     return BuildInput(workbook_id=new_workbook_id(now), revision=st.revision(), built_at=now, by=by,
-                      regions=data, cluster_names={cid: {"zh": c.get("name_zh"), "en": c.get("name_en") or c.get("name_zh")}
-                                                    for cid, c in clusters.items()})
+                      regions=data, cluster_names=names)
 
 
 def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, by: str, lang: str,

@@ -206,10 +206,9 @@ def _write_lists(wb: xlsxwriter.Workbook, schema: Schema, lang: str) -> dict[str
     """Dropdown values on a hidden sheet, one column per list, each behind a defined name."""
     ws = wb.add_worksheet(LISTS_SHEET)
     names = {}
-    col = 0
     lists = {name: [o.label(lang) for o in opts] for name, opts in schema.enums.items()}
     lists["boolean"] = [t("yes", lang), t("no", lang)]
-    for name, labels in lists.items():
+    for col, (name, labels) in enumerate(lists.items()):
         ws.write_string(0, col, name)
         for i, label in enumerate(labels, start=1):
             if name == "severity":
@@ -220,7 +219,6 @@ def _write_lists(wb: xlsxwriter.Workbook, schema: Schema, lang: str) -> dict[str
         list_name = f"cwb_list_{name}"
         wb.define_name(list_name, f"='{LISTS_SHEET}'!${letter}$2:${letter}${len(labels) + 1}")
         names[name] = list_name
-        col += 1
     ws.hide()
     return names
 

@@ -123,7 +123,8 @@ def _delete(plan: Plan, row: Row, sheet, b: dict | None, o: dict | None) -> None
     changed_since = b is not None and any(not same_value(o.get(f.key), b.get(f.key)) for f in sheet.stored_fields
                                           if f.key != "id")
     if changed_since:
-        plan.conflicts.append(Conflict(row.entity, row.record, None, b, o, "delete", row.sheet, row.cells.get("delete")))
+        plan.conflicts.append(Conflict(row.entity, row.record, None, b, o, "delete", row.sheet,
+                                       row.cells.get("delete")))
         return
     plan.changes.append(Change(row.entity, row.record, None, "delete", o, None, row.region, row.sheet,
                                row.cells.get("delete")))

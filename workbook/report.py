@@ -52,7 +52,8 @@ WORDS = {
                     "en": ("op", "record", "field", "old", "new", "cell")},
     "conflict_cols": {"zh": ("记录", "字段", "原值（发出时）", "数据库现值", "工作簿值", "单元格"),
                       "en": ("record", "field", "base", "ours (store)", "theirs (workbook)", "cell")},
-    "total": {"zh": "共 {files} 个文件：{ok} 个通过，{bad} 个有问题", "en": "{files} files: {ok} ok, {bad} with problems"},
+    "total": {"zh": "共 {files} 个文件：{ok} 个通过，{bad} 个有问题",
+              "en": "{files} files: {ok} ok, {bad} with problems"},
 }
 
 

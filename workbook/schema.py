@@ -187,8 +187,21 @@ def _field_json(schema: Schema, f: Field) -> dict:
     }
 
 
+FIELD_KEYS = {"key", "title", "type", "unit", "required", "editable", "enum", "min", "max", "width", "help", "derived"}
+
+
+def _check_keys(what: str, d: dict, allowed: set[str]) -> None:
+    """Catch a YAML slip (an unquoted comma in a flow mapping makes a stray key) at load time."""
+    unknown = set(d) - allowed
+    if unknown:
+        raise ValueError(f"schema: {what} has unknown keys {sorted(map(str, unknown))}; quote text with commas")
+
+
 def _make_field(d: dict, **extra: Any) -> Field:
+    _check_keys(f"field {d.get('key')}", d, FIELD_KEYS)
     help_ = d.get("help") or {}
+    _check_keys(f"help of {d.get('key')}", help_, {"zh", "en"})
+    _check_keys(f"title of {d.get('key')}", d["title"], {"zh", "en"})
     return Field(
         key=d["key"],
         title_zh=d["title"]["zh"],
@@ -215,6 +228,9 @@ def parse_schema(doc: dict) -> Schema:
                     for o in opts)
         for name, opts in doc["enums"].items()
     }
+    for f in doc["constraint_factors"]:
+        _check_keys(f"factor {f.get('id')}", f, {"id", "group", "zh", "en", "help"})
+        _check_keys(f"help of factor {f.get('id')}", f["help"], {"zh", "en"})
     factors = tuple(
         Factor(f["id"], f["group"], f["zh"], f["en"], f["help"]["zh"], f["help"]["en"])
         for f in doc["constraint_factors"]

@@ -58,7 +58,12 @@ def load_dataset(folder: Path, schema: Schema) -> dict[str, dict[str, dict]]:
                 raise DatasetError(f"{folder / name}: record {i} has no id.")
             if rid in records:
                 raise DatasetError(f"{folder / name}: id {rid} appears twice.")
-            data = {k: v for k, v in rec.items() if k != "id" and v is not None}
+            empty_keys = [k for k, v in rec.items() if v is None]
+            if empty_keys:  # usually an unquoted comma in a flow mapping, which YAML turns into a stray key
+                keys = ", ".join(map(str, empty_keys))
+                raise DatasetError(f"{folder / name}: {rid} has keys without a value: {keys}; "
+                                   "quote text that contains a comma.")
+            data = {k: v for k, v in rec.items() if k != "id"}
             if entity != "region":
                 if data.get("region") is None:
                     raise DatasetError(f"{folder / name}: {rid} has no region.")
