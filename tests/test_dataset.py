@@ -4,6 +4,7 @@ document, with sources; damaged values unknown; nothing invented."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -67,12 +68,8 @@ def test_damaged_values_are_unknown_with_the_quote_kept(dataset):
             assert rec.get("data_year") is None and rec.get("year") is None
 
 
-def test_quotes_are_verbatim_from_the_seed_text(dataset, request):
-    seed = request.config.rootpath.parent / "shared" / "seeds" / SEED_TEXT_NAME
-    if not seed.exists():
-        seed = request.config.rootpath / ".." / "shared" / "seeds" / SEED_TEXT_NAME
-    if not seed.exists():
-        pytest.skip(f"the seed text {SEED_TEXT_NAME} is not beside this checkout")
+def test_quotes_are_verbatim_from_the_seed_text(dataset):
+    seed = Path(__file__).resolve().parent.parent / "data" / "source" / SEED_TEXT_NAME
     text = seed.read_text(encoding="utf-8")
     compact = "".join(text.split())
     quotes = [c["quote"] for c in dataset["cluster"].values()] + [i["quote"] for i in dataset["indicator"].values()]
