@@ -8,16 +8,15 @@ cached values.
 from __future__ import annotations
 
 import hashlib
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
 
 from .build import LISTS_SHEET, META_SHEET
+from .guard import Refused, check_file
 
 
 class ReadError(Exception):
@@ -61,14 +60,48 @@ def read_workbook(path: str | Path) -> RawWorkbook:
     path = Path(path)
     if not path.exists():
         raise ReadError(f"{path}: no such file.")
-    if not zipfile.is_zipfile(path):
-        raise ReadError(f"{path}: not an .xlsx workbook (not a zip package). Save it from Excel, WPS or "
-                        "LibreOffice as “Excel Workbook (.xlsx)” and try again.")
     try:
-        wb = openpyxl.load_workbook(path, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+        check_file(path)
+    except Refused as exc:
+        raise ReadError(str(exc)) from None
+    try:
+        return _read(path)
+    except ReadError:
+        raise
+    except MemoryError:
+        raise ReadError(f"{path}: too large to read in this machine's memory; split it by region.") from None
+    except Exception as exc:  # noqa: BLE001 - whatever a damaged file makes the parser raise, it is unreadable
         raise ReadError(f"{path}: cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc}). "
                         "Open it in Excel, WPS or LibreOffice and save it again as .xlsx.") from None
+
+
+def _rows_of(ws) -> tuple[list[tuple[int, tuple[Any, ...]]], dict[tuple[int, int], tuple[str, Any]]]:
+    """Non-blank rows from the cells that exist (never the whole rectangle a stray cell would span)."""
+    by_row: dict[int, dict[int, Any]] = {}
+    formulas: dict[tuple[int, int], tuple[str, Any]] = {}
+    for (r, c), cell in ws._cells.items():  # openpyxl keeps cells sparse; iter_rows would fill the gaps
+        v = cell.value
+        if v is None:
+            continue
+        if cell.data_type == "f" or type(v).__name__ in ("ArrayFormula", "DataTableFormula"):
+            formulas[(r, c - 1)] = (str(getattr(v, "text", v)), None)
+            v = None
+        by_row.setdefault(r, {})[c - 1] = v
+    rows = []
+    for r in sorted(by_row):
+        cells = by_row[r]
+        # a formula cell counts as content even though its value waits for the cached read
+        if all(_blank(v) for v in cells.values()) and not any((r, c) in formulas for c in cells):
+            continue
+        values = [None] * (max(cells) + 1)
+        for c, v in cells.items():
+            values[c] = v
+        rows.append((r, tuple(values)))
+    return rows, formulas
+
+
+def _read(path: Path) -> RawWorkbook:
+    wb = openpyxl.load_workbook(path, data_only=False)
     props = {}
     try:
         for p in wb.custom_doc_props.props:
@@ -99,22 +132,8 @@ def read_workbook(path: str | Path) -> RawWorkbook:
             continue
         if ws.title == LISTS_SHEET:
             continue
-        rows = []
-        formulas = {}
-        for row in ws.iter_rows():
-            values = []
-            for cell in row:
-                v = cell.value
-                if isinstance(v, str) and v.startswith("=") and cell.data_type == "f":
-                    formulas[(cell.row, cell.column - 1)] = (v, None)
-                    need_cached = True
-                elif v is not None and type(v).__name__ in ("ArrayFormula", "DataTableFormula"):
-                    formulas[(cell.row, cell.column - 1)] = (str(getattr(v, "text", v)), None)
-                    need_cached = True
-                    v = None
-                values.append(v)
-            if row and not all(_blank(v) for v in values):
-                rows.append((row[0].row, tuple(values)))
+        rows, formulas = _rows_of(ws)
+        need_cached = need_cached or bool(formulas)
         sheets.append(RawSheet(ws.title, ws.sheet_state, rows, formulas, [str(r) for r in ws.merged_cells.ranges]))
     epoch1904 = getattr(wb, "epoch", None) == datetime(1904, 1, 1)
     wb.close()
@@ -124,6 +143,10 @@ def read_workbook(path: str | Path) -> RawWorkbook:
             if sheet.formulas and sheet.title in cached.sheetnames:
                 ws = cached[sheet.title]
                 for (r, c), (text, _) in list(sheet.formulas.items()):
-                    sheet.formulas[(r, c)] = (text, ws.cell(row=r, column=c + 1).value)
+                    cell = ws.cell(row=r, column=c + 1)
+                    value = cell.value
+                    if cell.hyperlink is not None and value == cell.hyperlink.target:
+                        value = None  # openpyxl fills an empty value with the link's target: not a result
+                    sheet.formulas[(r, c)] = (text, value)
         cached.close()
     return RawWorkbook(str(path), file_sha256(path), props, meta, meta_sheets, names, sheets, epoch1904)

@@ -9,7 +9,8 @@ from .schema import Schema
 
 
 def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=160)
+    # markup off: file names, cell values and messages come from people and are printed as they are
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=160, markup=False)
 
 
 def print_schema(schema: Schema, lang: str) -> None:
@@ -83,11 +84,10 @@ def print_validation(results, lang: str) -> None:
     out = console()
     for r in results:
         if r.rejected:
-            out.print(f"[bold]{r.path}[/bold]: {r.rejected}", markup=True)
+            out.print(r.rejected)
             continue
         status = w("ok", lang) if r.ok else ""
-        out.print(f"[bold]{r.path}[/bold]: {w('summary', lang, errors=r.checked.errors, warnings=r.checked.warnings)}"
-                  f" {status}", markup=True)
+        out.print(f"{r.path}: {w('summary', lang, errors=r.checked.errors, warnings=r.checked.warnings)} {status}")
         print_issues(out, r.issues, lang)
     if len(results) > 1:
         ok = sum(1 for r in results if r.ok)
@@ -105,7 +105,7 @@ def print_merge(results, lang: str, dry_run: bool) -> None:
     out = console()
     for r in results:
         if r.rejected:
-            out.print(f"[bold]{r.path}[/bold]: {r.rejected}", markup=True)
+            out.print(r.rejected)
             continue
         counts = r.plan.counts()
         if not r.ok:
@@ -118,7 +118,7 @@ def print_merge(results, lang: str, dry_run: bool) -> None:
             line = w("nothing", lang)
         if r.already and not r.applied:
             line += " " + w("already", lang, rev=r.already)
-        out.print(f"[bold]{r.path}[/bold]: {line}", markup=True)
+        out.print(f"{r.path}: {line}")
         print_issues(out, r.issues, lang)
         if r.plan.conflicts:
             table = Table(title="conflicts")

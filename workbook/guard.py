@@ -1,0 +1,206 @@
+"""The input guard: look at a returned file before any reader parses it, in bounded time and memory.
+
+Refuses, with one line naming the file and the reason: oversized files; zip bombs (entry count, total
+uncompressed size, compression ratio); XML with a DTD or entities (billion laughs, external entities);
+encrypted or password-protected files; legacy .xls, .xlsb, macro-enabled files; CSV or other files renamed
+.xlsx; truncated or damaged zips; absurd sheet extents, merged ranges and shared-string counts (a few such
+bytes make a reader allocate the whole rectangle and exhaust memory).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = _env_int("CLUSTER_WB_MAX_FILE_MB", 200) * 1024 * 1024
+    max_entries: int = 10_000
+    max_uncompressed: int = _env_int("CLUSTER_WB_MAX_UNZIPPED_MB", 4096) * 1024 * 1024
+    max_ratio: float = 250.0          # uncompressed / compressed, for entries over ratio_floor
+    ratio_floor: int = 4 * 1024 * 1024
+    max_cells: int = _env_int("CLUSTER_WB_MAX_CELLS", 60_000_000)
+    max_rows: int = 1_048_576
+    max_cols: int = 16_384
+    max_rectangle: int = 200_000_000  # used rows × used columns of one sheet
+    max_merged_cells: int = 1_000_000
+    max_shared_strings: int = 20_000_000
+
+
+LIMITS = Limits()
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,4})([0-9]{1,8})"')
+MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,4})([0-9]{1,8}):([A-Z]{1,4})([0-9]{1,8})"')
+UNIQUE_COUNT = re.compile(rb'uniqueCount="([0-9]+)"')
+DANGEROUS_XML = (b"<!DOCTYPE", b"<!ENTITY")
+
+
+class Refused(Exception):
+    """The file is refused before parsing; the message says why and what to do."""
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if not head:
+        return True
+    for enc in ("utf-8-sig", "gb18030", "utf-16"):
+        try:
+            text = head.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        printable = sum(1 for ch in text if ch.isprintable() or ch in "\r\n\t")
+        return printable >= 0.95 * len(text)
+    return False
+
+
+def check_file(path: str | Path, limits: Limits = LIMITS) -> None:
+    """Raise `Refused` if the file must not be handed to a reader."""
+    path = Path(path)
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(8192)
+    except OSError as exc:
+        raise Refused(f"{name}: cannot be opened ({exc.strerror}).") from None
+    if size > limits.max_file_bytes:
+        raise Refused(f"{name}: {size / 1048576:.0f} MB is larger than the {limits.max_file_bytes // 1048576} MB "
+                      "a returned workbook may have. Send the regions in separate workbooks.")
+    if head.startswith(OLE_MAGIC):
+        with open(path, "rb") as fh:
+            blob = fh.read(min(size, 4 * 1024 * 1024))
+        if "EncryptionInfo".encode("utf-16-le") in blob or "EncryptedPackage".encode("utf-16-le") in blob:
+            raise Refused(f"{name}: the workbook is encrypted (password-protected). Remove the password (File → "
+                          "Info → Protect Workbook) and save it again as .xlsx.")
+        raise Refused(f"{name}: a legacy Excel 97–2003 (.xls) file. Save it as “Excel Workbook (.xlsx)”.")
+    if not head.startswith(b"PK"):
+        if head.startswith(b"%PDF"):
+            kind = "a PDF file"
+        elif _looks_like_text(head):
+            kind = "a text or CSV file renamed to .xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else \
+                "a text or CSV file"
+        else:
+            kind = "not an Excel workbook"
+        raise Refused(f"{name}: {kind}. Send back the .xlsx workbook that cluster-wb built.")
+    try:
+        with zipfile.ZipFile(path) as z:
+            _check_zip(z, name, limits)
+    except zipfile.BadZipFile as exc:
+        raise Refused(f"{name}: the file is damaged or incomplete ({exc}). Save it again from Excel, WPS or "
+                      "LibreOffice, or ask for it to be sent again.") from None
+    except (EOFError, OSError, RuntimeError, NotImplementedError, ValueError) as exc:
+        raise Refused(f"{name}: the file is damaged or cannot be unpacked ({type(exc).__name__}: {exc}).") from None
+
+
+def _check_zip(z: zipfile.ZipFile, name: str, limits: Limits) -> None:
+    infos = z.infolist()
+    if len(infos) > limits.max_entries:
+        raise Refused(f"{name}: the package holds {len(infos)} parts (at most {limits.max_entries}); not a "
+                      "workbook cluster-wb built.")
+    names = {i.filename for i in infos}
+    if "xl/workbook.bin" in names:
+        raise Refused(f"{name}: an Excel binary workbook (.xlsb). Save it as “Excel Workbook (.xlsx)”.")
+    if "xl/workbook.xml" not in names:
+        raise Refused(f"{name}: a zip file, but not an Excel workbook. Send back the .xlsx that cluster-wb built.")
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        raise Refused(f"{name}: the workbook contains macros (VBA). cluster-wb never runs them and does not "
+                      "accept them: save it as a macro-free “Excel Workbook (.xlsx)”.")
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_uncompressed:
+        raise Refused(f"{name}: unpacks to {total / 1048576:.0f} MB (at most {limits.max_uncompressed // 1048576} MB);"
+                      " refused as a possible zip bomb.")
+    for info in infos:
+        if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            raise Refused(f"{name}: part {info.filename} is compressed {info.file_size // max(info.compress_size, 1)}"
+                          " times; refused as a possible zip bomb.")
+        if info.flag_bits & 0x1:
+            raise Refused(f"{name}: part {info.filename} is encrypted. Remove the password and save again.")
+    cells = 0
+    for info in infos:
+        lower = info.filename.lower()
+        if not (lower.endswith(".xml") or lower.endswith(".rels") or lower.endswith(".vml")):
+            continue
+        is_sheet = lower.startswith("xl/worksheets/") and lower.endswith(".xml")
+        is_strings = lower == "xl/sharedstrings.xml"
+        cells += _scan_part(z, info, name, limits, is_sheet, is_strings)
+        if cells > limits.max_cells:
+            raise Refused(f"{name}: more than {limits.max_cells:,} cells; too large for one return. "
+                          "Split it by region.")
+
+
+def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Limits, is_sheet: bool,
+               is_strings: bool) -> int:
+    """Stream one XML part once: DTDs and entities, and for sheets the extent of cells and merged ranges."""
+    cells = 0
+    max_row = max_col = 0
+    merged = 0
+    tail = b""
+    read = 0
+    overlap, defer = 256, 128
+    with z.open(info) as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            final = not chunk
+            read += len(chunk)
+            if read > info.file_size + 1024:  # a lying header: more data than declared
+                raise Refused(f"{name}: part {info.filename} is larger than it declares; refused.")
+            data = tail + chunk
+            for bad in DANGEROUS_XML:
+                if bad in data:
+                    raise Refused(f"{name}: part {info.filename} declares a DTD or entities, which workbooks never "
+                                  "need (an XML attack); refused.")
+            if is_strings and read <= (1 << 20):
+                m = UNIQUE_COUNT.search(data)
+                if m and int(m.group(1)) > min(limits.max_shared_strings, info.file_size // 7 + 16):
+                    raise Refused(f"{name}: the shared-strings table claims {int(m.group(1)):,} entries, more than "
+                                  "it can hold; refused.")
+            if is_sheet:
+                # matches ending in the last `defer` bytes wait for the next round, which sees them whole
+                # (the tail it keeps is longer than any match); those it already counted end before `seen`
+                cut = len(data) if final else len(data) - defer
+                seen = len(tail) - defer if tail else 0
+                for m in CELL_REF.finditer(data):
+                    if m.end() <= seen:
+                        continue
+                    if m.end() > cut:
+                        break
+                    cells += 1
+                    row, col = int(m.group(2)), _col_number(m.group(1))
+                    if row > limits.max_rows or col > limits.max_cols:
+                        raise Refused(f"{name}: {info.filename} has a cell outside Excel's grid; refused.")
+                    max_row, max_col = max(max_row, row), max(max_col, col)
+                for m in MERGE_REF.finditer(data):
+                    if m.end() <= seen:
+                        continue
+                    if m.end() > cut:
+                        break
+                    rows = abs(int(m.group(4)) - int(m.group(2))) + 1
+                    cols = abs(_col_number(m.group(3)) - _col_number(m.group(1))) + 1
+                    merged += rows * cols
+                    if merged > limits.max_merged_cells:
+                        raise Refused(f"{name}: {info.filename} merges more than {limits.max_merged_cells:,} cells; "
+                                      "refused.")
+            if final:
+                break
+            tail = data[-overlap:] if is_sheet else data[-16:]
+        if is_sheet and max_row * max_col > limits.max_rectangle:
+            raise Refused(f"{name}: {info.filename} spans {max_row:,} rows × {max_col:,} columns; refused as absurd "
+                          "(delete the stray cells far from the data).")
+    return cells
