@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,7 +106,7 @@ def check_file(path: str | Path, limits: Limits = LIMITS) -> None:
     except zipfile.BadZipFile as exc:
         raise Refused(f"{name}: the file is damaged or incomplete ({exc}). Save it again from Excel, WPS or "
                       "LibreOffice, or ask for it to be sent again.") from None
-    except (EOFError, OSError, RuntimeError, NotImplementedError, ValueError) as exc:
+    except (EOFError, OSError, RuntimeError, NotImplementedError, ValueError, zlib.error) as exc:
         raise Refused(f"{name}: the file is damaged or cannot be unpacked ({type(exc).__name__}: {exc}).") from None
 
 

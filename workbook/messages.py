@@ -187,7 +187,7 @@ KIND_WORDS = {
 }
 
 
-def t(key: str, lang: str, **values: Any) -> str:
+def t(key: str, lang: str, /, **values: Any) -> str:
     """The message `key` in `lang` (zh if the language is unknown), with `values` filled in."""
     entry = MESSAGES.get(key) or ISSUE_MESSAGES[key]
     text = entry.get(lang) or entry["zh"]

@@ -1,0 +1,144 @@
+"""The store is the official record: a merge killed at any point, or two merges at once, lose nothing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from workbook.store import open_store
+
+from .conftest import column_of, edit, sheet_by_kind
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Runs the real command line in a child process that SIGKILLs itself just before its N-th SQL statement.
+KILLER = textwrap.dedent("""
+    import os, signal, sys
+    from sqlalchemy import event
+    import workbook.store as store
+    stop_at = int(sys.argv[1])
+    seen_total = {"n": 0}
+    make = store._make_engine
+    def counting(url):
+        engine = make(url)
+        seen = seen_total
+        @event.listens_for(engine, "before_cursor_execute")
+        def maybe_die(*args, **kwargs):
+            seen["n"] += 1
+            if seen["n"] == stop_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return engine
+    store._make_engine = counting
+    if stop_at == 0:  # count only: report how many statements the whole run made
+        import atexit
+        atexit.register(lambda: print(f"statements={seen_total['n']}", file=sys.stderr))
+    from workbook.cli import cli
+    cli(sys.argv[2:], prog_name="cluster-wb")
+""")
+
+
+def cli_process(store: str, *args: str, kill_at: int | None = None) -> subprocess.Popen:
+    if kill_at is None:
+        argv = [sys.executable, "-m", "workbook.cli", "--store", store, *args]
+    else:
+        argv = [sys.executable, "-c", KILLER, str(kill_at), "--store", store, *args]
+    return subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def many_edits(path: Path) -> int:
+    """Edit a cell in every cluster and recommendation: a merge of a few hundred statements."""
+    wb = openpyxl.load_workbook(path)
+    n = 0
+    for region in ("XC", "SX", "JX", "GD"):
+        ws = sheet_by_kind(wb, "inventory", region)
+        col = column_of(ws, "备注")
+        for row in range(2, ws.max_row + 1):
+            ws.cell(row=row, column=col).value = f"已核实 {row}"
+            n += 1
+        ws = sheet_by_kind(wb, "recommendations", region)
+        col = column_of(ws, "责任单位")
+        for row in range(2, ws.max_row + 1):
+            ws.cell(row=row, column=col).value = "发改委"
+            n += 1
+    wb.save(path)
+    return n
+
+
+def snapshot(store: str) -> tuple[int, int, int, str]:
+    con = sqlite3.connect(store)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rev = con.execute("select coalesce(max(rev), 0) from cwb_revisions").fetchone()[0]
+        audit = con.execute("select count(*) from cwb_audit").fetchone()[0]
+        history_max = con.execute("select coalesce(max(rev), 0) from cwb_history").fetchone()[0]
+        assert history_max == rev  # no history row of an uncommitted revision
+        data = json.dumps(con.execute("select entity, id, data, deleted from cwb_records order by entity, id")
+                          .fetchall(), ensure_ascii=False)
+        return rev, audit, history_max, data
+    finally:
+        con.close()
+
+
+def test_merge_killed_at_any_point_leaves_the_previous_or_the_next_revision(env, tmp_path):
+    path = env.build("wb.xlsx")
+    changes = many_edits(path)
+    pristine = tmp_path / "pristine.sqlite"
+    shutil.copy(env.store, pristine)
+    before = snapshot(env.store)
+    # the complete merge, for reference: how many statements it makes and what it leaves
+    done = cli_process(env.store, "merge", str(path), kill_at=0)
+    assert done.wait(120) == 0
+    total = int(done.stderr.read().rsplit("statements=", 1)[1])
+    after = snapshot(env.store)
+    assert after[0] == before[0] + 1 and after[1] == before[1] + changes
+    outcomes = set()
+    points = sorted({1, 2, 5} | {int(total * f) for f in (0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)} | {total - 1, total})
+    for kill_at in points:
+        shutil.copy(pristine, env.store)
+        proc = cli_process(env.store, "merge", str(path), kill_at=kill_at)
+        code = proc.wait(120)
+        state = snapshot(env.store)
+        assert state in (before, after), f"killed at statement {kill_at}: the store is in between"
+        outcomes.add("previous" if state == before else "next")
+        if code == 0:
+            assert state == after
+    # every statement of the merge ran in the one transaction: a kill before COMMIT undoes all of them
+    assert outcomes == {"previous"}
+    # and after any crash the same file merges cleanly
+    shutil.copy(pristine, env.store)
+    proc = cli_process(env.store, "merge", str(path), kill_at=int(total * 0.9))
+    proc.wait(120)
+    retry = cli_process(env.store, "merge", str(path))
+    assert retry.wait(120) == 0
+    assert snapshot(env.store)[3] == after[3]
+
+
+@pytest.mark.parametrize("same_cell", [False, True])
+def test_two_merges_at_once_are_serialised(env, same_cell):
+    a = env.build("a.xlsx")
+    b = env.build("b.xlsx")
+    edit(a, "inventory", "XC", "XC-C04", "从业人数（人）", 35000)
+    edit(b, "inventory", "XC", "XC-C04", "从业人数（人）" if same_cell else "产值（亿元）", 36000 if same_cell else 9.5)
+    procs = [cli_process(env.store, "merge", str(p), "--format", "json") for p in (a, b)]
+    results = [(p.wait(120), json.loads(p.stdout.read())) for p in procs]
+    codes = sorted(code for code, _ in results)
+    st = open_store(env.store)
+    record = st.records("cluster")["XC-C04"]
+    if same_cell:
+        assert codes == [0, 1]  # one applied; the other saw its revision and reports the conflict
+        loser = next(doc for code, doc in results if code == 1)["files"][0]
+        [conflict] = loser["conflicts"]
+        assert conflict["base"] == 32000 and conflict["ours"] in (35000, 36000) and conflict["theirs"] != conflict["ours"]
+        assert st.revision() == 2 and record["employment"] == conflict["ours"]
+    else:
+        assert codes == [0, 0]
+        assert st.revision() == 3 and record["employment"] == 35000 and record["output"] == 9.5
+    assert {doc["files"][0]["revision"] for code, doc in results if code == 0} <= {2, 3}
