@@ -463,3 +463,13 @@ def test_json_shapes_follow_the_contract(env):
     assert set(f["changes"][0]) == {"entity", "record", "field", "op", "old", "new", "sheet", "cell"}
     log = env.json("log", "--limit", "1", code=0)
     assert set(log["entries"][0]) >= {"revision", "at", "by", "source", "entity", "record", "field", "op", "old", "new"}
+
+
+def test_matrix_row_without_cluster_id_is_an_error(env):
+    path = env.build("wb.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = sheet_by_kind(wb, "constraints", "XC")
+    ws.cell(row=ws.max_row + 2, column=4).value = 2
+    wb.save(path)
+    code, doc = merge(env, path)
+    assert code == 1 and "matrix_row_without_id" in codes(doc)

@@ -13,7 +13,7 @@ import os
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -44,11 +44,27 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,4})([0-9]{1,8})"')
 MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,4})([0-9]{1,8}):([A-Z]{1,4})([0-9]{1,8})"')
 UNIQUE_COUNT = re.compile(rb'uniqueCount="([0-9]+)"')
+FORMULA_CELL = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,4}[0-9]{1,8})"[^>]*>\s*<(?:\w+:)?f\b[^>]*?(/?)>([^<]{0,200})')
 DANGEROUS_XML = (b"<!DOCTYPE", b"<!ENTITY")
 
 
 class Refused(Exception):
     """The file is refused before parsing; the message says why and what to do."""
+
+
+@dataclass
+class PartScan:
+    """What the single pass over a worksheet part found besides safety: formula cells and merged ranges."""
+
+    cells: int = 0
+    formulas: dict[str, str] = field(default_factory=dict)  # "M5" -> formula text (possibly cut short)
+    merged: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PackageScan:
+    parts: dict[str, PartScan] = field(default_factory=dict)  # zip path of each worksheet -> its scan
 
 
 def _col_number(letters: bytes) -> int:
@@ -71,8 +87,8 @@ def _looks_like_text(head: bytes) -> bool:
     return False
 
 
-def check_file(path: str | Path, limits: Limits = LIMITS) -> None:
-    """Raise `Refused` if the file must not be handed to a reader."""
+def check_file(path: str | Path, limits: Limits = LIMITS) -> PackageScan:
+    """Raise `Refused` if the file must not be handed to a reader; else return what the pass found."""
     path = Path(path)
     name = str(path)
     try:
@@ -102,7 +118,7 @@ def check_file(path: str | Path, limits: Limits = LIMITS) -> None:
         raise Refused(f"{name}: {kind}. Send back the .xlsx workbook that cluster-wb built.")
     try:
         with zipfile.ZipFile(path) as z:
-            _check_zip(z, name, limits)
+            return _check_zip(z, name, limits)
     except zipfile.BadZipFile as exc:
         raise Refused(f"{name}: the file is damaged or incomplete ({exc}). Save it again from Excel, WPS or "
                       "LibreOffice, or ask for it to be sent again.") from None
@@ -110,7 +126,7 @@ def check_file(path: str | Path, limits: Limits = LIMITS) -> None:
         raise Refused(f"{name}: the file is damaged or cannot be unpacked ({type(exc).__name__}: {exc}).") from None
 
 
-def _check_zip(z: zipfile.ZipFile, name: str, limits: Limits) -> None:
+def _check_zip(z: zipfile.ZipFile, name: str, limits: Limits) -> PackageScan:
     infos = z.infolist()
     if len(infos) > limits.max_entries:
         raise Refused(f"{name}: the package holds {len(infos)} parts (at most {limits.max_entries}); not a "
@@ -134,27 +150,33 @@ def _check_zip(z: zipfile.ZipFile, name: str, limits: Limits) -> None:
         if info.flag_bits & 0x1:
             raise Refused(f"{name}: part {info.filename} is encrypted. Remove the password and save again.")
     cells = 0
+    scan = PackageScan()
     for info in infos:
         lower = info.filename.lower()
         if not (lower.endswith(".xml") or lower.endswith(".rels") or lower.endswith(".vml")):
             continue
         is_sheet = lower.startswith("xl/worksheets/") and lower.endswith(".xml")
         is_strings = lower == "xl/sharedstrings.xml"
-        cells += _scan_part(z, info, name, limits, is_sheet, is_strings)
+        part = _scan_part(z, info, name, limits, is_sheet, is_strings)
+        if is_sheet:
+            scan.parts[info.filename] = part
+        cells += part.cells
         if cells > limits.max_cells:
             raise Refused(f"{name}: more than {limits.max_cells:,} cells; too large for one return. "
                           "Split it by region.")
+    return scan
 
 
 def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Limits, is_sheet: bool,
-               is_strings: bool) -> int:
+               is_strings: bool) -> PartScan:
     """Stream one XML part once: DTDs and entities, and for sheets the extent of cells and merged ranges."""
+    part = PartScan()
     cells = 0
     max_row = max_col = 0
     merged = 0
     tail = b""
     read = 0
-    overlap, defer = 256, 128
+    overlap, defer = 1024, 512
     with z.open(info) as fh:
         while True:
             chunk = fh.read(1 << 20)
@@ -195,13 +217,22 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Lim
                     rows = abs(int(m.group(4)) - int(m.group(2))) + 1
                     cols = abs(_col_number(m.group(3)) - _col_number(m.group(1))) + 1
                     merged += rows * cols
+                    part.merged.append(m.group(0).split(b'ref="')[1].split(b'"')[0].decode())
                     if merged > limits.max_merged_cells:
                         raise Refused(f"{name}: {info.filename} merges more than {limits.max_merged_cells:,} cells; "
                                       "refused.")
+                for m in FORMULA_CELL.finditer(data):
+                    if m.end() <= seen:
+                        continue
+                    if m.end() > cut:
+                        break
+                    text = "" if m.group(2) else m.group(3).decode("utf-8", "replace")
+                    part.formulas[m.group(1).decode()] = "=" + text if text else "="
             if final:
                 break
             tail = data[-overlap:] if is_sheet else data[-16:]
         if is_sheet and max_row * max_col > limits.max_rectangle:
             raise Refused(f"{name}: {info.filename} spans {max_row:,} rows × {max_col:,} columns; refused as absurd "
                           "(delete the stray cells far from the data).")
-    return cells
+    part.cells = cells
+    return part

@@ -133,6 +133,8 @@ ISSUE_MESSAGES: dict[str, dict[str, str]] = {
                        "en": "Progress 100% and status Done go together (now {progress}% and “{status}”); change one."},
     "cross_dates": {"zh": "完成时限 {due} 早于开始日期 {start}，请核对。",
                     "en": "Due date {due} is before start date {start}; please check."},
+    "matrix_row_without_id": {"zh": "制约矩阵的行须有集群编号。新增集群请在集群清单中填写，合并后重新生成的工作簿会带有它的矩阵行。",
+                              "en": "A constraint-matrix row needs its cluster ID. Add new clusters in the inventory; the next built workbook has their matrix rows."},
     "cross_sheet": {"zh": "“{name}”中的集群编号 {ref} 在本地区不存在。请填写集群清单中的编号。",
                     "en": "Cluster {ref} in “{name}” does not exist in this region. Use an ID from the inventory."},
     "formula": {"zh": "单元格是公式，已使用其计算结果“{val}”。请改为直接填写数值。",

@@ -1,22 +1,25 @@
 """Read a returned workbook into plain data: cells by row, metadata, names. No interpretation here.
 
-This is the only module of the round trip that touches the file. openpyxl reads formulas as text, so a
-formula in a data cell is seen as one; only when there is one is the file read a second time for the
-cached values.
+This is the only module of the round trip that touches the file. The input guard looks at every part
+first (and notes formula cells and merged ranges on the way); python-calamine then reads the cell values,
+many times faster than openpyxl. The few small XML parts that calamine does not expose (defined names,
+document properties, sheet states, the date system) are read with defusedxml.
 """
 
 from __future__ import annotations
 
 import hashlib
+import posixpath
+import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import openpyxl
+import python_calamine
+from defusedxml import ElementTree
 
 from .build import LISTS_SHEET, META_SHEET
-from .guard import Refused, check_file
+from .guard import PackageScan, Refused, check_file
 
 
 class ReadError(Exception):
@@ -61,92 +64,133 @@ def read_workbook(path: str | Path) -> RawWorkbook:
     if not path.exists():
         raise ReadError(f"{path}: no such file.")
     try:
-        check_file(path)
+        scan = check_file(path)
     except Refused as exc:
         raise ReadError(str(exc)) from None
     try:
-        return _read(path)
+        return _read(path, scan)
     except ReadError:
         raise
     except MemoryError:
         raise ReadError(f"{path}: too large to read in this machine's memory; split it by region.") from None
-    except Exception as exc:  # noqa: BLE001 - whatever a damaged file makes the parser raise, it is unreadable
+    except Exception as exc:  # noqa: BLE001 - whatever a damaged file makes a parser raise, it is unreadable
         raise ReadError(f"{path}: cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc}). "
                         "Open it in Excel, WPS or LibreOffice and save it again as .xlsx.") from None
 
 
-def _rows_of(ws) -> tuple[list[tuple[int, tuple[Any, ...]]], dict[tuple[int, int], tuple[str, Any]]]:
-    """Non-blank rows from the cells that exist (never the whole rectangle a stray cell would span)."""
-    by_row: dict[int, dict[int, Any]] = {}
-    formulas: dict[tuple[int, int], tuple[str, Any]] = {}
-    for (r, c), cell in ws._cells.items():  # openpyxl keeps cells sparse; iter_rows would fill the gaps
-        v = cell.value
-        if v is None:
-            continue
-        if cell.data_type == "f" or type(v).__name__ in ("ArrayFormula", "DataTableFormula"):
-            formulas[(r, c - 1)] = (str(getattr(v, "text", v)), None)
-            v = None
-        by_row.setdefault(r, {})[c - 1] = v
-    rows = []
-    for r in sorted(by_row):
-        cells = by_row[r]
-        # a formula cell counts as content even though its value waits for the cached read
-        if all(_blank(v) for v in cells.values()) and not any((r, c) in formulas for c in cells):
-            continue
-        values = [None] * (max(cells) + 1)
-        for c, v in cells.items():
-            values[c] = v
-        rows.append((r, tuple(values)))
-    return rows, formulas
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
 
 
-def _read(path: Path) -> RawWorkbook:
-    wb = openpyxl.load_workbook(path, data_only=False)
-    props = {}
-    try:
-        for p in wb.custom_doc_props.props:
-            props[p.name] = p.value
-    except Exception:  # noqa: BLE001 - custom properties are a second copy; their loss is reported later
+def _attr(el, name: str) -> str | None:
+    """An attribute by local name, whatever its namespace (r:id, for one)."""
+    for key, value in el.attrib.items():
+        if _local(key) == name:
+            return value
+    return None
+
+
+def _sheet_of_reference(text: str) -> str | None:
+    """The sheet a defined name points at: `'许昌市-集群清单'!$A$1` -> 许昌市-集群清单."""
+    text = text.strip().lstrip("=")
+    if "!" not in text:
+        return None
+    sheet = text.rsplit("!", 1)[0]
+    if sheet.startswith("'") and sheet.endswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    return sheet
+
+
+def _package(path: Path) -> tuple[list[dict], dict[str, str], dict[str, str], bool]:
+    """Sheets (name, state, part), defined names, custom properties and the date system."""
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        workbook = ElementTree.fromstring(z.read("xl/workbook.xml"))
+        rels_path = "xl/_rels/workbook.xml.rels"
+        targets = {}
+        if rels_path in names:
+            for rel in ElementTree.fromstring(z.read(rels_path)):
+                target = rel.get("Target") or ""
+                part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+                targets[rel.get("Id")] = part
         props = {}
-    names = {}
-    for name, dn in wb.defined_names.items():
-        try:
-            dests = list(dn.destinations)
-        except Exception:  # noqa: BLE001 - a name that points nowhere (#REF!) is simply not a sheet link
+        if "docProps/custom.xml" in names:
+            for prop in ElementTree.fromstring(z.read("docProps/custom.xml")):
+                value = next((child.text for child in prop), None)
+                if prop.get("name"):
+                    props[prop.get("name")] = "" if value is None else value.strip()
+    sheets, defined, epoch1904 = [], {}, False
+    for el in workbook.iter():
+        tag = _local(el.tag)
+        if tag == "sheet":
+            sheets.append({"name": el.get("name"), "state": el.get("state") or "visible",
+                           "part": targets.get(_attr(el, "id") or "")})
+        elif tag == "definedName" and el.get("name") and el.text and el.get("localSheetId") is None:
+            sheet = _sheet_of_reference(el.text)
+            if sheet:
+                defined[el.get("name")] = sheet
+        elif tag == "workbookPr":
+            epoch1904 = (el.get("date1904") or "").lower() in ("1", "true")
+    return sheets, defined, props, epoch1904
+
+
+def _rows(values: list[list[Any]]) -> list[tuple[int, tuple[Any, ...]]]:
+    rows = []
+    for r, row in enumerate(values, start=1):
+        if all(v == "" or _blank(v) for v in row):
             continue
-        if dests:
-            names[name] = dests[0][0]
+        rows.append((r, tuple(None if v == "" else v for v in row)))
+    return rows
+
+
+def _cell_index(ref: str) -> tuple[int, int]:
+    letters = "".join(ch for ch in ref if ch.isalpha())
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return int(ref[len(letters):]), col - 1
+
+
+def _read(path: Path, scan: PackageScan) -> RawWorkbook:
+    sheets_info, defined, props, epoch1904 = _package(path)
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
     meta: dict[str, str] = {}
     meta_sheets: list[dict[str, str]] = []
     sheets: list[RawSheet] = []
-    need_cached = False
-    for ws in wb.worksheets:
-        if ws.title == META_SHEET:
-            for row in ws.iter_rows(values_only=True):
-                if not row or row[0] is None:
-                    continue
-                if row[0] == "sheet" and len(row) >= 4:
-                    meta_sheets.append({"name": str(row[1]), "kind": str(row[2]), "region": str(row[3])})
-                elif len(row) >= 2:
-                    meta[str(row[0])] = "" if row[1] is None else str(row[1])
-            continue
-        if ws.title == LISTS_SHEET:
-            continue
-        rows, formulas = _rows_of(ws)
-        need_cached = need_cached or bool(formulas)
-        sheets.append(RawSheet(ws.title, ws.sheet_state, rows, formulas, [str(r) for r in ws.merged_cells.ranges]))
-    epoch1904 = getattr(wb, "epoch", None) == datetime(1904, 1, 1)
-    wb.close()
-    if need_cached:
-        cached = openpyxl.load_workbook(path, data_only=True)
-        for sheet in sheets:
-            if sheet.formulas and sheet.title in cached.sheetnames:
-                ws = cached[sheet.title]
-                for (r, c), (text, _) in list(sheet.formulas.items()):
-                    cell = ws.cell(row=r, column=c + 1)
-                    value = cell.value
-                    if cell.hyperlink is not None and value == cell.hyperlink.target:
-                        value = None  # openpyxl fills an empty value with the link's target: not a result
-                    sheet.formulas[(r, c)] = (text, value)
-        cached.close()
-    return RawWorkbook(str(path), file_sha256(path), props, meta, meta_sheets, names, sheets, epoch1904)
+    try:
+        for info in sheets_info:
+            title = info["name"]
+            try:
+                values = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+            except python_calamine.WorksheetNotFound:
+                continue
+            if title == META_SHEET:
+                for row in values:
+                    if not row or row[0] in ("", None):
+                        continue
+                    cells = ["" if v is None else str(v) for v in row]
+                    if cells[0] == "sheet" and len(cells) >= 4:
+                        meta_sheets.append({"name": cells[1], "kind": cells[2], "region": cells[3]})
+                    elif len(cells) >= 2:
+                        meta[cells[0]] = cells[1]
+                continue
+            if title == LISTS_SHEET:
+                continue
+            part = scan.parts.get(info["part"] or "")
+            rows = _rows(values)
+            formulas = {}
+            if part:
+                for ref, text in part.formulas.items():
+                    r, c = _cell_index(ref)
+                    cached = values[r - 1][c] if r - 1 < len(values) and c < len(values[r - 1]) else None
+                    formulas[(r, c)] = (text, None if cached == "" else cached)
+                present = {r for r, _ in rows}
+                for r, c in formulas:
+                    if r not in present:  # a formula without a value still makes its row a row
+                        rows.append((r, tuple([None] * (c + 1))))
+                        present.add(r)
+                rows.sort(key=lambda item: item[0])
+            sheets.append(RawSheet(title, info["state"], rows, formulas, list(part.merged) if part else []))
+    finally:
+        book.close()
+    return RawWorkbook(str(path), file_sha256(path), props, meta, meta_sheets, defined, sheets, epoch1904)

@@ -354,6 +354,11 @@ def _check_rows(rows: list[Row], schema: Schema, ref: Reference, lang: str, out:
         rec_id = row.record
         base = ref.base.get(row.entity, {})
         ours = ref.ours.get(row.entity, {})
+        if rec_id is None and row.kind == "constraints":
+            # the matrix has a row per cluster; a new cluster gets its row in the next build
+            out.add("error", "matrix_row_without_id", sheet=row.sheet, cell=row.cells.get("id"), field="id")
+            row.valid = False
+            continue
         if rec_id is not None:
             key = (row.entity, rec_id)
             if key in seen:
