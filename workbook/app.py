@@ -43,13 +43,16 @@ def init_store(store: str, *, empty: bool = False, from_dir: Path | None = None,
     if store_exists(store):
         raise UsageError(f"{store}: a store already exists here; it was left untouched. "
                          "Use another --store path, or remove this one first.")
-    schema = load_schema()
-    dataset = None if empty else load_dataset(from_dir or seed_dir(), schema)
+    dataset = None if empty else load_dataset(from_dir or seed_dir(), load_schema())
+    source = f"seed:{from_dir.name}" if from_dir else "seed:bundled"
+    return init_with_dataset(store, dataset, source=source, by=by or default_user())
+
+
+def init_with_dataset(store: str, dataset: dict | None, *, source: str, by: str) -> Store:
+    """Create the store and, unless `dataset` is None, commit it as the first revision."""
     st = create_store(store)
     if dataset is not None:
-        source = f"seed:{from_dir.name}" if from_dir else "seed:bundled"
-        st.commit(seed_changes(dataset), by=by or default_user(), source=source,
-                  summary="seed dataset")
+        st.commit(seed_changes(dataset), by=by, source=source, summary="seed dataset")
     return st
 
 

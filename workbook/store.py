@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     create_engine,
     event,
     func,
@@ -251,46 +252,68 @@ class Store:
             at = now_iso()
             c.execute(revisions_t.insert().values(rev=rev, at=at, by=by, source=source, sha256=sha256,
                                                   workbook=workbook, summary=summary))
-            touched: dict[tuple[str, str], tuple[dict, bool, str | None]] = {}
+            existing = s._fetch_records(c, {(ch.entity, ch.record) for ch in changes if ch.op != "insert"})
+            touched: dict[tuple[str, str], list] = {}  # key -> [data, deleted, region, existed]
+            audit = []
             for ch in changes:
                 key = (ch.entity, ch.record)
                 if key not in touched:
-                    row = c.execute(select(records_t).where(records_t.c.entity == ch.entity,
-                                                            records_t.c.id == ch.record)).mappings().first()
-                    touched[key] = (json.loads(row["data"]), bool(row["deleted"]), row["region"]) if row \
-                        else ({}, False, None)
-                data, deleted, region = touched[key]
+                    row = existing.get(key)
+                    touched[key] = [json.loads(row["data"]), bool(row["deleted"]), row["region"], True] if row \
+                        else [{}, False, None, False]
+                state = touched[key]
                 if ch.op == "insert":
-                    data, deleted = dict(ch.new), False
-                    region = ch.region or data.get("region")
+                    state[0], state[1] = dict(ch.new), False
+                    state[2] = ch.region or ch.new.get("region")
                 elif ch.op == "delete":
-                    deleted = True
+                    state[1] = True
                 else:
-                    data = dict(data)
+                    data = state[0]
                     if ch.new is None:
                         data.pop(ch.field, None)
                     else:
                         data[ch.field] = ch.new
-                    region = region or ch.region or data.get("region")
-                    if region and "region" not in data:
-                        data["region"] = region
-                touched[key] = (data, deleted, region)
-                c.execute(audit_t.insert().values(
-                    rev=rev, at=at, by=by, source=source, sha256=sha256, entity=ch.entity, record=ch.record,
-                    field=ch.field, op=ch.op, old=None if ch.old is None else _dumps(ch.old),
-                    new=None if ch.new is None else _dumps(ch.new), sheet=ch.sheet, cell=ch.cell))
-            for (entity, rid), (data, deleted, region) in touched.items():
+                    state[2] = state[2] or ch.region or data.get("region")
+                    if state[2] and "region" not in data:
+                        data["region"] = state[2]
+                audit.append({"rev": rev, "at": at, "by": by, "source": source, "sha256": sha256, "entity": ch.entity,
+                              "record": ch.record, "field": ch.field, "op": ch.op,
+                              "old": None if ch.old is None else _dumps(ch.old),
+                              "new": None if ch.new is None else _dumps(ch.new), "sheet": ch.sheet, "cell": ch.cell})
+            if audit:
+                c.execute(audit_t.insert(), audit)
+            inserts, updates, history = [], [], []
+            for (entity, rid), (data, deleted, region, existed) in touched.items():
                 doc = _dumps(data)
-                exists = c.execute(select(records_t.c.id).where(records_t.c.entity == entity,
-                                                                records_t.c.id == rid)).first()
-                values = {"region": region, "data": doc, "rev": rev, "deleted": deleted}
-                if exists:
-                    c.execute(records_t.update().where(records_t.c.entity == entity, records_t.c.id == rid)
-                              .values(**values))
-                else:
-                    c.execute(records_t.insert().values(entity=entity, id=rid, **values))
-                c.execute(history_t.insert().values(entity=entity, id=rid, rev=rev, data=doc, deleted=deleted))
+                row = {"entity": entity, "id": rid, "region": region, "data": doc, "rev": rev, "deleted": deleted}
+                (updates if existed else inserts).append(row)
+                history.append({"entity": entity, "id": rid, "rev": rev, "data": doc, "deleted": deleted})
+            if inserts:
+                c.execute(records_t.insert(), inserts)
+            if updates:
+                c.execute(
+                    records_t.update()
+                    .where(records_t.c.entity == bindparam("b_entity"), records_t.c.id == bindparam("b_id"))
+                    .values(region=bindparam("region"), data=bindparam("data"), rev=bindparam("rev"),
+                            deleted=bindparam("deleted")),
+                    [{**u, "b_entity": u["entity"], "b_id": u["id"]} for u in updates])
+            if history:
+                c.execute(history_t.insert(), history)
             return rev
+
+    @staticmethod
+    def _fetch_records(c: Connection, keys: set[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+        """Current rows for many (entity, id) keys, a few hundred per query."""
+        out: dict[tuple[str, str], dict] = {}
+        by_entity: dict[str, list[str]] = {}
+        for entity, rid in keys:
+            by_entity.setdefault(entity, []).append(rid)
+        for entity, ids in by_entity.items():
+            for i in range(0, len(ids), 500):
+                q = select(records_t).where(records_t.c.entity == entity, records_t.c.id.in_(ids[i:i + 500]))
+                for row in c.execute(q).mappings():
+                    out[(entity, row["id"])] = dict(row)
+        return out
 
     def register_workbook(self, workbook_id: str, rev: int, regions: list[str], *, by: str, lang: str,
                           path: str) -> None:

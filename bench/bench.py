@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""Benchmark build, validate and merge against the raw libraries, on a synthetic dataset.
+
+    python bench/bench.py --size S|M|L [--size ...] [--json PATH]
+
+S = 30 regions × 100 clusters, M = 300 × 100, L = 300 × 1,000 (T = 3 × 10, a smoke test for CI).
+Every step runs in a fresh process, timed around its work; peak RSS is the child's maximum resident size.
+Baselines on the same data: XlsxWriter writing the same cell values (constant_memory, no formatting),
+python-calamine reading every cell of the built file, pandas.read_excel with its default engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SIZES = {"T": (3, 10), "S": (30, 100), "M": (300, 100), "L": (300, 1000)}
+STEPS = ["setup", "build", "edit", "xlsxwriter", "calamine", "pandas", "validate", "validate_edited",
+         "merge_dry_run", "merge"]
+TARGETS = {"build_vs_xlsxwriter": 1.5, "validate_vs_calamine": 3.0, "merge_vs_validate": 1.5}
+
+
+def _child(step: str, work: Path, size: str) -> dict:
+    """Run one step in this process; return what was measured."""
+    from workbook import app
+    from workbook.schema import load_schema
+    store = str(work / "store.sqlite")
+    base, edited = work / "base.xlsx", work / "edited.xlsx"
+    extra: dict = {}
+    started = time.perf_counter()
+    if step == "setup":
+        from bench.synth import generate
+        regions, per_region = SIZES[size]
+        dataset = generate(load_schema(), regions, per_region)
+        started = time.perf_counter()
+        app.init_with_dataset(store, dataset, source="synthetic", by="bench")
+    elif step == "build":
+        st = app.open_store(store)
+        app.build(st, output=str(base), region_ids=[], split=False, by="bench", lang="zh")
+    elif step == "edit":
+        extra["cells_changed"] = _make_edited(store, base, edited)
+    elif step == "xlsxwriter":
+        import python_calamine
+        import xlsxwriter
+        book = python_calamine.CalamineWorkbook.from_path(str(base))
+        sheets = [(name, book.get_sheet_by_name(name).to_python()) for name in book.sheet_names]
+        started = time.perf_counter()
+        wb = xlsxwriter.Workbook(str(work / "raw.xlsx"), {"constant_memory": True})
+        for name, rows in sheets:
+            ws = wb.add_worksheet(name)
+            for r, row in enumerate(rows):
+                for c, value in enumerate(row):
+                    if value != "":
+                        ws.write(r, c, value)
+        wb.close()
+    elif step == "calamine":
+        import python_calamine
+        book = python_calamine.CalamineWorkbook.from_path(str(base))
+        extra["cells"] = sum(len(r) for n in book.sheet_names for r in book.get_sheet_by_name(n).to_python())
+    elif step == "pandas":
+        import pandas as pd
+        frames = pd.read_excel(base, sheet_name=None)
+        extra["cells"] = sum(f.size for f in frames.values())
+    elif step in ("validate", "validate_edited"):
+        st = app.open_store(store)
+        [result] = app.validate_files(st, [str(base if step == "validate" else edited)], "zh")
+        extra["errors"], extra["warnings"] = result.errors, result.checked.warnings
+    elif step in ("merge_dry_run", "merge"):
+        target = store
+        if step == "merge":
+            target = str(work / "merge.sqlite")
+            shutil.copy(store, target)
+            started = time.perf_counter()
+        st = app.open_store(target)
+        [result] = app.merge_files(st, [str(edited)], dry_run=step == "merge_dry_run", by="bench", lang="zh")
+        extra["changes"] = len(result.plan.changes) if result.plan else 0
+        extra["applied"] = result.applied
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "peak_rss_mb": peak, **extra}
+
+
+def _make_edited(store: str, base: Path, edited: Path) -> int:
+    """The returned workbook: the issued one with 1 % of its editable cells changed, as an official would."""
+    from datetime import datetime
+
+    from workbook import app
+    from workbook.build import build_workbook
+    from workbook.read import read_workbook
+    from workbook.schema import load_schema
+    from workbook.validate import identity
+    schema = load_schema()
+    st = app.open_store(store)
+    ident = identity(read_workbook(base))
+    data = app.build_input(st, ident.regions, by="bench", now=datetime.now().astimezone())
+    data.workbook_id = ident.workbook_id
+    rng = random.Random(7)
+    editable = {"cluster": [f.key for f in schema.sheet("inventory").editable_fields
+                            if f.type in ("integer", "number", "string", "text")],
+                "constraint": [f.id for f in schema.factors],
+                "recommendation": ["owner", "progress_note", "detail"]}
+    cells = sum(len(r.records.get(e, {})) * len(keys) for r in data.regions for e, keys in editable.items())
+    changed = 0
+    target = max(1, cells // 100)
+    regions = data.regions
+    while changed < target:
+        region = rng.choice(regions)
+        entity = rng.choice(list(editable))
+        records = region.records.get(entity) or {}
+        if not records:
+            continue
+        rid = rng.choice(list(records))
+        key = rng.choice(editable[entity])
+        rec = dict(records[rid])
+        value = rec.get(key)
+        if entity == "constraint":
+            rec[key] = ((value or 0) + 1) % 4
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            rec[key] = value + 1 if key not in ("leading_share", "national_share", "world_share", "rd_intensity",
+                                                "data_year") else round(max(0.0, value - 0.5), 2)
+        else:
+            rec[key] = f"{value or ''}（已核）"
+        records[rid] = rec
+        changed += 1
+    build_workbook(data, schema, edited, "zh")
+    return changed
+
+
+def run_size(size: str, keep: Path | None) -> dict:
+    regions, per_region = SIZES[size]
+    work = keep / size if keep else Path(tempfile.mkdtemp(prefix=f"cwb-bench-{size}-"))
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    results = {}
+    for step in STEPS:
+        print(f"[{size}] {step} …", file=sys.stderr, flush=True)
+        proc = subprocess.run([sys.executable, __file__, "--child", step, "--work", str(work), "--size", size],
+                              capture_output=True, text=True, cwd=ROOT)
+        if proc.returncode != 0:
+            raise SystemExit(f"step {step} failed:\n{proc.stderr[-3000:]}")
+        results[step] = json.loads(proc.stdout.strip().splitlines()[-1])
+    if not keep:
+        shutil.rmtree(work, ignore_errors=True)
+    sec = {k: v["seconds"] for k, v in results.items()}
+    clusters = regions * per_region
+    report = {
+        "size": size,
+        "regions": regions,
+        "clusters": clusters,
+        "seconds": {k: round(v, 3) for k, v in sec.items()},
+        "peak_rss_mb": {k: round(v["peak_rss_mb"], 1) for k, v in results.items()},
+        "ratios": {
+            "build_vs_xlsxwriter": round(sec["build"] / sec["xlsxwriter"], 2),
+            "validate_vs_calamine": round(sec["validate"] / sec["calamine"], 2),
+            "validate_vs_pandas": round(sec["validate"] / sec["pandas"], 2),
+            "merge_vs_validate": round(sec["merge"] / sec["validate_edited"], 2),
+        },
+        "per_cluster_ms": {k: round(sec[k] / clusters * 1000, 4) for k in ("build", "validate", "merge")},
+        "details": {k: {kk: vv for kk, vv in v.items() if kk not in ("seconds", "peak_rss_mb")}
+                    for k, v in results.items()},
+    }
+    return report
+
+
+def print_table(reports: list[dict]) -> None:
+    for rep in reports:
+        print(f"\nsize {rep['size']}: {rep['regions']} regions × {rep['clusters'] // rep['regions']} clusters "
+              f"= {rep['clusters']:,} clusters")
+        print(f"{'step':<17}{'seconds':>10}{'peak RSS MB':>13}{'ms/cluster':>12}")
+        for step, s in rep["seconds"].items():
+            per = s / rep["clusters"] * 1000
+            print(f"{step:<17}{s:>10.2f}{rep['peak_rss_mb'][step]:>13.0f}{per:>12.3f}")
+        print("ratios:")
+        for name, value in rep["ratios"].items():
+            target = TARGETS.get(name)
+            verdict = "" if target is None else ("  ok" if value <= target else f"  MISSED (target ≤ {target})")
+            print(f"  {name:<22}{value:>7.2f}{verdict}")
+    if len(reports) > 1:
+        first, last = reports[0], reports[-1]
+        print("\nper-cluster time, largest size against smallest (target ≤ 1.3):")
+        for step in ("build", "validate", "merge"):
+            ratio = last["per_cluster_ms"][step] / first["per_cluster_ms"][step]
+            print(f"  {step:<10}{ratio:>7.2f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", action="append", choices=list(SIZES), help="S, M or L (repeatable); T for CI")
+    parser.add_argument("--json", type=Path, help="write the results as JSON here")
+    parser.add_argument("--keep", type=Path, help="keep the work files under this folder")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(_child(args.child, args.work, args.size[0])))
+        return 0
+    sizes = args.size or ["S"]
+    reports = [run_size(s, args.keep) for s in sizes]
+    machine = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
+               "system": platform.platform()}
+    print_table(reports)
+    if args.json:
+        doc = reports[0] if len(reports) == 1 else {"runs": reports}
+        if len(reports) == 1:
+            doc = {**doc, "machine": machine}
+        else:
+            doc["machine"] = machine
+        args.json.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
