@@ -96,3 +96,30 @@ def test_factor_list_in_either_language():
     assert value == ["land", "finance", "short_chain"] and notes == []
     value, notes = norm(REC, "factors", "土地、资金")
     assert notes == ["enum", "enum"]
+
+
+POOL = [None, "", " ", "  x  ", "\u00a0y\u00a0", "xc-c04", "XC-C04", "XC-C04 ", 7.0, 7, 7.5, -1, 0, 0.8, 1, 80, 1.0,
+        "80%", "3.2万", "不详", "是", "Y", "N", "已完成", "完成", "Done", "重", 3, "土地供给不足、Finance", "x、y",
+        "2026-12-31", 46022, True, False]
+
+
+def test_column_converters_agree_with_the_general_normaliser():
+    """The per-column fast paths must give exactly what normalize_value gives, notes included."""
+    from datetime import date
+
+    from workbook.normalize import Normalized, make_converter
+    pool = POOL + [date(2026, 12, 31)]
+    for sheet in SCHEMA.sheets:
+        for f in sheet.fields:
+            convert = make_converter(SCHEMA, f)
+            for raw in pool:
+                if raw is None:
+                    continue
+                expected = normalize_value(SCHEMA, f, raw)
+                got = convert(raw)
+                if type(got) is Normalized:
+                    assert (got.value, [n.code for n in got.notes]) == \
+                        (expected.value, [n.code for n in expected.notes]), (f.key, raw)
+                else:
+                    assert expected.notes == [] and not expected.approximate, (f.key, raw)
+                    assert got == expected.value and type(got) is type(expected.value), (f.key, raw)

@@ -249,8 +249,9 @@ def check_file(st: Store, path: str, lang: str) -> FileResult:
     issued = st.workbook(ident.workbook_id)
     if issued is None:
         raise FileRejected(path, t("not_issued", lang, path=path, id=ident.workbook_id))
-    base = {e: st.records_at(e, issued["rev"]) for e in ENTITIES}
     ours = {e: st.records(e) for e in ENTITIES}
+    # nothing merged since the workbook was cut: its base is the store as it is
+    base = ours if issued["rev"] == st.revision() else {e: st.records_at(e, issued["rev"]) for e in ENTITIES}
     checked = validate(raw, schema, Reference(issued, base, ours), lang)
     result = FileResult(path, checked, raw=raw)
     result.base, result.ours = base, ours  # type: ignore[attr-defined]

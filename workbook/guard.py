@@ -34,13 +34,14 @@ class Limits:
     max_cells: int = _env_int("CLUSTER_WB_MAX_CELLS", 60_000_000)
     max_rows: int = 1_048_576
     max_cols: int = 16_384
-    max_rectangle: int = 200_000_000  # used rows × used columns of one sheet
+    max_rectangle: int = 20_000_000  # used rows × used columns of one sheet (a reader allocates all of it)
     max_merged_cells: int = 1_000_000
     max_shared_strings: int = 20_000_000
 
 
 LIMITS = Limits()
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+LARGE_REF = re.compile(rb'\br="(?:[A-Z]{3}|[A-Z]{0,2}[0-9]{5})')
 CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,4})([0-9]{1,8})"')
 MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,4})([0-9]{1,8}):([A-Z]{1,4})([0-9]{1,8})"')
 UNIQUE_COUNT = re.compile(rb'uniqueCount="([0-9]+)"')
@@ -167,6 +168,21 @@ def _check_zip(z: zipfile.ZipFile, name: str, limits: Limits) -> PackageScan:
     return scan
 
 
+def _odd_order(window: bytes) -> bool:
+    """Cells whose `r` is not their first attribute: the cheap test above cannot see their references."""
+    return window.count(b"<c ") != window.count(b'<c r="')
+
+
+def _tag_boundary(data: bytes, keep: int = 512, look: int = 65536) -> int:
+    """Where to stop this round: before a cell tag near the end, else before any tag, leaving `keep` bytes."""
+    limit = max(len(data) - keep, 0)
+    for needle in (b"<c", b"<"):
+        cut = data.rfind(needle, max(0, limit - look), limit)
+        if cut > 0:
+            return cut
+    return limit
+
+
 def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Limits, is_sheet: bool,
                is_strings: bool) -> PartScan:
     """Stream one XML part once: DTDs and entities, and for sheets the extent of cells and merged ranges."""
@@ -176,7 +192,6 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Lim
     merged = 0
     tail = b""
     read = 0
-    overlap, defer = 1024, 512
     with z.open(info) as fh:
         while True:
             chunk = fh.read(1 << 20)
@@ -194,43 +209,42 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Lim
                 if m and int(m.group(1)) > min(limits.max_shared_strings, info.file_size // 7 + 16):
                     raise Refused(f"{name}: the shared-strings table claims {int(m.group(1)):,} entries, more than "
                                   "it can hold; refused.")
-            if is_sheet:
-                # matches ending in the last `defer` bytes wait for the next round, which sees them whole
-                # (the tail it keeps is longer than any match); those it already counted end before `seen`
-                cut = len(data) if final else len(data) - defer
-                seen = len(tail) - defer if tail else 0
-                for m in CELL_REF.finditer(data):
-                    if m.end() <= seen:
-                        continue
-                    if m.end() > cut:
-                        break
-                    cells += 1
-                    row, col = int(m.group(2)), _col_number(m.group(1))
-                    if row > limits.max_rows or col > limits.max_cols:
+            if not is_sheet:
+                if final:
+                    break
+                tail = data[-16:]
+                continue
+            # cut at the start of a tag, so no element we look for straddles two rounds; the rest waits
+            cut = len(data) if final else _tag_boundary(data)
+            window = data[:cut]
+            tail = data[cut:]
+            # the extent: only references with a 5-digit row or a 3-letter column can make it large, and
+            # ordinary sheets have none, so the exact walk over every reference is needed only then
+            cells += window.count(b"<c ") + window.count(b"<c>") + window.count(b":c ")
+            if LARGE_REF.search(window) or b":c " in window or _odd_order(window):
+                refs = CELL_REF.findall(window)
+                if refs:
+                    letters, numbers = zip(*refs, strict=True)
+                    rows = max(map(int, numbers))
+                    cols = max(map(_col_number, set(letters)))
+                    if rows > limits.max_rows or cols > limits.max_cols:
                         raise Refused(f"{name}: {info.filename} has a cell outside Excel's grid; refused.")
-                    max_row, max_col = max(max_row, row), max(max_col, col)
-                for m in MERGE_REF.finditer(data):
-                    if m.end() <= seen:
-                        continue
-                    if m.end() > cut:
-                        break
-                    rows = abs(int(m.group(4)) - int(m.group(2))) + 1
-                    cols = abs(_col_number(m.group(3)) - _col_number(m.group(1))) + 1
-                    merged += rows * cols
-                    part.merged.append(m.group(0).split(b'ref="')[1].split(b'"')[0].decode())
-                    if merged > limits.max_merged_cells:
-                        raise Refused(f"{name}: {info.filename} merges more than {limits.max_merged_cells:,} cells; "
-                                      "refused.")
-                for m in FORMULA_CELL.finditer(data):
-                    if m.end() <= seen:
-                        continue
-                    if m.end() > cut:
-                        break
-                    text = "" if m.group(2) else m.group(3).decode("utf-8", "replace")
-                    part.formulas[m.group(1).decode()] = "=" + text if text else "="
+                    max_row, max_col = max(max_row, rows), max(max_col, cols)
+            elif b"<c " in window:
+                max_row, max_col = max(max_row, 9_999), max(max_col, 702)  # the most such references can span
+            for m in (MERGE_REF.finditer(window) if b"mergeCell" in window else ()):
+                rows = abs(int(m.group(4)) - int(m.group(2))) + 1
+                cols = abs(_col_number(m.group(3)) - _col_number(m.group(1))) + 1
+                merged += rows * cols
+                part.merged.append(m.group(0).split(b'ref="')[1].split(b'"')[0].decode())
+                if merged > limits.max_merged_cells:
+                    raise Refused(f"{name}: {info.filename} merges more than {limits.max_merged_cells:,} cells; "
+                                  "refused.")
+            for m in (FORMULA_CELL.finditer(window) if b"<f" in window or b":f" in window else ()):
+                text = "" if m.group(2) else m.group(3).decode("utf-8", "replace")
+                part.formulas[m.group(1).decode()] = "=" + text if text else "="
             if final:
                 break
-            tail = data[-overlap:] if is_sheet else data[-16:]
         if is_sheet and max_row * max_col > limits.max_rectangle:
             raise Refused(f"{name}: {info.filename} spans {max_row:,} rows × {max_col:,} columns; refused as absurd "
                           "(delete the stray cells far from the data).")

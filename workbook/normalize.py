@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -61,7 +62,7 @@ def parse_number(raw: Any, f: Field) -> Normalized:
     if isinstance(raw, bool):
         return Normalized(None, [Note("error", "type", {"expected": f.type})])
     if isinstance(raw, (int, float)):
-        return Normalized(raw)
+        return Normalized(_tidy(raw) if isinstance(raw, float) else raw)
     text = _clean_text(raw)
     if fold(text) in UNKNOWN_WORDS:
         return Normalized(None, [Note("warning", "unknown_value", {"text": text})])
@@ -176,7 +177,7 @@ def parse_enum(schema: Schema, f: Field, raw: Any) -> Normalized:
     text = _clean_text(raw) if not isinstance(raw, (int, float)) else raw
     if isinstance(raw, float) and raw.is_integer():
         text = int(raw)
-    hit = match_option(schema, f.enum, text)
+    hit = _cached_enum(schema, f.enum, text) if isinstance(text, str) else match_option(schema, f.enum, text)
     if hit is None:
         allowed = [o.zh for o in schema.enums[f.enum]]
         return Normalized(None, [Note("error", "enum", {"text": str(text), "allowed": allowed})])
@@ -184,6 +185,19 @@ def parse_enum(schema: Schema, f: Field, raw: Any) -> Normalized:
     notes = [Note("warning", "synonym", {"text": str(text), "code": code})] if guessed and not isinstance(text, int) \
         else []
     return Normalized(code, notes)
+
+
+_ENUM_CACHE: dict[tuple[int, str, str], tuple[Any, bool] | None] = {}
+
+
+def _cached_enum(schema: Schema, enum: str, text: str) -> tuple[Any, bool] | None:
+    """Labels repeat down a column: look each one up once."""
+    key = (id(schema), enum, text)
+    if key not in _ENUM_CACHE:
+        if len(_ENUM_CACHE) > 10_000:
+            _ENUM_CACHE.clear()
+        _ENUM_CACHE[key] = match_option(schema, enum, text)
+    return _ENUM_CACHE[key]
 
 
 def normalize_value(schema: Schema, f: Field, raw: Any, epoch1904: bool = False) -> Normalized:
@@ -258,11 +272,18 @@ def _whole(value: Any, f: Field) -> Normalized:
     return Normalized(value)
 
 
+_FACTOR_TITLES: dict[int, dict[str, str]] = {}
+
+
+def _factor_titles(schema: Schema) -> dict[str, str]:
+    if id(schema) not in _FACTOR_TITLES:
+        _FACTOR_TITLES[id(schema)] = {fold(label): fac.id for fac in schema.factors
+                                      for label in (fac.id, fac.title_zh, fac.title_en)}
+    return _FACTOR_TITLES[id(schema)]
+
+
 def _factor_list(schema: Schema, raw: Any) -> Normalized:
-    titles = {}
-    for fac in schema.factors:
-        for label in (fac.id, fac.title_zh, fac.title_en):
-            titles[fold(label)] = fac.id
+    titles = _factor_titles(schema)
     ids, notes = [], []
     for part in LIST_SPLIT.split(_clean_text(raw)):
         part = part.strip()
@@ -274,3 +295,75 @@ def _factor_list(schema: Schema, raw: Any) -> Normalized:
         elif fid not in ids:
             ids.append(fid)
     return Normalized(ids, notes)
+
+
+def make_converter(schema: Schema, f: Field, epoch1904: bool = False) -> Callable[[Any], Any]:
+    """A converter for one column: the common, unambiguous cells answered directly, the rest through
+    `normalize_value`. It returns the stored value, or a `Normalized` when there is more to say."""
+    t = f.type
+
+    def slow(raw: Any) -> Normalized:
+        return normalize_value(schema, f, raw, epoch1904)
+
+    if t in ("string", "text"):
+        def text(raw: Any) -> Any:
+            if type(raw) is str and "\u00a0" not in raw and "\u3000" not in raw and "\u200b" not in raw:
+                return raw.strip() or None
+            return slow(raw)
+        return text
+    if t in ("id", "cluster_ref"):
+        def ident(raw: Any) -> Any:
+            if type(raw) is str and raw.isascii() and raw == raw.strip().upper():
+                return raw or None
+            return slow(raw)
+        return ident
+    if t in ("integer", "severity"):
+        def whole(raw: Any) -> Any:
+            kind = type(raw)
+            if kind is int:
+                return raw
+            if kind is float and raw.is_integer():
+                return int(raw)
+            return slow(raw)
+        return whole
+    if t == "number":
+        def number(raw: Any) -> Any:
+            kind = type(raw)
+            if kind is int:
+                return raw
+            if kind is float:
+                return _tidy(raw)
+            return slow(raw)
+        return number
+    if t == "percent":
+        def percent(raw: Any) -> Any:
+            if type(raw) in (float, int) and 0 <= raw <= 1:
+                return _tidy(raw * 100)
+            return slow(raw)
+        return percent
+    if t == "date":
+        def day(raw: Any) -> Any:
+            kind = type(raw)
+            if kind is date:
+                return raw.isoformat()
+            if kind is datetime:
+                return raw.date().isoformat()
+            return slow(raw)
+        return day
+    if t in ("enum", "boolean", "factor_list"):
+        seen: dict[Any, Any] = {}
+
+        def remembered(raw: Any) -> Any:
+            # labels repeat down a column: convert each distinct one once (lists are copied, never shared)
+            if type(raw) is not str:
+                return slow(raw)
+            if raw not in seen:
+                if len(seen) > 1000:
+                    seen.clear()
+                seen[raw] = slow(raw)
+            out = seen[raw]
+            if out.notes or out.approximate:
+                return out
+            return list(out.value) if isinstance(out.value, list) else out.value
+        return remembered
+    return slow

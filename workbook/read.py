@@ -30,7 +30,7 @@ class ReadError(Exception):
 class RawSheet:
     title: str
     state: str
-    rows: list[tuple[int, tuple[Any, ...]]]  # (1-based row number, values from column A), blank rows dropped
+    rows: list[tuple[int, Any]]  # (1-based row number, values from column A; "" = empty), blank rows dropped
     formulas: dict[tuple[int, int], tuple[str, Any]] = field(default_factory=dict)  # (row, col0) -> (text, cached)
     merged: list[str] = field(default_factory=list)
 
@@ -134,13 +134,9 @@ def _package(path: Path) -> tuple[list[dict], dict[str, str], dict[str, str], bo
     return sheets, defined, props, epoch1904
 
 
-def _rows(values: list[list[Any]]) -> list[tuple[int, tuple[Any, ...]]]:
-    rows = []
-    for r, row in enumerate(values, start=1):
-        if all(v == "" or _blank(v) for v in row):
-            continue
-        rows.append((r, tuple(None if v == "" else v for v in row)))
-    return rows
+def _rows(values: list[list[Any]]) -> list[tuple[int, list[Any]]]:
+    """Rows with anything in them, numbered from 1; calamine's "" for an empty cell stays (it means None)."""
+    return [(r, row) for r, row in enumerate(values, start=1) if row.count("") != len(row)]
 
 
 def _cell_index(ref: str) -> tuple[int, int]:
@@ -187,7 +183,7 @@ def _read(path: Path, scan: PackageScan) -> RawWorkbook:
                 present = {r for r, _ in rows}
                 for r, c in formulas:
                     if r not in present:  # a formula without a value still makes its row a row
-                        rows.append((r, tuple([None] * (c + 1))))
+                        rows.append((r, [""] * (c + 1)))
                         present.add(r)
                 rows.sort(key=lambda item: item[0])
             sheets.append(RawSheet(title, info["state"], rows, formulas, list(part.merged) if part else []))

@@ -7,7 +7,6 @@ migration. Every change goes through `commit`, one transaction and one revision.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     Boolean,
     Column,
@@ -104,7 +104,10 @@ def now_iso() -> str:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+_loads = orjson.loads
 
 
 def resolve_url(store: str) -> tuple[str, Path | None]:
@@ -178,7 +181,7 @@ class Store:
         if region is not None:
             q = q.where(records_t.c.region == region)
         with self._connect() as c:
-            return {row.id: json.loads(row.data) for row in c.execute(q.order_by(records_t.c.id))}
+            return {row.id: _loads(row.data) for row in c.execute(q.order_by(records_t.c.id))}
 
     def records_at(self, entity: str, rev: int, region: str | None = None) -> dict[str, dict]:
         """Records of an entity as they were at revision `rev` (the base of a three-way merge)."""
@@ -197,7 +200,7 @@ class Store:
         out: dict[str, dict] = {}
         with self._connect() as c:
             for row in c.execute(q):
-                data = json.loads(row.data)
+                data = _loads(row.data)
                 if row.deleted or (region is not None and data.get("region") != region):
                     continue
                 out[row.id] = data
@@ -224,7 +227,7 @@ class Store:
         if row is None:
             return None
         out = dict(row)
-        out["regions"] = json.loads(out["regions"])
+        out["regions"] = _loads(out["regions"])
         return out
 
     def merged_sha(self, sha256: str) -> int | None:
@@ -239,8 +242,8 @@ class Store:
         with self._connect() as c:
             rows = [dict(r) for r in c.execute(q).mappings()]
         for r in rows:
-            r["old"] = json.loads(r["old"]) if r["old"] is not None else None
-            r["new"] = json.loads(r["new"]) if r["new"] is not None else None
+            r["old"] = _loads(r["old"]) if r["old"] is not None else None
+            r["new"] = _loads(r["new"]) if r["new"] is not None else None
         return rows
 
     # -- writing ----------------------------------------------------------------------------------
@@ -259,7 +262,7 @@ class Store:
                 key = (ch.entity, ch.record)
                 if key not in touched:
                     row = existing.get(key)
-                    touched[key] = [json.loads(row["data"]), bool(row["deleted"]), row["region"], True] if row \
+                    touched[key] = [_loads(row["data"]), bool(row["deleted"]), row["region"], True] if row \
                         else [{}, False, None, False]
                 state = touched[key]
                 if ch.op == "insert":
@@ -325,7 +328,7 @@ class Store:
         with self._connect() as c:
             rows = [dict(r) for r in c.execute(select(workbooks_t).order_by(workbooks_t.c.at)).mappings()]
         for r in rows:
-            r["regions"] = json.loads(r["regions"])
+            r["regions"] = _loads(r["regions"])
         return rows
 
 

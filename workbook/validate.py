@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from .build import defined_name, display_value
 from .messages import KIND_WORDS, t
-from .normalize import Note, normalize_value
+from .normalize import Normalized, Note, make_converter
 from .read import RawSheet, RawWorkbook
 from .schema import Field, Schema, Sheet, fold
 
@@ -59,7 +59,7 @@ class Row:
     row: int
     record: str | None
     values: dict[str, Any]
-    cells: dict[str, str]
+    cells: Any  # CellRefs: field key -> "B7"
     delete: bool = False
     approx: set[str] = field(default_factory=set)
     valid: bool = True
@@ -159,6 +159,7 @@ def _header_map(sheet: Sheet, header: tuple[Any, ...], lang: str, out: _Collecto
         exact[fold(f.title_zh)] = f
         exact[fold(f.title_en)] = f
     mapping: dict[int, Field] = {}
+    mapped: set[int] = set()
     unmatched: list[tuple[int, str]] = []
     for col, text in enumerate(header):
         if text is None or not str(text).strip():
@@ -168,15 +169,16 @@ def _header_map(sheet: Sheet, header: tuple[Any, ...], lang: str, out: _Collecto
         if f is None:
             unmatched.append((col, text))
             continue
-        if f in mapping.values():
+        if id(f) in mapped:
             out.add("warning", "extra_column", sheet=title, cell=f"{get_column_letter(col + 1)}1", value=text,
                     header=text)
             continue
         mapping[col] = f
+        mapped.add(id(f))
         if text not in (f.title_zh, f.title_en):
             out.add("warning", "header_variant", sheet=title, cell=f"{get_column_letter(col + 1)}1", field=f.key,
                     value=text, header=text, name=f.title(lang))
-    missing = [f for f in sheet.fields if f not in mapping.values()]
+    missing = [f for f in sheet.fields if id(f) not in mapped]
     ok = True
     for f in missing:
         guess = None
@@ -229,7 +231,7 @@ def _find_sheets(raw: RawWorkbook, schema: Schema, ident: Identity, out: _Collec
         for s in raw.sheets:
             if s.title in used or not s.rows:
                 continue
-            header = [fold(str(v)) for v in s.rows[0][1] if v is not None]
+            header = [fold(str(v)) for v in s.rows[0][1] if v not in (None, "")]
             if header and sum(1 for h in header if h in titles) >= max(2, int(0.6 * len(sheet.fields))):
                 ids = [str(r[1][0]) for r in s.rows[1:] if r[1] and r[1][0]]
                 if ids and sum(1 for i in ids if i.startswith(region + "-")) * 2 >= len(ids):
@@ -279,41 +281,67 @@ def validate(raw: RawWorkbook, schema: Schema, ref: Reference, lang: str = "zh")
     return Checked(ident, out.issues, rows, sheets, columns)
 
 
+class CellRefs:
+    """The cell reference of each field in one row, made on demand from the sheet's column letters."""
+
+    __slots__ = ("letters", "row")
+
+    def __init__(self, letters: dict[str, str], row: int):
+        self.letters = letters
+        self.row = row
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        letter = self.letters.get(key)
+        return f"{letter}{self.row}" if letter else default
+
+    def __getitem__(self, key: str) -> str:
+        return f"{self.letters[key]}{self.row}"
+
+
 def _read_rows(rs: RawSheet, sheet: Sheet, kind: str, region: str, mapping: dict[int, Field], schema: Schema,
                epoch1904: bool, out: _Collector) -> list[Row]:
     rows = []
+    # the id first, so that every issue of the row can name its record
+    plan = sorted(mapping.items(), key=lambda item: item[1].key != "id")
+    letters = {f.key: get_column_letter(col + 1) for col, f in plan}
+    converters = {col: make_converter(schema, f, epoch1904) for col, f in plan}
+    formulas = rs.formulas
     for number, values in rs.rows[1:]:
-        row = Row(kind, sheet.entity, region, rs.title, number, None, {}, {})
-        # the id first, so that every issue of the row can name its record
-        for col, f in sorted(mapping.items(), key=lambda item: item[1].key != "id"):
-            cell = f"{get_column_letter(col + 1)}{number}"
-            row.cells[f.key] = cell
-            raw_value = values[col] if col < len(values) else None
-            if (number, col) in rs.formulas:
-                text, cached = rs.formulas[(number, col)]
+        row = Row(kind, sheet.entity, region, rs.title, number, None, {}, CellRefs(letters, number))
+        width = len(values)
+        for col, f in plan:
+            raw_value = values[col] if col < width else None
+            if formulas and (number, col) in formulas:
+                text, cached = formulas[(number, col)]
+                cell = row.cells[f.key]
                 if cached is None:
                     out.add("error", "formula_no_value", sheet=rs.title, cell=cell, field=f.key, record=row.record,
-                        value=text, text=text)
+                            value=text, text=text)
                     row.valid = False
                     continue
                 out.add("warning", "formula", sheet=rs.title, cell=cell, field=f.key, record=row.record, value=text,
                         val=cached)
                 raw_value = cached
-            norm = normalize_value(schema, f, raw_value, epoch1904)
-            for note in norm.notes:
-                _note_issue(out, note, rs.title, cell, f, raw_value, schema, row.record)
-                if note.severity == "error":
-                    row.valid = False
-            if norm.approximate:
-                row.approx.add(f.key)
-            if f.key == "delete":
-                row.delete = bool(norm.value)
-            elif f.key == "id":
-                row.record = norm.value
+            if raw_value is None or raw_value == "":
+                value = None
             else:
-                row.values[f.key] = norm.value
-        if not any(v not in (None, [], False) for k, v in row.values.items()) and row.record is None \
-                and not row.delete:
+                value = converters[col](raw_value)
+                if type(value) is Normalized:
+                    norm = value
+                    value = norm.value
+                    for note in norm.notes:
+                        _note_issue(out, note, rs.title, row.cells[f.key], f, raw_value, schema, row.record)
+                        if note.severity == "error":
+                            row.valid = False
+                    if norm.approximate:
+                        row.approx.add(f.key)
+            if f.key == "delete":
+                row.delete = bool(value)
+            elif f.key == "id":
+                row.record = value
+            else:
+                row.values[f.key] = value
+        if row.record is None and not row.delete and not any(v not in (None, [], False) for v in row.values.values()):
             continue  # only derived or empty cells: not a record
         rows.append(row)
     return rows
@@ -344,6 +372,7 @@ def _check_rows(rows: list[Row], schema: Schema, ref: Reference, lang: str, out:
                 columns: dict[str, set[str]]) -> None:
     seen: dict[tuple[str, str], Row] = {}
     present: dict[tuple[str, str], set[str]] = {}
+    checks: dict[str, list] = {}
     clusters_by_region: dict[str, set[str]] = {}
     for source in (ref.base.get("cluster", {}), ref.ours.get("cluster", {})):
         for cid, c in source.items():
@@ -390,7 +419,9 @@ def _check_rows(rows: list[Row], schema: Schema, ref: Reference, lang: str, out:
                     row.valid = False
                     continue
             _check_readonly(row, sheet, schema, ref, lang, out)
-        _check_fields(row, sheet, lang, out, clusters_by_region.get(row.region, set()))
+        if row.kind not in checks:
+            checks[row.kind] = _field_checks(sheet)
+        _check_fields(row, checks[row.kind], lang, out, clusters_by_region.get(row.region, set()))
         _check_cross(row, schema, lang, out)
     # duplicates among new rows (a row pasted twice)
     first_new: dict[tuple, Row] = {}
@@ -402,12 +433,22 @@ def _check_rows(rows: list[Row], schema: Schema, ref: Reference, lang: str, out:
             else:
                 first_new[sig] = row
     # records that vanished from their sheet
+    by_region: dict[tuple[str, str | None], list[tuple[str, dict]]] = {}
+    grouped: set[str] = set()
+    titles: dict[tuple[str, str], str] = {}
+    for row in rows:
+        titles.setdefault((row.kind, row.region), row.sheet)
+    for kind, _region in present:
+        entity = schema.sheet(kind).entity
+        if entity not in grouped:
+            grouped.add(entity)
+            for rid, rec in ref.base.get(entity, {}).items():
+                by_region.setdefault((entity, rec.get("region")), []).append((rid, rec))
     for (kind, region), ids in present.items():
         sheet = schema.sheet(kind)
-        base = ref.base.get(sheet.entity, {})
-        title = next((r.sheet for r in rows if r.kind == kind and r.region == region), None)
-        for rid, rec in base.items():
-            if rec.get("region") == region and rid not in ids:
+        title = titles.get((kind, region))
+        for rid, rec in by_region.get((sheet.entity, region), []):
+            if rid not in ids:
                 if kind == "constraints" and not any(rec.get(f.id) is not None for f in schema.factors):
                     continue
                 out.add("warning", "row_missing", sheet=title, record=rid, value=rid)
@@ -443,33 +484,47 @@ def same_value(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _check_fields(row: Row, sheet: Sheet, lang: str, out: _Collector, clusters: set[str]) -> None:
+def _field_checks(sheet: Sheet) -> list[tuple[Field, bool, bool, bool, bool]]:
+    """Per field of a sheet, which checks apply: (field, required, range, length, reference)."""
+    out = []
     for f in sheet.fields:
-        if f.key not in row.values or f.key == "id":
+        if f.key == "id":
             continue
-        v = row.values[f.key]
-        cell = row.cells.get(f.key)
+        required = f.required and f.editable
+        ranged = f.numeric and f.min is not None and f.max is not None
+        length = f.type in ("string", "text") and f.editable and f.max is not None
+        reference = f.type in ("cluster_list", "cluster_ref")
+        if required or ranged or length or reference:
+            out.append((f, required, ranged, length, reference))
+    return out
+
+
+def _check_fields(row: Row, checks: list, lang: str, out: _Collector, clusters: set[str]) -> None:
+    values = row.values
+    for f, required, ranged, length, reference in checks:
+        if f.key not in values:
+            continue
+        v = values[f.key]
         if v is None:
-            if f.required and f.editable and not row.delete:
-                out.add("error", "required", sheet=row.sheet, cell=cell, field=f.key, record=row.record,
-                        name=f.title(lang))
+            if required and not row.delete:
+                out.add("error", "required", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key,
+                        record=row.record, name=f.title(lang))
                 row.valid = False
             continue
-        if f.numeric and isinstance(v, (int, float)) and f.min is not None and f.max is not None \
-                and not (f.min <= v <= f.max):
-            out.add("error", "range", sheet=row.sheet, cell=cell, field=f.key, record=row.record, value=v,
-                    val=v, min=_num(f.min), max=_num(f.max))
+        if ranged and isinstance(v, (int, float)) and not (f.min <= v <= f.max):
+            out.add("error", "range", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
+                    value=v, val=v, min=_num(f.min), max=_num(f.max))
             row.valid = False
-        if f.type in ("string", "text") and f.editable and f.max is not None and len(str(v)) > f.max:
-            out.add("error", "length", sheet=row.sheet, cell=cell, field=f.key, record=row.record, value=v,
-                    length=len(str(v)), max=_num(f.max))
+        if length and len(str(v)) > f.max:
+            out.add("error", "length", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
+                    value=v, length=len(str(v)), max=_num(f.max))
             row.valid = False
-        refs = v if f.type == "cluster_list" else [v] if f.type == "cluster_ref" and f.key != "id" else []
-        for r in refs:
-            if r not in clusters:
-                out.add("error", "cross_sheet", sheet=row.sheet, cell=cell, field=f.key, record=row.record, value=r,
-                        ref=r, name=f.title(lang))
-                row.valid = False
+        if reference:
+            for r in (v if f.type == "cluster_list" else [v]):
+                if r not in clusters:
+                    out.add("error", "cross_sheet", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key,
+                            record=row.record, value=r, ref=r, name=f.title(lang))
+                    row.valid = False
 
 
 def _num(x: float) -> int | float:
