@@ -93,8 +93,14 @@ def test_ids_and_read_only_columns_locked_sheet_protected_without_password(built
     assert ws.protection.insertRows is False
     inv = SCHEMA.sheet("inventory")
     for f in inv.fields:
-        cell = ws.cell(row=2, column=column_of(ws, f.title(lang)))
-        assert cell.protection.locked == (not f.editable), f.key
+        col = column_of(ws, f.title(lang))
+        # the whole column (empty cells and rows added below the data too) and every written cell
+        dim = next(d for d in ws.column_dimensions.values() if d.min <= col <= d.max)
+        assert dim.protection.locked == (not f.editable), f.key
+        for row in range(2, ws.max_row + 1):
+            cell = ws.cell(row=row, column=col)
+            if cell.value is not None:
+                assert cell.protection.locked == (not f.editable), (f.key, cell.coordinate)
     assert ws.freeze_panes == "C2"
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     assert ws.sheet_properties.pageSetUpPr.fitToPage  # one page wide (1 is the default width), any height

@@ -8,7 +8,6 @@ never as a formula or a link.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -180,7 +179,7 @@ def build_workbook(data: BuildInput, schema: Schema, path: Path, lang: str = "zh
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
+                                         "strings_to_numbers": False, "constant_memory": True})
     fmt = _Formats(wb)
     plans = plan_sheets(data, schema, lang)
     regions = {r.id: r for r in data.regions}
@@ -208,17 +207,21 @@ def _write_lists(wb: xlsxwriter.Workbook, schema: Schema, lang: str) -> dict[str
     names = {}
     lists = {name: [o.label(lang) for o in opts] for name, opts in schema.enums.items()}
     lists["boolean"] = [t("yes", lang), t("no", lang)]
-    for col, (name, labels) in enumerate(lists.items()):
-        ws.write_string(0, col, name)
-        for i, label in enumerate(labels, start=1):
-            if name == "severity":
-                ws.write_number(i, col, int(label))
-            else:
-                ws.write_string(i, col, label)
+    columns = list(lists.items())
+    for col, (name, labels) in enumerate(columns):
         letter = xl_col_to_name(col)
         list_name = f"cwb_list_{name}"
         wb.define_name(list_name, f"='{LISTS_SHEET}'!${letter}$2:${letter}${len(labels) + 1}")
         names[name] = list_name
+    for row in range(max(len(labels) for _, labels in columns) + 1):  # row by row, as constant memory wants
+        for col, (name, labels) in enumerate(columns):
+            if row == 0:
+                ws.write_string(0, col, name)
+            elif row <= len(labels):
+                if name == "severity":
+                    ws.write_number(row, col, int(labels[row - 1]))
+                else:
+                    ws.write_string(row, col, labels[row - 1])
     ws.hide()
     return names
 
@@ -246,9 +249,7 @@ def _validation(f: Field, lang: str, list_names: dict[str, str]) -> dict[str, An
 
 
 def _write_cell(ws, row: int, col: int, f: Field, value: Any, cell_fmt) -> None:
-    if value is None:
-        ws.write_blank(row, col, None, cell_fmt)
-    elif isinstance(value, bool):
+    if isinstance(value, bool):
         ws.write_string(row, col, str(value), cell_fmt)
     elif isinstance(value, (int, float)) and f.type not in ("id", "string", "text", "cluster_ref"):
         ws.write_number(row, col, value, cell_fmt)
@@ -260,19 +261,32 @@ def _write_cell(ws, row: int, col: int, f: Field, value: Any, cell_fmt) -> None:
 
 
 def display_width(text: str) -> int:
-    """Columns a text takes: CJK and full-width characters count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    """Columns a text takes: CJK and full-width characters (three bytes in UTF-8) count two."""
+    n = len(text)
+    return n + (len(text.encode("utf-8")) - n) // 2
 
 
 def row_height(values: list[tuple[Any, float]], line: float = 13.5, most: int = 6) -> float:
     """A row height that shows wrapped text, so every application prints the same (none autofits reliably)."""
     lines = 1
     for value, width in values:
-        if isinstance(value, str) and value:
-            usable = max(width - 1, 1)
-            needed = sum(max(1, -(-display_width(part) // int(usable))) for part in value.split("\n"))
+        if isinstance(value, str) and 2 * len(value) > width - 1:
+            usable = int(max(width - 1, 1))
+            needed = sum(max(1, -(-display_width(part) // usable)) for part in value.split("\n"))
             lines = max(lines, needed)
     return line * min(lines, most) + 3
+
+
+def _cell_getter(schema: Schema, f: Field, lang: str, data: BuildInput):
+    """How to get the shown value of a column from (id, record), chosen once per column."""
+    if f.key == "id":
+        return lambda rid, rec: rid
+    if f.key == "cluster_name":
+        return lambda rid, rec: data.cluster_names.get(rid, {}).get(lang)
+    key = f.key
+    if f.type in ("string", "text", "cluster_ref", "integer", "number", "severity"):
+        return lambda rid, rec: rec.get(key)
+    return lambda rid, rec: display_value(schema, f, rec.get(key), lang)
 
 
 def _write_data_sheet(wb, ws, plan: SheetPlan, schema: Schema, lang: str, fmt: _Formats,
@@ -284,23 +298,23 @@ def _write_data_sheet(wb, ws, plan: SheetPlan, schema: Schema, lang: str, fmt: _
         ws.set_column(col, col, f.width, fmt.column(f))
         ws.write_string(0, col, f.title(lang), fmt.header)
         ws.data_validation(1, col, last_row, col, _validation(f, lang, list_names))
+    columns = [(col, f, _cell_getter(schema, f, lang, data), fmt.column(f), f.width) for col, f in enumerate(fields)]
+    wrapped = [(col, f.width) for col, f in enumerate(fields) if f.type in ("string", "text")]
+    factor_cols = [(col, f.key) for col, f in enumerate(fields) if f.is_factor]
+    comment_style = {"x_scale": 3, "y_scale": 2.2, "font_name": "Noto Sans CJK SC"}
     for r, (rid, rec) in enumerate(plan.records, start=1):
-        row_values = []
-        for col, f in enumerate(fields):
-            if f.key == "id":
-                value = rid
-            elif f.key == "cluster_name":
-                value = data.cluster_names.get(rid, {}).get(lang)
-            else:
-                value = display_value(schema, f, rec.get(f.key), lang)
-            row_values.append((value, f.width))
-            _write_cell(ws, r, col, f, value, fmt.column(f))
-            if f.is_factor:
-                ev = (rec.get("evidence") or {}).get(f.key)
+        values = [get(rid, rec) for _col, _f, get, _fmt, _w in columns]
+        # the height first: in constant-memory mode a row is written out once the next one starts
+        ws.set_row(r, row_height([(values[col], width) for col, width in wrapped]))
+        for (col, f, _get, cell_fmt, _w), value in zip(columns, values, strict=True):
+            if value is not None:  # an empty cell keeps the column's format (and lock) without a record
+                _write_cell(ws, r, col, f, value, cell_fmt)
+        evidence = rec.get("evidence")
+        if evidence:
+            for col, key in factor_cols:
+                ev = evidence.get(key)
                 if ev and ev.get("quote"):
-                    ws.write_comment(r, col, f"{ev['quote']}\n—— {ev.get('source', '')}",
-                                     {"x_scale": 3, "y_scale": 2.2, "font_name": "Noto Sans CJK SC"})
-        ws.set_row(r, row_height(row_values))
+                    ws.write_comment(r, col, f"{ev['quote']}\n—— {ev.get('source', '')}", comment_style)
     last_col = len(fields) - 1
     if plan.kind == "constraints":
         first_factor = next(i for i, f in enumerate(fields) if f.is_factor)

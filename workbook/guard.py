@@ -41,7 +41,7 @@ class Limits:
 
 LIMITS = Limits()
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-LARGE_REF = re.compile(rb'\br="(?:[A-Z]{3}|[A-Z]{0,2}[0-9]{5})')
+LARGE_REF = re.compile(rb'r="(?:[A-Z]{3}|[A-Z]{0,2}[0-9]{5})')
 CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,4})([0-9]{1,8})"')
 MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,4})([0-9]{1,8}):([A-Z]{1,4})([0-9]{1,8})"')
 UNIQUE_COUNT = re.compile(rb'uniqueCount="([0-9]+)"')
