@@ -69,11 +69,19 @@ def new_workbook_id(now: datetime) -> str:
 
 def build_input(st: Store, region_ids: list[str], *, by: str, now: datetime) -> BuildInput:
     regions = st.regions()
-    clusters = st.records("cluster")
-    data = []
-    for rid in region_ids:
-        records = {e: st.records(e, region=rid) for e in ENTITIES if e != "region"}
-        data.append(RegionData(rid, regions[rid], records))
+    wanted = set(region_ids)
+    grouped: dict[str, dict[str, dict[str, dict]]] = {rid: {} for rid in region_ids}
+    clusters: dict[str, dict] = {}
+    for entity in ENTITIES:
+        if entity == "region":
+            continue
+        records = st.records(entity, regions=wanted if len(wanted) < len(regions) else None)
+        if entity == "cluster":
+            clusters = records
+        for rec_id, rec in records.items():
+            if rec.get("region") in grouped:
+                grouped[rec["region"]].setdefault(entity, {})[rec_id] = rec
+    data = [RegionData(rid, regions[rid], grouped[rid]) for rid in region_ids]
     names = {cid: {"zh": c.get("name_zh"), "en": c.get("name_en") or c.get("name_zh")} for cid, c in clusters.items()}
     return BuildInput(workbook_id=new_workbook_id(now), revision=st.revision(), built_at=now, by=by,
                       regions=data, cluster_names=names)

@@ -302,12 +302,19 @@ def _write_data_sheet(wb, ws, plan: SheetPlan, schema: Schema, lang: str, fmt: _
     wrapped = [(col, f.width) for col, f in enumerate(fields) if f.type in ("string", "text")]
     factor_cols = [(col, f.key) for col, f in enumerate(fields) if f.is_factor]
     comment_style = {"x_scale": 3, "y_scale": 2.2, "font_name": "Noto Sans CJK SC"}
+    write_string, write_number = ws.write_string, ws.write_number
     for r, (rid, rec) in enumerate(plan.records, start=1):
         values = [get(rid, rec) for _col, _f, get, _fmt, _w in columns]
         # the height first: in constant-memory mode a row is written out once the next one starts
         ws.set_row(r, row_height([(values[col], width) for col, width in wrapped]))
         for (col, f, _get, cell_fmt, _w), value in zip(columns, values, strict=True):
-            if value is not None:  # an empty cell keeps the column's format (and lock) without a record
+            if value is None:  # an empty cell keeps the column's format (and lock) without a record
+                continue
+            if type(value) is str:
+                write_string(r, col, value, cell_fmt)
+            elif f.numeric and type(value) in (int, float):
+                write_number(r, col, value, cell_fmt)
+            else:
                 _write_cell(ws, r, col, f, value, cell_fmt)
         evidence = rec.get("evidence")
         if evidence:

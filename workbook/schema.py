@@ -16,6 +16,7 @@ import yaml
 from .resources import templates_dir
 
 LANGS = ("zh", "en")
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: 10x faster
 LIST_SEPARATORS = "、,，;；/\n"
 
 
@@ -268,7 +269,7 @@ def parse_schema(doc: dict) -> Schema:
 @cache
 def load_schema() -> Schema:
     with open(templates_dir() / "schema.yaml", encoding="utf-8") as fh:
-        return parse_schema(yaml.safe_load(fh))
+        return parse_schema(yaml.load(fh, Loader=SAFE_LOADER))  # noqa: S506 - a safe loader, C or Python
 
 
 def fold(text: str) -> str:

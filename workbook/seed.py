@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .schema import Schema
+from .schema import SAFE_LOADER, Schema
 from .store import Change
 
 ENTITY_FILES = {
@@ -33,7 +33,7 @@ def _load_list(path: Path) -> list[dict]:
         return []
     try:
         with open(path, encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh) or []
+            doc = yaml.load(fh, Loader=SAFE_LOADER) or []  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         raise DatasetError(f"{path}: not valid YAML ({exc}).") from None
     if not isinstance(doc, list) or not all(isinstance(d, dict) for d in doc):

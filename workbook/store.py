@@ -174,12 +174,14 @@ class Store:
         with self._connect() as c:
             return int(c.execute(select(func.coalesce(func.max(revisions_t.c.rev), 0))).scalar_one())
 
-    def records(self, entity: str, region: str | None = None) -> dict[str, dict]:
-        """Current, not deleted records of an entity, by id, in id order."""
+    def records(self, entity: str, region: str | None = None, regions: set[str] | None = None) -> dict[str, dict]:
+        """Current, not deleted records of an entity, by id, in id order (of one region, or of several)."""
         q = select(records_t.c.id, records_t.c.data).where(records_t.c.entity == entity,
                                                               records_t.c.deleted.is_(False))
         if region is not None:
             q = q.where(records_t.c.region == region)
+        if regions is not None:
+            q = q.where(records_t.c.region.in_(sorted(regions)))
         with self._connect() as c:
             return {row.id: _loads(row.data) for row in c.execute(q.order_by(records_t.c.id))}
 
