@@ -68,23 +68,14 @@ def new_workbook_id(now: datetime) -> str:
 
 
 def build_input(st: Store, region_ids: list[str], *, by: str, now: datetime) -> BuildInput:
+    """What to build; each region's records are read from the store when the builder reaches it."""
     regions = st.regions()
-    wanted = set(region_ids)
-    grouped: dict[str, dict[str, dict[str, dict]]] = {rid: {} for rid in region_ids}
-    clusters: dict[str, dict] = {}
-    for entity in ENTITIES:
-        if entity == "region":
-            continue
-        records = st.records(entity, regions=wanted if len(wanted) < len(regions) else None)
-        if entity == "cluster":
-            clusters = records
-        for rec_id, rec in records.items():
-            if rec.get("region") in grouped:
-                grouped[rec["region"]].setdefault(entity, {})[rec_id] = rec
-    data = [RegionData(rid, regions[rid], grouped[rid]) for rid in region_ids]
-    names = {cid: {"zh": c.get("name_zh"), "en": c.get("name_en") or c.get("name_zh")} for cid, c in clusters.items()}
+
+    def load(region: str) -> dict[str, dict[str, dict]]:
+        return {e: st.records(e, region=region) for e in ENTITIES if e != "region"}
+
     return BuildInput(workbook_id=new_workbook_id(now), revision=st.revision(), built_at=now, by=by,
-                      regions=data, cluster_names=names)
+                      regions=[RegionData(rid, regions[rid]) for rid in region_ids], load=load)
 
 
 def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, by: str, lang: str,

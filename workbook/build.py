@@ -8,6 +8,7 @@ never as a formula or a link.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -36,17 +37,26 @@ COLOURS = {
 class RegionData:
     id: str
     record: dict
-    records: dict[str, dict[str, dict]]  # entity -> id -> record
+    records: dict[str, dict[str, dict]] | None = None  # entity -> id -> record; None: BuildInput.load gives it
 
 
 @dataclass
 class BuildInput:
+    """What a workbook is built from. A region's records may be left None and given by `load` when the
+    builder reaches that region, so that a national workbook never holds every region in memory at once."""
+
     workbook_id: str
     revision: int
     built_at: datetime
     by: str
     regions: list[RegionData]
-    cluster_names: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> lang -> name
+    load: Callable[[str], dict[str, dict[str, dict]]] | None = None
+
+    def records_of(self, region: RegionData) -> dict[str, dict[str, dict]]:
+        if region.records is not None:
+            return region.records
+        assert self.load is not None
+        return self.load(region.id)
 
 
 @dataclass
@@ -56,6 +66,7 @@ class SheetPlan:
     region: str
     sheet: Sheet
     records: list[tuple[str, dict]]
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # cluster id -> lang -> name (matrix rows)
 
 
 def defined_name(kind: str, region: str) -> str:
@@ -158,19 +169,21 @@ class _Formats:
         return self._cache[key]
 
 
-def plan_sheets(data: BuildInput, schema: Schema, lang: str) -> list[SheetPlan]:
-    taken = {"说明", "目录", "instructions", "index", META_SHEET.casefold(), LISTS_SHEET.casefold()}
+def plan_region(region: RegionData, records: dict[str, dict[str, dict]], schema: Schema, lang: str,
+                taken: set[str]) -> list[SheetPlan]:
+    """The data sheets of one region, with the rows each will hold."""
+    label = region_label(region.record, lang)
+    clusters = records.get("cluster", {})
+    names = {cid: {"zh": c.get("name_zh"), "en": c.get("name_en") or c.get("name_zh")} for cid, c in clusters.items()}
     plans = []
-    for region in data.regions:
-        label = region_label(region.record, lang)
-        for sheet in schema.sheets:
-            recs = region.records.get(sheet.entity, {})
-            if sheet.kind == "constraints":  # the matrix has a row for every cluster, assessed or not
-                recs = {cid: recs.get(cid, {}) for cid in region.records.get("cluster", {})}
-            if sheet.only_if_records and not recs:
-                continue
-            plans.append(SheetPlan(sheet_name(label, sheet.title(lang), taken), sheet.kind, region.id, sheet,
-                                   sorted(recs.items())))
+    for sheet in schema.sheets:
+        recs = records.get(sheet.entity, {})
+        if sheet.kind == "constraints":  # the matrix has a row for every cluster, assessed or not
+            recs = {cid: recs.get(cid, {}) for cid in clusters}
+        if sheet.only_if_records and not recs:
+            continue
+        plans.append(SheetPlan(sheet_name(label, sheet.title(lang), taken), sheet.kind, region.id, sheet,
+                               sorted(recs.items()), names if sheet.kind == "constraints" else {}))
     return plans
 
 
@@ -181,19 +194,26 @@ def build_workbook(data: BuildInput, schema: Schema, path: Path, lang: str = "zh
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False, "constant_memory": True})
     fmt = _Formats(wb)
-    plans = plan_sheets(data, schema, lang)
-    regions = {r.id: r for r in data.regions}
-
     instructions = wb.add_worksheet(t("sheet_instructions", lang))
     index = wb.add_worksheet(t("sheet_index", lang))
     list_names = _write_lists(wb, schema, lang)
-    summaries: dict[str, dict[str, Any]] = {r.id: {} for r in data.regions}
-    for plan in plans:
-        ws = wb.add_worksheet(plan.name)
-        _write_data_sheet(wb, ws, plan, schema, lang, fmt, list_names, data, regions[plan.region])
-        wb.define_name(defined_name(plan.kind, plan.region), f"='{plan.name}'!$A$1")
-        summaries[plan.region][plan.kind] = plan
-    _write_index(index, data, schema, lang, fmt, plans, summaries)
+    taken = {"说明", "目录", "instructions", "index", META_SHEET.casefold(), LISTS_SHEET.casefold()}
+    plans: list[SheetPlan] = []
+    summaries: dict[str, tuple[dict[str, SheetPlan], dict[str, Any]]] = {}
+    today = data.built_at.date()
+    for region in data.regions:
+        records = data.records_of(region)
+        region_plans = plan_region(region, records, schema, lang, taken)
+        for plan in region_plans:
+            ws = wb.add_worksheet(plan.name)
+            _write_data_sheet(wb, ws, plan, schema, lang, fmt, list_names, region)
+            wb.define_name(defined_name(plan.kind, plan.region), f"='{plan.name}'!$A$1")
+            plan.records = plan.records[:0]  # written out: let the region's records go
+            plan.names = {}
+        summaries[region.id] = ({p.kind: p for p in region_plans}, _summary_values(schema, records, today))
+        plans += region_plans
+        del records
+    _write_index(index, data, schema, lang, fmt, summaries)
     _write_instructions(instructions, data, schema, lang, fmt)
     _write_meta(wb, data, schema, lang, plans)
     instructions.activate()
@@ -277,12 +297,12 @@ def row_height(values: list[tuple[Any, float]], line: float = 13.5, most: int = 
     return line * min(lines, most) + 3
 
 
-def _cell_getter(schema: Schema, f: Field, lang: str, data: BuildInput):
+def _cell_getter(schema: Schema, f: Field, lang: str, names: dict[str, dict[str, str]]):
     """How to get the shown value of a column from (id, record), chosen once per column."""
     if f.key == "id":
         return lambda rid, rec: rid
     if f.key == "cluster_name":
-        return lambda rid, rec: data.cluster_names.get(rid, {}).get(lang)
+        return lambda rid, rec: names.get(rid, {}).get(lang)
     key = f.key
     if f.type in ("string", "text", "cluster_ref", "integer", "number", "severity"):
         return lambda rid, rec: rec.get(key)
@@ -290,7 +310,7 @@ def _cell_getter(schema: Schema, f: Field, lang: str, data: BuildInput):
 
 
 def _write_data_sheet(wb, ws, plan: SheetPlan, schema: Schema, lang: str, fmt: _Formats,
-                      list_names: dict[str, str], data: BuildInput, region: RegionData) -> None:
+                      list_names: dict[str, str], region: RegionData) -> None:
     fields = plan.sheet.fields
     last_row = len(plan.records) + SPARE_ROWS  # 0-based index of the last row that keeps formats
     ws.set_row(0, row_height([(f.title(lang), f.width) for f in fields], line=13, most=4))
@@ -298,7 +318,8 @@ def _write_data_sheet(wb, ws, plan: SheetPlan, schema: Schema, lang: str, fmt: _
         ws.set_column(col, col, f.width, fmt.column(f))
         ws.write_string(0, col, f.title(lang), fmt.header)
         ws.data_validation(1, col, last_row, col, _validation(f, lang, list_names))
-    columns = [(col, f, _cell_getter(schema, f, lang, data), fmt.column(f), f.width) for col, f in enumerate(fields)]
+    columns = [(col, f, _cell_getter(schema, f, lang, plan.names), fmt.column(f), f.width)
+               for col, f in enumerate(fields)]
     wrapped = [(col, f.width) for col, f in enumerate(fields) if f.type in ("string", "text")]
     factor_cols = [(col, f.key) for col, f in enumerate(fields) if f.is_factor]
     comment_style = {"x_scale": 3, "y_scale": 2.2, "font_name": "Noto Sans CJK SC"}
@@ -359,10 +380,10 @@ def _col(fields: tuple[Field, ...], key: str) -> int:
     return next(i for i, f in enumerate(fields) if f.key == key)
 
 
-def _summary_values(schema: Schema, region: RegionData, today: date) -> dict[str, Any]:
-    clusters = region.records.get("cluster", {})
-    recs = region.records.get("recommendation", {})
-    constraints = region.records.get("constraint", {})
+def _summary_values(schema: Schema, records: dict[str, dict[str, dict]], today: date) -> dict[str, Any]:
+    clusters = records.get("cluster", {})
+    recs = records.get("recommendation", {})
+    constraints = records.get("constraint", {})
     open_recs = [r for r in recs.values() if r.get("status") != "done"]
     overdue = [r for r in open_recs if r.get("due_date") and date.fromisoformat(r["due_date"]) < today]
     return {
@@ -375,8 +396,8 @@ def _summary_values(schema: Schema, region: RegionData, today: date) -> dict[str
     }
 
 
-def _write_index(ws, data: BuildInput, schema: Schema, lang: str, fmt: _Formats, plans: list[SheetPlan],
-                 by_region: dict[str, dict[str, SheetPlan]]) -> None:
+def _write_index(ws, data: BuildInput, schema: Schema, lang: str, fmt: _Formats,
+                 by_region: dict[str, tuple[dict[str, SheetPlan], dict[str, Any]]]) -> None:
     headers = [t(k, lang) for k in ("ix_region", "ix_level", "ix_clusters", "ix_employment", "ix_output",
                                     "ix_high", "ix_open", "ix_overdue")]
     kinds = [s.kind for s in schema.sheets]
@@ -401,11 +422,9 @@ def _write_index(ws, data: BuildInput, schema: Schema, lang: str, fmt: _Formats,
     status_col = xl_col_to_name(_col(rec.fields, "status"))
     due_col = xl_col_to_name(_col(rec.fields, "due_date"))
     done = schema.option("rec_status", "done").label(lang)
-    today = data.built_at.date()
     for i, region in enumerate(data.regions):
         row = 3 + i
-        sheets = by_region.get(region.id, {})
-        values = _summary_values(schema, region, today)
+        sheets, values = by_region[region.id]
         first = sheets.get("inventory")
         label = region_label(region.record, lang)
         if first:
