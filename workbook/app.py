@@ -242,16 +242,19 @@ def check_file(st: Store, path: str, lang: str) -> FileResult:
         raw = read_workbook(path)
     except ReadError as exc:
         raise FileRejected(path, str(exc)) from None
-    ident = identity(raw)
-    if ident is None:
-        raise FileRejected(path, t("not_ours", lang, path=path))
-    issued = st.workbook(ident.workbook_id)
-    if issued is None:
-        raise FileRejected(path, t("not_issued", lang, path=path, id=ident.workbook_id))
-    ours = {e: st.records(e) for e in ENTITIES}
-    # nothing merged since the workbook was cut: its base is the store as it is
-    base = ours if issued["rev"] == st.revision() else {e: st.records_at(e, issued["rev"]) for e in ENTITIES}
-    checked = validate(raw, schema, Reference(issued, base, ours), lang)
+    try:
+        ident = identity(raw)
+        if ident is None:
+            raise FileRejected(path, t("not_ours", lang, path=path))
+        issued = st.workbook(ident.workbook_id)
+        if issued is None:
+            raise FileRejected(path, t("not_issued", lang, path=path, id=ident.workbook_id))
+        ours = {e: st.records(e) for e in ENTITIES}
+        # nothing merged since the workbook was cut: its base is the store as it is
+        base = ours if issued["rev"] == st.revision() else {e: st.records_at(e, issued["rev"]) for e in ENTITIES}
+        checked = validate(raw, schema, Reference(issued, base, ours), lang)
+    finally:
+        raw.close()
     result = FileResult(path, checked, raw=raw)
     result.base, result.ours = base, ours  # type: ignore[attr-defined]
     return result

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,11 +29,36 @@ class ReadError(Exception):
 
 @dataclass
 class RawSheet:
+    """One worksheet. Its rows are read when first asked for and can be released once used, so that a large
+    workbook is never held whole in memory."""
+
     title: str
     state: str
-    rows: list[tuple[int, Any]]  # (1-based row number, values from column A; "" = empty), blank rows dropped
-    formulas: dict[tuple[int, int], tuple[str, Any]] = field(default_factory=dict)  # (row, col0) -> (text, cached)
     merged: list[str] = field(default_factory=list)
+    loader: Callable[[], tuple[list[tuple[int, Any]], dict]] | None = None
+    _rows: list[tuple[int, Any]] | None = None
+    _formulas: dict[tuple[int, int], tuple[str, Any]] | None = None
+
+    def _load(self) -> None:
+        if self._rows is None:
+            self._rows, self._formulas = self.loader() if self.loader else ([], {})
+
+    @property
+    def rows(self) -> list[tuple[int, Any]]:
+        """(1-based row number, values from column A; "" = empty), blank rows dropped."""
+        self._load()
+        return self._rows
+
+    @property
+    def formulas(self) -> dict[tuple[int, int], tuple[str, Any]]:
+        """(row, 0-based column) -> (formula text, cached value or None) for the sheet's formula cells."""
+        self._load()
+        return self._formulas
+
+    def release(self) -> None:
+        """Drop the rows; they are read again if asked for."""
+        if self.loader is not None:
+            self._rows = self._formulas = None
 
 
 @dataclass
@@ -45,6 +71,13 @@ class RawWorkbook:
     names: dict[str, str]  # defined name -> sheet title it points at
     sheets: list[RawSheet]
     epoch1904: bool = False
+    closer: Callable[[], None] | None = None
+
+    def close(self) -> None:
+        """Let go of the open file behind the lazily read sheets."""
+        if self.closer is not None:
+            self.closer()
+            self.closer = None
 
 
 def file_sha256(path: Path) -> str:
@@ -154,14 +187,13 @@ def _read(path: Path, scan: PackageScan) -> RawWorkbook:
     meta_sheets: list[dict[str, str]] = []
     sheets: list[RawSheet] = []
     try:
+        available = set(book.sheet_names)
         for info in sheets_info:
             title = info["name"]
-            try:
-                values = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
-            except python_calamine.WorksheetNotFound:
+            if title not in available or title == LISTS_SHEET:
                 continue
             if title == META_SHEET:
-                for row in values:
+                for row in book.get_sheet_by_name(title).to_python(skip_empty_area=False):
                     if not row or row[0] in ("", None):
                         continue
                     cells = ["" if v is None else str(v) for v in row]
@@ -170,23 +202,30 @@ def _read(path: Path, scan: PackageScan) -> RawWorkbook:
                     elif len(cells) >= 2:
                         meta[cells[0]] = cells[1]
                 continue
-            if title == LISTS_SHEET:
-                continue
             part = scan.parts.get(info["part"] or "")
-            rows = _rows(values)
-            formulas = {}
-            if part:
-                for ref, text in part.formulas.items():
-                    r, c = _cell_index(ref)
-                    cached = values[r - 1][c] if r - 1 < len(values) and c < len(values[r - 1]) else None
-                    formulas[(r, c)] = (text, None if cached == "" else cached)
-                present = {r for r, _ in rows}
-                for r, c in formulas:
-                    if r not in present:  # a formula without a value still makes its row a row
-                        rows.append((r, [""] * (c + 1)))
-                        present.add(r)
-                rows.sort(key=lambda item: item[0])
-            sheets.append(RawSheet(title, info["state"], rows, formulas, list(part.merged) if part else []))
-    finally:
+            sheets.append(RawSheet(title, info["state"], list(part.merged) if part else [],
+                                   loader=_sheet_loader(book, title, part)))
+    except Exception:
         book.close()
-    return RawWorkbook(str(path), file_sha256(path), props, meta, meta_sheets, defined, sheets, epoch1904)
+        raise
+    return RawWorkbook(str(path), file_sha256(path), props, meta, meta_sheets, defined, sheets, epoch1904,
+                       closer=book.close)
+
+
+def _sheet_loader(book: Any, title: str, part: Any) -> Callable[[], tuple[list, dict]]:
+    def load() -> tuple[list, dict]:
+        values = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        rows = _rows(values)
+        formulas = {}
+        if part and part.formulas:
+            present = {r for r, _ in rows}
+            for ref, text in part.formulas.items():
+                r, c = _cell_index(ref)
+                cached = values[r - 1][c] if r - 1 < len(values) and c < len(values[r - 1]) else None
+                formulas[(r, c)] = (text, None if cached == "" else cached)
+                if r not in present:  # a formula without a value still makes its row a row
+                    rows.append((r, [""] * (c + 1)))
+                    present.add(r)
+            rows.sort(key=lambda item: item[0])
+        return rows, formulas
+    return load

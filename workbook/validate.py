@@ -48,7 +48,7 @@ def _jsonable(v: Any) -> Any:
     return str(v)
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One data row, normalised: what the workbook says about one record."""
 
@@ -61,7 +61,7 @@ class Row:
     values: dict[str, Any]
     cells: Any  # CellRefs: field key -> "B7"
     delete: bool = False
-    approx: set[str] = field(default_factory=set)
+    approx: set[str] | None = None
     valid: bool = True
 
 
@@ -277,6 +277,7 @@ def validate(raw: RawWorkbook, schema: Schema, ref: Reference, lang: str = "zh")
             if max_row and max_row >= 2:
                 out.add("error", "merged", sheet=rs.title, cell=rng.split(":")[0], value=rng, range=rng)
         rows.extend(_read_rows(rs, sheet, kind, region, mapping, schema, raw.epoch1904, out))
+        rs.release()
     _check_rows(rows, schema, ref, lang, out, columns)
     return Checked(ident, out.issues, rows, sheets, columns)
 
@@ -305,8 +306,9 @@ def _read_rows(rs: RawSheet, sheet: Sheet, kind: str, region: str, mapping: dict
     plan = sorted(mapping.items(), key=lambda item: item[1].key != "id")
     letters = {f.key: get_column_letter(col + 1) for col, f in plan}
     converters = {col: make_converter(schema, f, epoch1904) for col, f in plan}
+    sheet_rows = rs.rows
     formulas = rs.formulas
-    for number, values in rs.rows[1:]:
+    for number, values in sheet_rows[1:]:
         row = Row(kind, sheet.entity, region, rs.title, number, None, {}, CellRefs(letters, number))
         width = len(values)
         for col, f in plan:
@@ -334,13 +336,14 @@ def _read_rows(rs: RawSheet, sheet: Sheet, kind: str, region: str, mapping: dict
                         if note.severity == "error":
                             row.valid = False
                     if norm.approximate:
-                        row.approx.add(f.key)
+                        row.approx = (row.approx or set()) | {f.key}
             if f.key == "delete":
                 row.delete = bool(value)
             elif f.key == "id":
                 row.record = value
             else:
-                row.values[f.key] = value
+                if value is not None:  # sparse: a present column without a value reads as None
+                    row.values[f.key] = value
         if row.record is None and not row.delete and not any(v not in (None, [], False) for v in row.values.values()):
             continue  # only derived or empty cells: not a record
         rows.append(row)
@@ -418,10 +421,11 @@ def _check_rows(rows: list[Row], schema: Schema, ref: Reference, lang: str, out:
                             record=rec_id, value=rec_id, region=record.get("region"))
                     row.valid = False
                     continue
-            _check_readonly(row, sheet, schema, ref, lang, out)
+            _check_readonly(row, sheet, schema, ref, lang, out, columns.get(row.sheet, set()))
         if row.kind not in checks:
             checks[row.kind] = _field_checks(sheet)
-        _check_fields(row, checks[row.kind], lang, out, clusters_by_region.get(row.region, set()))
+        _check_fields(row, checks[row.kind], lang, out, clusters_by_region.get(row.region, set()),
+                      columns.get(row.sheet, set()))
         _check_cross(row, schema, lang, out)
     # duplicates among new rows (a row pasted twice)
     first_new: dict[tuple, Row] = {}
@@ -454,12 +458,13 @@ def _check_rows(rows: list[Row], schema: Schema, ref: Reference, lang: str, out:
                 out.add("warning", "row_missing", sheet=title, record=rid, value=rid)
 
 
-def _check_readonly(row: Row, sheet: Sheet, schema: Schema, ref: Reference, lang: str, out: _Collector) -> None:
+def _check_readonly(row: Row, sheet: Sheet, schema: Schema, ref: Reference, lang: str, out: _Collector,
+                    present: set[str]) -> None:
     base = ref.base.get(row.entity, {}).get(row.record) or ref.ours.get(row.entity, {}).get(row.record) or {}
     for f in sheet.fields:
-        if f.editable or f.key == "id" or f.key not in row.values:
+        if f.editable or f.key == "id" or f.key not in present:
             continue
-        theirs = row.values[f.key]
+        theirs = row.values.get(f.key)
         if f.key == "cluster_name":
             cluster = ref.base.get("cluster", {}).get(row.record) or ref.ours.get("cluster", {}).get(row.record) or {}
             allowed = {cluster.get("name_zh"), cluster.get("name_en"), None}
@@ -499,12 +504,13 @@ def _field_checks(sheet: Sheet) -> list[tuple[Field, bool, bool, bool, bool]]:
     return out
 
 
-def _check_fields(row: Row, checks: list, lang: str, out: _Collector, clusters: set[str]) -> None:
+def _check_fields(row: Row, checks: list, lang: str, out: _Collector, clusters: set[str],
+                  present: set[str]) -> None:
     values = row.values
     for f, required, ranged, length, reference in checks:
-        if f.key not in values:
+        if f.key not in present:
             continue
-        v = values[f.key]
+        v = values.get(f.key)
         if v is None:
             if required and not row.delete:
                 out.add("error", "required", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key,
