@@ -235,6 +235,14 @@ def expand_paths(paths: list[str]) -> list[str]:
     return out
 
 
+def _comparable(load: Callable[[str], dict[str, dict]]) -> dict[str, dict[str, dict]]:
+    """Every entity's records as validation and merging compare them (evidence quotes are not compared)."""
+    out = {e: load(e) for e in ENTITIES}
+    for rec in out["constraint"].values():
+        rec.pop("evidence", None)
+    return out
+
+
 def check_file(st: Store, path: str, lang: str) -> FileResult:
     """Read and validate one file against the store (inside the caller's transaction, if any)."""
     schema = load_schema()
@@ -249,9 +257,9 @@ def check_file(st: Store, path: str, lang: str) -> FileResult:
         issued = st.workbook(ident.workbook_id)
         if issued is None:
             raise FileRejected(path, t("not_issued", lang, path=path, id=ident.workbook_id))
-        ours = {e: st.records(e) for e in ENTITIES}
+        ours = _comparable(st.records)
         # nothing merged since the workbook was cut: its base is the store as it is
-        base = ours if issued["rev"] == st.revision() else {e: st.records_at(e, issued["rev"]) for e in ENTITIES}
+        base = ours if issued["rev"] == st.revision() else _comparable(lambda e: st.records_at(e, issued["rev"]))
         checked = validate(raw, schema, Reference(issued, base, ours), lang)
     finally:
         raw.close()

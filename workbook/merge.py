@@ -55,6 +55,9 @@ def plan_merge(rows: list[Row], schema: Schema, base: dict[str, dict[str, dict]]
     for row in rows:
         if not row.valid:
             continue
+        if row.unchanged:
+            plan.unchanged += 1
+            continue
         sheet = schema.sheet(row.kind)
         present = columns.get(row.sheet, set())
         fields = [f for f in sheet.editable_fields if f.key in present]
@@ -82,9 +85,13 @@ def plan_merge(rows: list[Row], schema: Schema, base: dict[str, dict[str, dict]]
                 plan.unchanged += 1
             continue
         b = b if b is not None else o
+        values = row.values
         for f in fields:
-            theirs, bv, ov = row.values.get(f.key), b.get(f.key), o.get(f.key)
-            if same_value(theirs, bv) or same_value(theirs, ov):
+            theirs, bv = values.get(f.key), b.get(f.key)
+            if theirs == bv or same_value(theirs, bv):
+                continue
+            ov = o.get(f.key)
+            if same_value(theirs, ov):
                 continue
             if same_value(ov, bv):
                 plan.changes.append(Change(row.entity, row.record, f.key, "update", ov, theirs, row.region,

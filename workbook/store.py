@@ -19,6 +19,7 @@ import orjson
 from sqlalchemy import (
     Boolean,
     Column,
+    Index,
     Integer,
     MetaData,
     String,
@@ -50,8 +51,9 @@ revisions_t = Table(
 records_t = Table(
     "cwb_records", metadata,
     Column("entity", String(32), primary_key=True), Column("id", String(64), primary_key=True),
-    Column("region", String(64), index=True), Column("data", Text, nullable=False),
+    Column("region", String(64)), Column("data", Text, nullable=False),
     Column("rev", Integer, nullable=False), Column("deleted", Boolean, nullable=False, default=False),
+    Index("ix_cwb_records_entity_region", "entity", "region", "id"),  # one region's records, in id order
 )
 history_t = Table(
     "cwb_history", metadata,

@@ -63,6 +63,7 @@ class Row:
     delete: bool = False
     approx: set[str] | None = None
     valid: bool = True
+    unchanged: bool = False  # what the workbook was cut with: values dropped, nothing to merge
 
 
 @dataclass
@@ -258,6 +259,7 @@ def validate(raw: RawWorkbook, schema: Schema, ref: Reference, lang: str = "zh")
     rows: list[Row] = []
     sheets = []
     columns: dict[str, set[str]] = {}
+    checker = _RowChecks(schema, ref, lang, out, columns)
     for rs, kind, region in _find_sheets(raw, schema, ident, out):
         sheets.append((rs.title, kind, region))
         if region not in ref.issued["regions"]:
@@ -276,9 +278,13 @@ def validate(raw: RawWorkbook, schema: Schema, ref: Reference, lang: str = "zh")
             _, min_row, _, max_row = range_boundaries(rng)
             if max_row and max_row >= 2:
                 out.add("error", "merged", sheet=rs.title, cell=rng.split(":")[0], value=rng, range=rng)
-        rows.extend(_read_rows(rs, sheet, kind, region, mapping, schema, raw.epoch1904, out))
+        sheet_rows = _read_rows(rs, sheet, kind, region, mapping, schema, raw.epoch1904, out)
         rs.release()
-    _check_rows(rows, schema, ref, lang, out, columns)
+        for row in sheet_rows:
+            checker.check(row)
+            _compact(row, sheet, ref, columns[rs.title])
+        rows.extend(sheet_rows)
+    checker.finish(rows)
     return Checked(ident, out.issues, rows, sheets, columns)
 
 
@@ -371,18 +377,24 @@ def _note_issue(out: _Collector, note: Note, sheet: str, cell: str, f: Field, ra
     out.add(note.severity, note.code, sheet=sheet, cell=cell, field=f.key, record=record, value=value, **params)
 
 
-def _check_rows(rows: list[Row], schema: Schema, ref: Reference, lang: str, out: _Collector,
-                columns: dict[str, set[str]]) -> None:
-    seen: dict[tuple[str, str], Row] = {}
-    present: dict[tuple[str, str], set[str]] = {}
-    checks: dict[str, list] = {}
-    clusters_by_region: dict[str, set[str]] = {}
-    for source in (ref.base.get("cluster", {}), ref.ours.get("cluster", {})):
-        for cid, c in source.items():
-            clusters_by_region.setdefault(c.get("region"), set()).add(cid)
-    for row in rows:
+class _RowChecks:
+    """The checks of each row against the store and the rows before it, sheet by sheet, and at the end the
+    checks that need every row (rows pasted twice, records gone from their sheet)."""
+
+    def __init__(self, schema: Schema, ref: Reference, lang: str, out: _Collector, columns: dict[str, set[str]]):
+        self.schema, self.ref, self.lang, self.out, self.columns = schema, ref, lang, out, columns
+        self.seen: dict[tuple[str, str], Row] = {}
+        self.present: dict[tuple[str, str], set[str]] = {}
+        self.checks: dict[str, list] = {}
+        self.clusters_by_region: dict[str, set[str]] = {}
+        for source in (ref.base.get("cluster", {}), ref.ours.get("cluster", {})):
+            for cid, c in source.items():
+                self.clusters_by_region.setdefault(c.get("region"), set()).add(cid)
+
+    def check(self, row: Row) -> None:
+        schema, ref, lang, out = self.schema, self.ref, self.lang, self.out
         sheet = schema.sheet(row.kind)
-        present.setdefault((row.kind, row.region), set())
+        self.present.setdefault((row.kind, row.region), set())
         rec_id = row.record
         base = ref.base.get(row.entity, {})
         ours = ref.ours.get(row.entity, {})
@@ -390,72 +402,89 @@ def _check_rows(rows: list[Row], schema: Schema, ref: Reference, lang: str, out:
             # the matrix has a row per cluster; a new cluster gets its row in the next build
             out.add("error", "matrix_row_without_id", sheet=row.sheet, cell=row.cells.get("id"), field="id")
             row.valid = False
-            continue
+            return
         if rec_id is not None:
             key = (row.entity, rec_id)
-            if key in seen:
-                first = seen[key]
+            if key in self.seen:
+                first = self.seen[key]
                 other = f"{first.sheet}!{first.cells.get('id')}"
                 out.add("error", "duplicate_id", sheet=row.sheet, cell=row.cells.get("id"), field="id", record=rec_id,
                         value=rec_id, other=other)
                 row.valid = False
-                continue
-            seen[key] = row
-            present[(row.kind, row.region)].add(rec_id)
+                return
+            self.seen[key] = row
+            self.present[(row.kind, row.region)].add(rec_id)
             if row.kind == "constraints":
-                known = clusters_by_region.get(row.region, set())
-                if rec_id not in known:
+                if rec_id not in self.clusters_by_region.get(row.region, set()):
                     out.add("error", "cross_sheet", sheet=row.sheet, cell=row.cells.get("id"), field="id",
                             record=rec_id, value=rec_id, ref=rec_id, name=sheet.field("id").title(lang))
                     row.valid = False
-                    continue
+                    return
             else:
                 record = base.get(rec_id) or ours.get(rec_id)
                 if record is None:
                     out.add("error", "unknown_id", sheet=row.sheet, cell=row.cells.get("id"), field="id",
                             record=rec_id, value=rec_id)
                     row.valid = False
-                    continue
+                    return
                 if record.get("region") != row.region:
                     out.add("error", "wrong_region", sheet=row.sheet, cell=row.cells.get("id"), field="id",
                             record=rec_id, value=rec_id, region=record.get("region"))
                     row.valid = False
-                    continue
-            _check_readonly(row, sheet, schema, ref, lang, out, columns.get(row.sheet, set()))
-        if row.kind not in checks:
-            checks[row.kind] = _field_checks(sheet)
-        _check_fields(row, checks[row.kind], lang, out, clusters_by_region.get(row.region, set()),
-                      columns.get(row.sheet, set()))
+                    return
+            _check_readonly(row, sheet, schema, ref, lang, out, self.columns.get(row.sheet, set()))
+        if row.kind not in self.checks:
+            self.checks[row.kind] = _field_checks(sheet)
+        _check_fields(row, self.checks[row.kind], lang, out, self.clusters_by_region.get(row.region, set()),
+                      self.columns.get(row.sheet, set()))
         _check_cross(row, schema, lang, out)
-    # duplicates among new rows (a row pasted twice)
-    first_new: dict[tuple, Row] = {}
-    for row in rows:
-        if row.record is None:
-            sig = (row.kind, row.region, tuple(sorted((k, str(v)) for k, v in row.values.items())))
-            if sig in first_new:
-                out.add("warning", "duplicate_row", sheet=row.sheet, cell=f"A{row.row}", other=first_new[sig].row)
-            else:
-                first_new[sig] = row
-    # records that vanished from their sheet
-    by_region: dict[tuple[str, str | None], list[tuple[str, dict]]] = {}
-    grouped: set[str] = set()
-    titles: dict[tuple[str, str], str] = {}
-    for row in rows:
-        titles.setdefault((row.kind, row.region), row.sheet)
-    for kind, _region in present:
-        entity = schema.sheet(kind).entity
-        if entity not in grouped:
-            grouped.add(entity)
-            for rid, rec in ref.base.get(entity, {}).items():
-                by_region.setdefault((entity, rec.get("region")), []).append((rid, rec))
-    for (kind, region), ids in present.items():
-        sheet = schema.sheet(kind)
-        title = titles.get((kind, region))
-        for rid, rec in by_region.get((sheet.entity, region), []):
-            if rid not in ids:
-                if kind == "constraints" and not any(rec.get(f.id) is not None for f in schema.factors):
-                    continue
-                out.add("warning", "row_missing", sheet=title, record=rid, value=rid)
+
+    def finish(self, rows: list[Row]) -> None:
+        schema, ref, out = self.schema, self.ref, self.out
+        # duplicates among new rows (a row pasted twice)
+        first_new: dict[tuple, Row] = {}
+        for row in rows:
+            if row.record is None:
+                sig = (row.kind, row.region, tuple(sorted((k, str(v)) for k, v in row.values.items())))
+                if sig in first_new:
+                    out.add("warning", "duplicate_row", sheet=row.sheet, cell=f"A{row.row}", other=first_new[sig].row)
+                else:
+                    first_new[sig] = row
+        # records that vanished from their sheet
+        by_region: dict[tuple[str, str | None], list[tuple[str, dict]]] = {}
+        grouped: set[str] = set()
+        titles: dict[tuple[str, str], str] = {}
+        for row in rows:
+            titles.setdefault((row.kind, row.region), row.sheet)
+        for kind, _region in self.present:
+            entity = schema.sheet(kind).entity
+            if entity not in grouped:
+                grouped.add(entity)
+                for rid, rec in ref.base.get(entity, {}).items():
+                    by_region.setdefault((entity, rec.get("region")), []).append((rid, rec))
+        for (kind, region), ids in self.present.items():
+            sheet = schema.sheet(kind)
+            title = titles.get((kind, region))
+            for rid, rec in by_region.get((sheet.entity, region), []):
+                if rid not in ids:
+                    if kind == "constraints" and not any(rec.get(f.id) is not None for f in schema.factors):
+                        continue
+                    out.add("warning", "row_missing", sheet=title, record=rid, value=rid)
+
+
+def _compact(row: Row, sheet: Sheet, ref: Reference, present: set[str]) -> None:
+    """A valid row that says what the workbook was cut with changes nothing: keep its id, let its values go."""
+    if not row.valid or row.record is None or row.delete:
+        return
+    base = ref.base.get(row.entity, {}).get(row.record) or {}
+    values = row.values
+    for f in sheet.editable_fields:
+        if f.key in present:
+            v, b = values.get(f.key), base.get(f.key)
+            if v != b and not same_value(v, b):
+                return
+    row.values = {}
+    row.unchanged = True
 
 
 def _check_readonly(row: Row, sheet: Sheet, schema: Schema, ref: Reference, lang: str, out: _Collector,
@@ -482,6 +511,9 @@ def _check_readonly(row: Row, sheet: Sheet, schema: Schema, ref: Reference, lang
 
 
 def same_value(a: Any, b: Any) -> bool:
+    """Equal as stored values: empty is empty whatever its form, numbers within float noise."""
+    if a == b:
+        return True
     if a in (None, "", []) and b in (None, "", []):
         return True
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
