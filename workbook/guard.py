@@ -168,11 +168,6 @@ def _check_zip(z: zipfile.ZipFile, name: str, limits: Limits) -> PackageScan:
     return scan
 
 
-def _odd_order(window: bytes) -> bool:
-    """Cells whose `r` is not their first attribute: the cheap test above cannot see their references."""
-    return window.count(b"<c ") != window.count(b'<c r="')
-
-
 def _tag_boundary(data: bytes, keep: int = 512, look: int = 65536) -> int:
     """Where to stop this round: before a cell tag near the end, else before any tag, leaving `keep` bytes."""
     limit = max(len(data) - keep, 0)
@@ -219,9 +214,14 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Lim
             window = data[:cut]
             tail = data[cut:]
             # the extent: only references with a 5-digit row or a 3-letter column can make it large, and
-            # ordinary sheets have none, so the exact walk over every reference is needed only then
-            cells += window.count(b"<c ") + window.count(b"<c>") + window.count(b":c ")
-            if LARGE_REF.search(window) or b":c " in window or _odd_order(window):
+            # ordinary sheets have none, so the exact walk over every reference is needed only then (or when
+            # some cell's `r` is not its first attribute, or the tags carry a namespace prefix)
+            opened = window.count(b"<c ")
+            cells += opened + (window.count(b"<c>") if b"<c>" in window else 0)
+            prefixed = b":c " in window
+            if prefixed:
+                cells += window.count(b":c ")
+            if LARGE_REF.search(window) or prefixed or opened != window.count(b'<c r="'):
                 refs = CELL_REF.findall(window)
                 if refs:
                     letters, numbers = zip(*refs, strict=True)

@@ -260,7 +260,7 @@ def normalize_value(schema: Schema, f: Field, raw: Any, epoch1904: bool = False)
         return _factor_list(schema, raw)
     if t == "cluster_list":
         items = [unicodedata.normalize("NFKC", p).strip().upper() for p in LIST_SPLIT.split(_clean_text(raw))]
-        return Normalized([p for p in items if p])
+        return Normalized([p for p in items if p] or None)
     return Normalized(_clean_text(raw))
 
 
@@ -350,6 +350,12 @@ def make_converter(schema: Schema, f: Field, epoch1904: bool = False) -> Callabl
                 return raw.date().isoformat()
             return slow(raw)
         return day
+    if t == "cluster_list":
+        def ids(raw: Any) -> Any:
+            if type(raw) is str and raw.isascii() and "\u00a0" not in raw:
+                return [p for p in (part.strip().upper() for part in LIST_SPLIT.split(raw)) if p] or None
+            return slow(raw)
+        return ids
     if t in ("enum", "boolean", "factor_list"):
         seen: dict[Any, Any] = {}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from dataclasses import field as dataclass_field
 from functools import cache
 from typing import Any
 
@@ -81,14 +82,14 @@ class Sheet:
                 return f
         raise KeyError(key)
 
-    @property
-    def stored_fields(self) -> tuple[Field, ...]:
-        """Fields kept in the store (not derived for display, not the delete mark)."""
-        return tuple(f for f in self.fields if not f.derived and f.key != "delete")
+    stored_fields: tuple[Field, ...] = dataclass_field(init=False, repr=False, compare=False)
+    editable_fields: tuple[Field, ...] = dataclass_field(init=False, repr=False, compare=False)
 
-    @property
-    def editable_fields(self) -> tuple[Field, ...]:
-        return tuple(f for f in self.stored_fields if f.editable and f.key != "id")
+    def __post_init__(self) -> None:
+        # derived once: validation asks for them for every row
+        stored = tuple(f for f in self.fields if not f.derived and f.key != "delete")  # kept in the store
+        object.__setattr__(self, "stored_fields", stored)
+        object.__setattr__(self, "editable_fields", tuple(f for f in stored if f.editable and f.key != "id"))
 
 
 @dataclass(frozen=True)
