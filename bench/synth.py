@@ -46,7 +46,8 @@ def generate(schema: Schema, regions: int, clusters_per_region: int, seed: int =
             enterprises = rng.randint(20, 9000)
             out["cluster"][cid] = {
                 "region": rid, "name_zh": f"{name}{town}{ind_zh}产业集群", "name_en": f"{town} {ind_en} cluster {c}",
-                "location": f"{name}{town}镇", "industry": ind_zh, "formation_type": rng.choice(enums["formation_type"]),
+                "location": f"{name}{town}镇", "industry": ind_zh,
+                "formation_type": rng.choice(enums["formation_type"]),
                 "stage": rng.choice(enums["stage"]), "upgrade_mode": rng.choice(enums["upgrade_mode"]),
                 "lead_firms": "、".join(f"{rng.choice(PLACES)}{rng.choice(PLACES)}{rng.choice(FIRMS)}"
                                        for _ in range(rng.randint(1, 3))),
@@ -73,7 +74,8 @@ def generate(schema: Schema, regions: int, clusters_per_region: int, seed: int =
             begin = start + timedelta(days=rng.randint(0, 200))
             out["recommendation"][f"{rid}-R{k:02d}"] = {
                 "region": rid, "title_zh": f"推进{rng.choice(INDUSTRIES)[0]}产业链配套建设（{k}）",
-                "title_en": f"Strengthen supporting links ({k})", "detail": "建设公共服务平台，培育龙头企业，延伸产业链。",
+                "title_en": f"Strengthen supporting links ({k})",
+                "detail": "建设公共服务平台，培育龙头企业，延伸产业链。",
                 "factors": rng.sample(factors, rng.randint(1, 3)), "clusters": rng.sample(cluster_ids, 1),
                 "owner": rng.choice(OWNERS), "start_date": begin.isoformat(),
                 "due_date": (begin + timedelta(days=rng.randint(30, 400))).isoformat(), "status": status,
