@@ -150,3 +150,9 @@ def test_installed_wheel_carries_templates_and_seed(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert (work / "out.xlsx").exists() and (work / "data" / "cluster-wb.sqlite").exists()
+
+
+def test_an_empty_folder_of_returns_is_a_usage_error(env):
+    (env.root / "returns").mkdir()
+    result = env.run("merge", str(env.root / "returns"))
+    assert result.exit_code == 2 and "no .xlsx" in result.stderr

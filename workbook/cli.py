@@ -122,6 +122,25 @@ def _progress(paths_count: int):
     return step
 
 
+def _answer(results, fmt: str, file_json, print_text) -> None:
+    """Refused files on stderr, one line each; then the report: one JSON document on stdout, or tables."""
+    for r in results:
+        if r.rejected:
+            click.echo(f"cluster-wb: {r.rejected}", err=True)
+    if fmt == "json":
+        doc = {"ok": all(r.ok for r in results), "files": [file_json(r) for r in results]}
+        click.echo(json.dumps(doc, ensure_ascii=False))
+    else:
+        print_text()
+
+
+def _input_files(files: tuple[str, ...]) -> list[str]:
+    paths = app.expand_paths(list(files))
+    if not paths:
+        raise app.UsageError(f"no .xlsx workbook found in {', '.join(files)}.")
+    return paths
+
+
 def _exit_code(results) -> int:
     if any(r.rejected for r in results):
         return 2
@@ -136,19 +155,12 @@ def _exit_code(results) -> int:
 @guarded
 def validate(obj: dict, files: tuple[str, ...], fmt: str, annotate_out: str | None) -> None:
     """Re-read edited workbooks and report every problem at its cell."""
-    paths = app.expand_paths(list(files))
+    paths = _input_files(files)
     if annotate_out and len(paths) != 1:
         raise app.UsageError("--annotate takes exactly one input file.")
     st = app.open_or_create(obj["store"])
     results = app.validate_files(st, paths, obj["lang"], progress=_progress(len(paths)))
-    for r in results:
-        if r.rejected:
-            click.echo(f"cluster-wb: {r.rejected}", err=True)
-    if fmt == "json":
-        doc = {"ok": all(r.ok for r in results), "files": [r.validate_json() for r in results]}
-        click.echo(json.dumps(doc, ensure_ascii=False))
-    else:
-        report.print_validation(results, obj["lang"])
+    _answer(results, fmt, lambda r: r.validate_json(), lambda: report.print_validation(results, obj["lang"]))
     if annotate_out and results and not results[0].rejected:
         annotate(results[0].path, annotate_out, results[0].issues, obj["lang"])
         click.echo(f"annotated copy: {annotate_out}", err=True)
@@ -164,18 +176,11 @@ def validate(obj: dict, files: tuple[str, ...], fmt: str, annotate_out: str | No
 @guarded
 def merge(obj: dict, files: tuple[str, ...], dry_run: bool, by: str | None, fmt: str) -> None:
     """Validate, then three-way merge each workbook's edits into the store (each file all or nothing)."""
-    paths = app.expand_paths(list(files))
+    paths = _input_files(files)
     st = app.open_or_create(obj["store"])
     results = app.merge_files(st, paths, dry_run=dry_run, by=by or app.default_user(), lang=obj["lang"],
                               progress=_progress(len(paths)))
-    for r in results:
-        if r.rejected:
-            click.echo(f"cluster-wb: {r.rejected}", err=True)
-    if fmt == "json":
-        doc = {"ok": all(r.ok for r in results), "files": [r.merge_json() for r in results]}
-        click.echo(json.dumps(doc, ensure_ascii=False))
-    else:
-        report.print_merge(results, obj["lang"], dry_run)
+    _answer(results, fmt, lambda r: r.merge_json(), lambda: report.print_merge(results, obj["lang"], dry_run))
     sys.exit(_exit_code(results))
 
 
