@@ -473,3 +473,20 @@ def test_matrix_row_without_cluster_id_is_an_error(env):
     wb.save(path)
     code, doc = merge(env, path)
     assert code == 1 and "matrix_row_without_id" in codes(doc)
+
+
+def test_wps_style_bogus_dimension_is_ignored(env):
+    """WPS can declare `<dimension ref="A1:A1"/>` over a full sheet; readers that trust it see one cell."""
+    import re
+    import zipfile
+    path = env.build("wb.xlsx")
+    edit(path, "inventory", "XC", "XC-C04", "从业人数（人）", 35000)
+    bogus = env.root / "wps.xlsx"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(bogus, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:A1"/>', data)
+            zout.writestr(item, data)
+    code, doc = merge(env, bogus)
+    assert code == 0 and [c["new"] for c in doc["files"][0]["changes"]] == [35000]

@@ -193,6 +193,8 @@ class FileResult:
     revision: int | None = None
     already: int | None = None  # revision this very file was merged as before
     raw: RawWorkbook | None = None
+    base: dict[str, dict[str, dict]] | None = None  # the records it was cut from
+    ours: dict[str, dict[str, dict]] | None = None  # the records now
 
     @property
     def issues(self) -> list[Issue]:
@@ -263,9 +265,7 @@ def check_file(st: Store, path: str, lang: str) -> FileResult:
         checked = validate(raw, schema, Reference(issued, base, ours), lang)
     finally:
         raw.close()
-    result = FileResult(path, checked, raw=raw)
-    result.base, result.ours = base, ours  # type: ignore[attr-defined]
-    return result
+    return FileResult(path, checked, raw=raw, base=base, ours=ours)
 
 
 def validate_files(st: Store, paths: list[str], lang: str,
@@ -294,9 +294,8 @@ def merge_files(st: Store, paths: list[str], *, dry_run: bool, by: str, lang: st
                 result = check_file(st, path, lang)
                 assert result.checked is not None and result.raw is not None
                 result.already = st.merged_sha(result.raw.sha256)
-                result.plan = plan_merge(
-                    result.checked.rows, schema, result.base, result.ours,  # type: ignore[attr-defined]
-                    result.checked.columns, lambda e, r, taken: st.next_id(e, r, taken))
+                result.plan = plan_merge(result.checked.rows, schema, result.base, result.ours,
+                                         result.checked.columns, lambda e, r, taken: st.next_id(e, r, taken))
                 if result.ok and result.plan.changes and not dry_run:
                     result.revision = st.commit(
                         result.plan.changes, by=by, source=Path(path).name, sha256=result.raw.sha256,
