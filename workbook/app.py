@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import gc
 import getpass
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +27,19 @@ ENTITIES = ("region", "cluster", "constraint", "recommendation", "project", "ind
 EXPORT_TABLES = {"region": "regions", "cluster": "clusters", "constraint": "constraints",
                  "recommendation": "recommendations", "project": "projects", "indicator": "indicators"}
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+@contextmanager
+def bulk_work() -> Iterator[None]:
+    """Millions of short-lived cells and records, and no reference cycles among them: the cyclic garbage
+    collector would only rescan them again and again (time that grows faster than the workbook)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class UsageError(Exception):
@@ -107,7 +122,8 @@ def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, 
             if progress:
                 progress(str(path))
             data = build_input(st, regions, by=by, now=now)
-            build_workbook(data, schema, path, lang)
+            with bulk_work():
+                build_workbook(data, schema, path, lang)
             st.register_workbook(data.workbook_id, data.revision, regions, by=by, lang=lang, path=str(path))
             written.append({"path": str(path), "id": data.workbook_id, "regions": regions,
                             "revision": data.revision})
@@ -263,6 +279,8 @@ def check_file(st: Store, path: str, lang: str) -> FileResult:
         # nothing merged since the workbook was cut: its base is the store as it is
         base = ours if issued["rev"] == st.revision() else _comparable(lambda e: st.records_at(e, issued["rev"]))
         checked = validate(raw, schema, Reference(issued, base, ours), lang)
+    except ReadError as exc:  # a sheet read on demand turned out unreadable
+        raise FileRejected(path, str(exc)) from None
     finally:
         raw.close()
     return FileResult(path, checked, raw=raw, base=base, ours=ours)
@@ -275,7 +293,8 @@ def validate_files(st: Store, paths: list[str], lang: str,
         if progress:
             progress(path)
         try:
-            results.append(check_file(st, path, lang))
+            with bulk_work():
+                results.append(check_file(st, path, lang))
         except FileRejected as exc:
             results.append(FileResult(path, rejected=str(exc)))
     return results
@@ -290,7 +309,7 @@ def merge_files(st: Store, paths: list[str], *, dry_run: bool, by: str, lang: st
         if progress:
             progress(path)
         try:
-            with st.transaction():
+            with bulk_work(), st.transaction():
                 result = check_file(st, path, lang)
                 assert result.checked is not None and result.raw is not None
                 result.already = st.merged_sha(result.raw.sha256)

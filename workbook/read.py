@@ -214,7 +214,11 @@ def _read(path: Path, scan: PackageScan) -> RawWorkbook:
 
 def _sheet_loader(book: Any, title: str, part: Any) -> Callable[[], tuple[list, dict]]:
     def load() -> tuple[list, dict]:
-        values = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        try:
+            values = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        except Exception as exc:  # noqa: BLE001 - a sheet that cannot be read makes the file unreadable
+            raise ReadError(f"{book.path}: sheet “{title}” cannot be read ({type(exc).__name__}: {exc}). "
+                            "Open the file in Excel, WPS or LibreOffice and save it again as .xlsx.") from None
         rows = _rows(values)
         formulas = {}
         if part and part.formulas:
