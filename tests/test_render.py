@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SOFFICE
+from .conftest import IN_CI, SOFFICE
 
-pytestmark = pytest.mark.skipif(SOFFICE is None or shutil.which("pdftotext") is None,
-                                reason="LibreOffice and poppler-utils are installed by .ci/run; not on this machine")
+pytestmark = pytest.mark.skipif((SOFFICE is None or shutil.which("pdftotext") is None) and not IN_CI,
+                                reason="needs LibreOffice and poppler-utils: run scripts/system-deps.sh")
 
 
 def to_pdf(path: Path, outdir: Path) -> Path:
