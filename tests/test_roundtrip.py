@@ -491,3 +491,13 @@ def test_wps_style_bogus_dimension_is_ignored(env):
             zout.writestr(item, data)
     code, doc = merge(env, bogus)
     assert code == 0 and [c["new"] for c in doc["files"][0]["changes"]] == [35000]
+
+
+def test_issue_values_are_normalised_where_the_cell_was_read(env):
+    path = env.build("wb.xlsx")
+    edit(path, "inventory", "XC", "XC-C04", "从业人数（人）", "３.２万余")
+    edit(path, "inventory", "XC", "XC-C02", "企业数（家）", "很多")
+    code, doc = validate(env, path)
+    issues = {i["code"]: i for i in doc["files"][0]["issues"]}
+    assert issues["approximate"]["value"] == 32000  # a warning: what will be stored
+    assert issues["type"]["value"] == "很多"  # an error: what was typed

@@ -338,7 +338,7 @@ def _read_rows(rs: RawSheet, sheet: Sheet, kind: str, region: str, mapping: dict
                     norm = value
                     value = norm.value
                     for note in norm.notes:
-                        _note_issue(out, note, rs.title, row.cells[f.key], f, raw_value, schema, row.record)
+                        _note_issue(out, note, rs.title, row.cells[f.key], f, raw_value, schema, row.record, value)
                         if note.severity == "error":
                             row.valid = False
                     if norm.approximate:
@@ -357,7 +357,9 @@ def _read_rows(rs: RawSheet, sheet: Sheet, kind: str, region: str, mapping: dict
 
 
 def _note_issue(out: _Collector, note: Note, sheet: str, cell: str, f: Field, raw: Any, schema: Schema,
-                record: str | None) -> None:
+                record: str | None, normalized: Any = None) -> None:
+    """An issue from a normaliser's note. Its value is the normalised one where the cell was read (a warning:
+    `３.２万` gives 32000), and the input as typed where it could not be (an error)."""
     params = dict(note.params)
     params.setdefault("text", "" if raw is None else str(raw))
     if note.code == "type":
@@ -373,7 +375,7 @@ def _note_issue(out: _Collector, note: Note, sheet: str, cell: str, f: Field, ra
     params.pop("code", None)
     if "value" in params:
         params["val"] = params.pop("value")
-    value = raw if not isinstance(raw, (int, float, str, bool)) or raw is None else raw
+    value = normalized if note.severity == "warning" else raw
     out.add(note.severity, note.code, sheet=sheet, cell=cell, field=f.key, record=record, value=value, **params)
 
 
