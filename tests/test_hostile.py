@@ -225,3 +225,19 @@ def test_incoming_formulas_and_links_are_never_followed(env, built):
     doc = json.loads(env.run("validate", str(built), "--format", "json").stdout)
     issue = next(i for i in doc["files"][0]["issues"] if i["code"] == "formula_no_value")
     assert issue["value"].startswith("=WEBSERVICE")  # reported as data, not evaluated
+
+
+def test_far_cell_behind_a_namespace_prefix_is_still_seen(env):
+    """The cheap extent check looks for `<c r="`; a sheet written with prefixed tags (`<x:c r=…>`) must not
+    slip past it."""
+    import re
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "x"
+    wb.active["XFD1048576"] = "y"
+    plain = env.root / "plain.xlsx"
+    wb.save(plain)
+    with zipfile.ZipFile(plain) as z:
+        xml = z.read("xl/worksheets/sheet1.xml")
+    prefixed = re.sub(rb"<(/?)(?![?!])([A-Za-z]+)", rb"<\1x:\2", xml).replace(b' xmlns="', b' xmlns:x="', 1)
+    assert b"<x:c " in prefixed and b"<c " not in prefixed
+    refused(env, rezip(plain, env.root / "prefixed.xlsx", replace={"xl/worksheets/sheet1.xml": prefixed}), "absurd")

@@ -48,6 +48,8 @@ UNIQUE_COUNT = re.compile(rb'uniqueCount="([0-9]+)"')
 FORMULA_CELL = re.compile(
     rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,4}[0-9]{1,8})"[^>]*>\s*<(?:\w+:)?f\b[^>]*?(/?)>([^<]{0,200})')
 DANGEROUS_XML = (b"<!DOCTYPE", b"<!ENTITY")
+ROOT_START = re.compile(rb"<(?![?!])")
+ROOT_NAME = re.compile(rb"<([^\s>/]+)")
 
 
 class Refused(Exception):
@@ -187,6 +189,7 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Lim
     merged = 0
     tail = b""
     read = 0
+    in_prolog, prefixed = True, False
     with z.open(info) as fh:
         while True:
             chunk = fh.read(1 << 20)
@@ -195,10 +198,18 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Lim
             if read > info.file_size + 1024:  # a lying header: more data than declared
                 raise Refused(f"{name}: part {info.filename} is larger than it declares; refused.")
             data = tail + chunk
-            for bad in DANGEROUS_XML:
-                if bad in data:
-                    raise Refused(f"{name}: part {info.filename} declares a DTD or entities, which workbooks never "
-                                  "need (an XML attack); refused.")
+            if in_prolog:
+                # a DTD (and so any entity) can only stand in the prolog, before the root element
+                root = ROOT_START.search(data)
+                head = data if root is None else data[: root.start()]
+                for bad in DANGEROUS_XML:
+                    if bad in head:
+                        raise Refused(f"{name}: part {info.filename} declares a DTD or entities, which workbooks "
+                                      "never need (an XML attack); refused.")
+                if root is not None:
+                    in_prolog = False
+                    tag = ROOT_NAME.match(data, root.start())
+                    prefixed = bool(tag) and b":" in tag.group(1)  # <x:worksheet …>, not xmlns:r="…"
             if is_strings and read <= (1 << 20):
                 m = UNIQUE_COUNT.search(data)
                 if m and int(m.group(1)) > min(limits.max_shared_strings, info.file_size // 7 + 16):
@@ -218,8 +229,7 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Lim
             # some cell's `r` is not its first attribute, or the tags carry a namespace prefix)
             opened = window.count(b"<c ")
             cells += opened + (window.count(b"<c>") if b"<c>" in window else 0)
-            prefixed = b":c " in window
-            if prefixed:
+            if prefixed:  # <x:worksheet …>: cells are <x:c …>
                 cells += window.count(b":c ")
             if LARGE_REF.search(window) or prefixed or opened != window.count(b'<c r="'):
                 refs = CELL_REF.findall(window)
@@ -240,7 +250,7 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Lim
                 if merged > limits.max_merged_cells:
                     raise Refused(f"{name}: {info.filename} merges more than {limits.max_merged_cells:,} cells; "
                                   "refused.")
-            for m in (FORMULA_CELL.finditer(window) if b"<f" in window or b":f" in window else ()):
+            for m in (FORMULA_CELL.finditer(window) if b"<f" in window or (prefixed and b":f" in window) else ()):
                 text = "" if m.group(2) else m.group(3).decode("utf-8", "replace")
                 part.formulas[m.group(1).decode()] = "=" + text if text else "="
             if final:
