@@ -189,3 +189,19 @@ def test_default_path_in_output_folder(env):
     assert result.exit_code == 0
     written = list((env.root / "output").glob("cluster-wb-*.xlsx"))
     assert len(written) == 1 and re.fullmatch(r"cluster-wb-\d{8}-\d{6}\.xlsx", written[0].name)
+
+
+def test_two_builds_in_one_second_keep_both_files(env):
+    first = env.run("build")
+    second = env.run("build")
+    assert first.exit_code == second.exit_code == 0
+    assert first.stdout.strip() != second.stdout.strip()
+    assert len(list((env.root / "output").glob("cluster-wb-*.xlsx"))) == 2
+
+
+def test_default_name_taken_gets_a_suffix(tmp_path):
+    from workbook.app import _unused
+    taken = tmp_path / "cluster-wb-20261126-093000.xlsx"
+    taken.write_bytes(b"")
+    assert _unused(taken).name == "cluster-wb-20261126-093000-2.xlsx"
+    assert _unused(tmp_path / "free.xlsx").name == "free.xlsx"

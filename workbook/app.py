@@ -113,7 +113,7 @@ def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, 
                 raise UsageError(f"{folder}: with --split, -o names a folder, but this is a file.")
             jobs = [([rid], folder / f"cluster-wb-{rid}-{stamp}.xlsx") for rid in chosen]
         else:
-            path = Path(output) if output else Path("output") / f"cluster-wb-{stamp}.xlsx"
+            path = Path(output) if output else _unused(Path("output") / f"cluster-wb-{stamp}.xlsx")
             if path.is_dir():
                 raise UsageError(f"{path}: is a folder; give a file name ending in .xlsx, or use --split.")
             jobs = [(chosen, path)]
@@ -128,6 +128,16 @@ def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, 
             written.append({"path": str(path), "id": data.workbook_id, "regions": regions,
                             "revision": data.revision})
         return written
+
+
+def _unused(path: Path) -> Path:
+    """The default name, or the same with -2, -3 … when a build in the same second took it already."""
+    n = 2
+    candidate = path
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
 
 
 def _csv_safe(value: object) -> object:
