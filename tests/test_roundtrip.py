@@ -261,7 +261,10 @@ def test_two_workbooks_same_cell_conflict(env):
     [conflict] = doc["files"][0]["conflicts"]
     assert (conflict["base"], conflict["ours"], conflict["theirs"]) == (32000, 35000, 36000)
     assert conflict["cell"] == "M5" and conflict["record"] == "XC-C04"
+    assert "35000" in conflict["message"] and "36000" in conflict["message"] and "新工作簿" in conflict["message"]
     assert open_store(env.store).records("cluster")["XC-C04"]["employment"] == 35000
+    text = env.run("merge", str(b), lang="en")
+    assert text.exit_code == 1 and "fresh workbook" in text.stdout
 
 
 def test_two_workbooks_different_cells_both_merge(env):

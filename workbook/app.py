@@ -242,11 +242,11 @@ class FileResult:
         return {"path": self.path, "ok": self.ok, "errors": self.errors,
                 "warnings": self.checked.warnings if self.checked else 0, "issues": issues}
 
-    def merge_json(self) -> dict:
+    def merge_json(self, lang: str = "zh") -> dict:
         doc = self.validate_json()
         return {"path": self.path, "ok": self.ok, "applied": self.applied, "revision": self.revision,
                 "changes": [c.to_json() for c in self.plan.changes] if self.plan else [],
-                "conflicts": [c.to_json() for c in self.plan.conflicts] if self.plan else [],
+                "conflicts": [c.to_json(lang) for c in self.plan.conflicts] if self.plan else [],
                 "counts": self.plan.counts() if self.plan else None,
                 "already_merged_as": self.already, "issues": doc["issues"]}
 

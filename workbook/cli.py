@@ -180,7 +180,8 @@ def merge(obj: dict, files: tuple[str, ...], dry_run: bool, by: str | None, fmt:
     st = app.open_or_create(obj["store"])
     results = app.merge_files(st, paths, dry_run=dry_run, by=by or app.default_user(), lang=obj["lang"],
                               progress=_progress(len(paths)))
-    _answer(results, fmt, lambda r: r.merge_json(), lambda: report.print_merge(results, obj["lang"], dry_run))
+    _answer(results, fmt, lambda r: r.merge_json(obj["lang"]),
+            lambda: report.print_merge(results, obj["lang"], dry_run))
     sys.exit(_exit_code(results))
 
 

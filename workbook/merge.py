@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .messages import t
 from .schema import Schema
 from .store import Change
 from .validate import Row, same_value
@@ -29,9 +30,22 @@ class Conflict:
     sheet: str | None
     cell: str | None
 
-    def to_json(self) -> dict:
+    def message(self, lang: str) -> str:
+        """What happened and how to settle it, in the official's language."""
+        if self.field is None and self.theirs == "delete":
+            return t("conflict_delete", lang, record=self.record)
+        if self.field is None:
+            return t("conflict_deleted", lang, record=self.record)
+        return t("conflict", lang, base=_shown(self.base), ours=_shown(self.ours), theirs=_shown(self.theirs))
+
+    def to_json(self, lang: str = "zh") -> dict:
         return {"entity": self.entity, "record": self.record, "field": self.field, "base": self.base,
-                "ours": self.ours, "theirs": self.theirs, "sheet": self.sheet, "cell": self.cell}
+                "ours": self.ours, "theirs": self.theirs, "sheet": self.sheet, "cell": self.cell,
+                "message": self.message(lang)}
+
+
+def _shown(value: Any) -> str:
+    return "" if value is None else "、".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 @dataclass

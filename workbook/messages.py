@@ -174,10 +174,10 @@ ISSUE_MESSAGES: dict[str, dict[str, str]] = {
     "conflict": {"zh": "冲突：工作簿改为“{theirs}”，而数据库已由他人改为“{ours}”（原值“{base}”）。未合并；请商定后在新工作簿中填写。",
                  "en": "Conflict: the workbook says “{theirs}”, but the store was changed to “{ours}” meanwhile (was "
                        "“{base}”). Not merged; agree on the value and enter it in a fresh workbook."},
-    "conflict_deleted": {"zh": "冲突：记录 {record} 已在数据库中删除，但工作簿修改了它。", "en": "Conflict: record {record} "
-                         "was deleted in the store, but the workbook changes it."},
-    "conflict_delete": {"zh": "冲突：工作簿要删除记录 {record}，但数据库中它已被他人修改。",
-                        "en": "Conflict: the workbook deletes record {record}, but it was changed in the store meanwhile."},
+    "conflict_deleted": {"zh": "冲突：记录 {record} 已在数据库中被他人删除，而工作簿修改了它。未合并；如需保留，请在新工作簿中作为新行填写。",
+                         "en": "Conflict: record {record} was deleted in the store meanwhile, but the workbook changes it. Not merged; to keep it, enter it as a new row in a fresh workbook."},
+    "conflict_delete": {"zh": "冲突：工作簿要删除记录 {record}，而数据库中它已被他人修改。未删除；请核对后在新工作簿中再标记删除。",
+                        "en": "Conflict: the workbook deletes record {record}, but it was changed in the store meanwhile. Not deleted; check it and mark it again in a fresh workbook."},
 }
 
 KIND_WORDS = {

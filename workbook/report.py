@@ -128,6 +128,8 @@ def print_merge(results, lang: str, dry_run: bool) -> None:
                 table.add_row(c.record or "", c.field or "", _short(c.base), _short(c.ours), _short(c.theirs),
                               f"{c.sheet}!{c.cell}")
             out.print(table)
+            for c in r.plan.conflicts:
+                out.print(f"{c.sheet}!{c.cell} {c.record}: {c.message(lang)}")
         if r.plan.changes and (dry_run or r.applied):
             table = Table()
             for col in WORDS["change_cols"][lang]:
