@@ -323,7 +323,7 @@ def _write_data_sheet(wb, ws, plan: SheetPlan, schema: Schema, lang: str, fmt: _
         ws.data_validation(1, col, last_row, col, _validation(f, lang, list_names))
     columns = [(col, f, _cell_getter(schema, f, lang, plan.names), fmt.column(f), f.width)
                for col, f in enumerate(fields)]
-    wrapped = [(col, f.width) for col, f in enumerate(fields) if f.type in ("string", "text")]
+    wrapped = [(col, f.width) for col, f in enumerate(fields) if not f.numeric and f.type != "date"]
     factor_cols = [(col, f.key) for col, f in enumerate(fields) if f.is_factor]
     comment_style = {"x_scale": 3, "y_scale": 2.2, "font_name": "Noto Sans CJK SC"}
     write_string, write_number = ws.write_string, ws.write_number
@@ -464,62 +464,51 @@ def _write_index(ws, data: BuildInput, schema: Schema, lang: str, fmt: _Formats,
 
 
 def _write_instructions(ws, data: BuildInput, schema: Schema, lang: str, fmt: _Formats) -> None:
-    ws.set_column(0, 0, 24)
-    ws.set_column(1, 1, 90)
+    label_width, text_width = 24, 90
+    ws.set_column(0, 0, label_width)
+    ws.set_column(1, 1, text_width)
     row = 0
+
+    def line(label: str, text: str, label_fmt) -> None:
+        """One row: a label and a text, as tall as the wrapped text needs (nothing autofits it)."""
+        nonlocal row
+        ws.set_row(row, row_height([(label, label_width), (text, text_width)]))
+        ws.write_string(row, 0, label, label_fmt)
+        if text:
+            ws.write_string(row, 1, text, fmt.text)
+        row += 1
+
+    def heading(text: str) -> None:
+        nonlocal row
+        row += 1
+        ws.write_string(row, 0, text, fmt.h2)
+        row += 1
+
     ws.write_string(row, 0, t("instr_title", lang), fmt.title)
     row += 2
-    regions = "、".join(region_label(r.record, lang) for r in data.regions) if lang == "zh" else \
-        ", ".join(region_label(r.record, lang) for r in data.regions)
-    facts = [
-        (t("instr_what_k", lang), t("instr_what_v", lang)),
-        (t("instr_regions", lang), regions),
-        (t("instr_revision", lang), str(data.revision)),
-        (t("instr_built", lang), data.built_at.strftime("%Y-%m-%d %H:%M")),
-        (t("instr_id", lang), data.workbook_id),
-    ]
-    for k, v in facts:
-        ws.write_string(row, 0, k, fmt.bold)
-        ws.write_string(row, 1, v, fmt.text)
-        row += 1
-    row += 1
-    ws.write_string(row, 0, t("instr_how", lang), fmt.h2)
-    row += 1
+    separator = "、" if lang == "zh" else ", "
+    line(t("instr_what_k", lang), t("instr_what_v", lang), fmt.bold)
+    line(t("instr_regions", lang), separator.join(region_label(r.record, lang) for r in data.regions), fmt.bold)
+    line(t("instr_revision", lang), str(data.revision), fmt.bold)
+    line(t("instr_built", lang), data.built_at.strftime("%Y-%m-%d %H:%M"), fmt.bold)
+    line(t("instr_id", lang), data.workbook_id, fmt.bold)
+    heading(t("instr_how", lang))
     for sheet in schema.sheets:
-        ws.write_string(row, 0, sheet.title(lang), fmt.bold)
-        ws.write_string(row, 1, t(f"instr_sheet_{sheet.kind}", lang), fmt.text)
-        row += 1
+        line(sheet.title(lang), t(f"instr_sheet_{sheet.kind}", lang), fmt.bold)
     for key in ("instr_rule_new", "instr_rule_delete", "instr_rule_numbers", "instr_rule_send"):
-        ws.write_string(row, 0, "•", fmt.bold)
-        ws.write_string(row, 1, t(key, lang), fmt.text)
-        row += 1
-    row += 1
-    ws.write_string(row, 0, t("instr_legend", lang), fmt.h2)
-    row += 1
-    legend = [("header", t("legend_header", lang)), ("locked", t("legend_locked", lang)),
-              ("editable", t("legend_editable", lang)), ("overdue", t("legend_overdue", lang)),
-              ("low", t("legend_low", lang)), ("mid", t("legend_mid", lang)), ("high", t("legend_high", lang))]
-    for key, text in legend:
-        ws.write_string(row, 0, "", fmt.legend_header if key == "header" else fmt.legend[key])
-        ws.write_string(row, 1, text, fmt.text)
-        row += 1
-    row += 1
-    ws.write_string(row, 0, t("instr_severity", lang), fmt.h2)
-    row += 1
-    for s in schema.severity_scale:
-        ws.write_string(row, 1, s[lang], fmt.text)
-        row += 1
-    row += 1
-    ws.write_string(row, 0, t("instr_factors", lang), fmt.h2)
-    row += 1
+        line("•", t(key, lang), fmt.bold)
+    heading(t("instr_legend", lang))
+    for key in ("header", "locked", "editable", "overdue", "low", "mid", "high"):
+        line("", t(f"legend_{key}", lang), fmt.legend_header if key == "header" else fmt.legend[key])
+    heading(t("instr_severity", lang))
+    for level in schema.severity_scale:
+        line("", level[lang], fmt.text)
+    heading(t("instr_factors", lang))
     for f in schema.factors:
-        ws.write_string(row, 0, f.title(lang), fmt.bold)
-        ws.write_string(row, 1, f"[{schema.group_title(f.group, lang)}] "
-                        + (f.help_zh if lang == "zh" else f.help_en), fmt.text)
-        row += 1
-    row += 1
-    ws.write_string(row, 0, t("instr_dont", lang), fmt.h2)
-    ws.write_string(row + 1, 1, t("instr_dont_v", lang), fmt.text)
+        line(f.title(lang), f"[{schema.group_title(f.group, lang)}] " + (f.help_zh if lang == "zh" else f.help_en),
+             fmt.bold)
+    heading(t("instr_dont", lang))
+    line("", t("instr_dont_v", lang), fmt.text)
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
     _print_setup(ws, t("sheet_instructions", lang), lang)
 
