@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name
 
 from . import __version__
 from .messages import t
@@ -535,7 +535,6 @@ def _write_meta(wb, data: BuildInput, schema: Schema, lang: str, plans: list[She
         ws.write_string(row, 1, plan.name)
         ws.write_string(row, 2, plan.kind)
         ws.write_string(row, 3, plan.region)
-        ws.write_string(row, 4, xl_rowcol_to_cell(0, 0))
         row += 1
     ws.very_hidden()
     ws.protect("")

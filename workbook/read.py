@@ -88,10 +88,6 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
-
-
 def read_workbook(path: str | Path) -> RawWorkbook:
     path = Path(path)
     if not path.exists():
