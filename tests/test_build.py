@@ -205,3 +205,23 @@ def test_default_name_taken_gets_a_suffix(tmp_path):
     taken.write_bytes(b"")
     assert _unused(taken).name == "cluster-wb-20261126-093000-2.xlsx"
     assert _unused(tmp_path / "free.xlsx").name == "free.xlsx"
+
+
+def test_a_book_of_many_regions_keeps_its_identity_within_excel_limits(tmp_path):
+    """Sixty regions make an identity longer than the 255 characters Excel allows in a document property:
+    the build stays quiet, writes no over-long property, and the returned book still validates clean."""
+    import warnings
+
+    from bench.synth import generate
+    from workbook import app
+
+    store = str(tmp_path / "store.sqlite")
+    app.init_with_dataset(store, generate(load_schema(), 60, 1), source="synthetic", by="test")
+    path = tmp_path / "national.xlsx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        app.build(app.open_store(store), output=str(path), region_ids=[], split=False, by="test", lang="zh")
+    props = openpyxl.load_workbook(path).custom_doc_props
+    assert props["cwb_workbook_id"].value and all(len(str(p.value)) <= 255 for p in props)
+    [result] = app.validate_files(app.open_store(store), [str(path)], "zh")
+    assert result.errors == 0 and len(result.checked.identity.regions) == 60

@@ -513,6 +513,9 @@ def _write_instructions(ws, data: BuildInput, schema: Schema, lang: str, fmt: _F
     _print_setup(ws, t("sheet_instructions", lang), lang)
 
 
+CUSTOM_PROPERTY_MAX = 255  # Excel's limit on a custom document property's text
+
+
 def _write_meta(wb, data: BuildInput, schema: Schema, lang: str, plans: list[SheetPlan]) -> None:
     """The workbook's identity, in a very hidden sheet and in custom document properties."""
     values = {
@@ -539,4 +542,5 @@ def _write_meta(wb, data: BuildInput, schema: Schema, lang: str, plans: list[She
     ws.very_hidden()
     ws.protect("")
     for k, v in values.items():
-        wb.set_custom_property(f"cwb_{k}", v)
+        if len(v) <= CUSTOM_PROPERTY_MAX:  # a longer one (the regions of a national book) lives in the sheet only
+            wb.set_custom_property(f"cwb_{k}", v)
