@@ -110,8 +110,11 @@ def _make_edited(store: str, base: Path, edited: Path) -> int:
     for region in data.regions:  # the edit step is not measured: hold every region
         region.records = data.records_of(region)
     rng = random.Random(7)
-    editable = {"cluster": [f.key for f in schema.sheet("inventory").editable_fields
-                            if f.type in ("integer", "number", "string", "text")],
+    inventory = {f.key: f for f in schema.sheet("inventory").editable_fields}
+    # names are left alone: the matrix repeats them read-only, and a rebuilt matrix would show the new one
+    editable = {"cluster": [k for k, f in inventory.items()
+                            if f.type in ("integer", "number", "percent", "string", "text")
+                            and k not in ("name_zh", "name_en")],
                 "constraint": [f.id for f in schema.factors],
                 "recommendation": ["owner", "progress_note", "detail"]}
     cells = sum(len(r.records.get(e, {})) * len(keys) for r in data.regions for e, keys in editable.items())
@@ -128,11 +131,14 @@ def _make_edited(store: str, base: Path, edited: Path) -> int:
         key = rng.choice(editable[entity])
         rec = dict(records[rid])
         value = rec.get(key)
+        f = inventory.get(key) if entity == "cluster" else None
         if entity == "constraint":
             rec[key] = ((value or 0) + 1) % 4
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            rec[key] = value + 1 if key not in ("leading_share", "national_share", "world_share", "rd_intensity",
-                                                "data_year") else round(max(0.0, value - 0.5), 2)
+        elif f is not None and f.type == "percent":
+            rec[key] = round(max(0.0, (value or 0) - 0.5), 2)
+        elif f is not None and f.numeric:  # downwards where a rule caps the figure (not above the total)
+            down = key in ("above_scale", "data_year") and value is not None and value - 1 >= (f.min or 0)
+            rec[key] = value - 1 if down else (value or 0) + 1
         else:
             rec[key] = f"{value or ''}（已核）"
         records[rid] = rec
@@ -163,6 +169,9 @@ def run_size(size: str, keep: Path | None, repeat: int) -> dict:
                 results[step] = got
     if not keep:
         shutil.rmtree(work, ignore_errors=True)
+    if results["validate_edited"]["errors"] or not results["merge"]["applied"]:
+        raise SystemExit(f"[{size}] the edited workbook has {results['validate_edited']['errors']} errors, so the "
+                         "merge timed nothing: the edit step must make only valid edits")
     sec = {k: v["seconds"] for k, v in results.items()}
     clusters = regions * per_region
     report = {

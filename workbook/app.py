@@ -123,8 +123,9 @@ def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, 
                 progress(str(path))
             data = build_input(st, regions, by=by, now=now)
             with bulk_work():
-                build_workbook(data, schema, path, lang)
-            st.register_workbook(data.workbook_id, data.revision, regions, by=by, lang=lang, path=str(path))
+                plans = build_workbook(data, schema, path, lang)
+            st.register_workbook(data.workbook_id, data.revision, regions, by=by, lang=lang, path=str(path),
+                                 digests={(p.kind, p.region): p.digests for p in plans})
             written.append({"path": str(path), "id": data.workbook_id, "regions": regions,
                             "revision": data.revision})
         return written
@@ -282,18 +283,27 @@ def check_file(st: Store, path: str, lang: str) -> FileResult:
         ident = identity(raw)
         if ident is None:
             raise FileRejected(path, t("not_ours", lang, path=path))
-        issued = st.workbook(ident.workbook_id)
-        if issued is None:
+        ref = reference(st, ident.workbook_id)
+        if ref is None:
             raise FileRejected(path, t("not_issued", lang, path=path, id=ident.workbook_id))
-        ours = _comparable(st.records)
-        # nothing merged since the workbook was cut: its base is the store as it is
-        base = ours if issued["rev"] == st.revision() else _comparable(lambda e: st.records_at(e, issued["rev"]))
-        checked = validate(raw, schema, Reference(issued, base, ours), lang)
+        checked = validate(raw, schema, ref, lang)
     except ReadError as exc:  # a sheet read on demand turned out unreadable
         raise FileRejected(path, str(exc)) from None
     finally:
         raw.close()
-    return FileResult(path, checked, raw=raw, base=base, ours=ours)
+    return FileResult(path, checked, raw=raw, base=ref.base, ours=ref.ours)
+
+
+def reference(st: Store, workbook_id: str) -> Reference | None:
+    """What a returned workbook is checked against: its registry entry, the records it was cut from (base),
+    the records now (ours) and the fingerprints of the rows it was written with. None if never issued."""
+    issued = st.workbook(workbook_id)
+    if issued is None:
+        return None
+    ours = _comparable(st.records)
+    # nothing merged since the workbook was cut: its base is the store as it is
+    base = ours if issued["rev"] == st.revision() else _comparable(lambda e: st.records_at(e, issued["rev"]))
+    return Reference(issued, base, ours, st.issued_rows(workbook_id))
 
 
 def validate_files(st: Store, paths: list[str], lang: str,

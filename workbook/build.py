@@ -19,6 +19,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from . import __version__
+from .digest import number_as_read, row_digest
 from .messages import t
 from .schema import Field, Schema, Sheet
 
@@ -68,6 +69,7 @@ class SheetPlan:
     sheet: Sheet
     records: list[tuple[str, dict]]
     names: dict[str, dict[str, str]] = field(default_factory=dict)  # cluster id -> lang -> name (matrix rows)
+    digests: dict[str, str] = field(default_factory=dict)  # record id -> fingerprint of its row as written
 
 
 def defined_name(kind: str, region: str) -> str:
@@ -269,16 +271,20 @@ def _validation(f: Field, lang: str, list_names: dict[str, str]) -> dict[str, An
     return {"validate": "any", "input_title": title, "input_message": message}
 
 
-def _write_cell(ws, row: int, col: int, f: Field, value: Any, cell_fmt) -> None:
+def _write_cell(ws, row: int, col: int, f: Field, value: Any, cell_fmt) -> Any:
+    """Write a value of any other type; return it as a reader gets it back (a date cell reads as a date)."""
     if isinstance(value, bool):
         ws.write_string(row, col, str(value), cell_fmt)
-    elif isinstance(value, (int, float)) and f.type not in ("id", "string", "text", "cluster_ref"):
+        return str(value)
+    if isinstance(value, (int, float)) and f.type not in ("id", "string", "text", "cluster_ref"):
         ws.write_number(row, col, value, cell_fmt)
-    elif isinstance(value, (date, datetime)):
+        return number_as_read(value)
+    if isinstance(value, (date, datetime)):
         ws.write_datetime(row, col, datetime.combine(value, datetime.min.time()) if isinstance(value, date)
                           and not isinstance(value, datetime) else value, cell_fmt)
-    else:
-        ws.write_string(row, col, str(value), cell_fmt)
+        return value
+    ws.write_string(row, col, str(value), cell_fmt)
+    return str(value)
 
 
 def display_width(text: str) -> float:
@@ -327,19 +333,26 @@ def _write_data_sheet(wb, ws, plan: SheetPlan, schema: Schema, lang: str, fmt: _
     factor_cols = [(col, f.key) for col, f in enumerate(fields) if f.is_factor]
     comment_style = {"x_scale": 3, "y_scale": 2.2, "font_name": "Noto Sans CJK SC"}
     write_string, write_number = ws.write_string, ws.write_number
+    digests = plan.digests
     for r, (rid, rec) in enumerate(plan.records, start=1):
         values = [get(rid, rec) for _col, _f, get, _fmt, _w in columns]
         # the height first: in constant-memory mode a row is written out once the next one starts
         ws.set_row(r, row_height([(values[col], width) for col, width in wrapped]))
+        as_read = [""] * len(values)  # the row as a reader will get it back, for its fingerprint
         for (col, f, _get, cell_fmt, _w), value in zip(columns, values, strict=True):
             if value is None:  # an empty cell keeps the column's format (and lock) without a record
                 continue
             if type(value) is str:
                 write_string(r, col, value, cell_fmt)
+                as_read[col] = value
             elif f.numeric and type(value) in (int, float):
                 write_number(r, col, value, cell_fmt)
+                as_read[col] = number_as_read(value)
             else:
-                _write_cell(ws, r, col, f, value, cell_fmt)
+                as_read[col] = _write_cell(ws, r, col, f, value, cell_fmt)
+        digest = row_digest(as_read)
+        if digest is not None:
+            digests[rid] = digest
         evidence = rec.get("evidence")
         if evidence:
             for col, key in factor_cols:

@@ -77,6 +77,12 @@ workbooks_t = Table(
     Column("by", String(200)), Column("lang", String(4)), Column("path", Text),
 )
 
+issued_rows_t = Table(  # the fingerprint of every data row an issued workbook was written with, per sheet
+    "cwb_issued_rows", metadata,
+    Column("workbook", String(64), primary_key=True), Column("kind", String(32), primary_key=True),
+    Column("region", String(64), primary_key=True), Column("digests", Text, nullable=False),
+)
+
 
 class StoreError(Exception):
     """The store cannot be opened or used; the message says what to do."""
@@ -323,10 +329,25 @@ class Store:
         return out
 
     def register_workbook(self, workbook_id: str, rev: int, regions: list[str], *, by: str, lang: str,
-                          path: str) -> None:
+                          path: str, digests: dict[tuple[str, str], dict[str, str]] | None = None) -> None:
+        """Record an issued workbook, with the fingerprints of its rows by (sheet kind, region)."""
         with self._connect() as c:
             c.execute(workbooks_t.insert().values(id=workbook_id, rev=rev, regions=_dumps(regions), at=now_iso(),
                                                   by=by, lang=lang, path=path))
+            if digests:
+                issued_rows_t.create(c, checkfirst=True)  # a store made before fingerprints has no such table
+                c.execute(issued_rows_t.insert(), [
+                    {"workbook": workbook_id, "kind": kind, "region": region, "digests": _dumps(rows)}
+                    for (kind, region), rows in digests.items()])
+
+    def issued_rows(self, workbook_id: str) -> dict[tuple[str, str], dict[str, str]]:
+        """The row fingerprints an issued workbook was written with; none for one built before they were kept."""
+        with self._connect() as c:
+            if not inspect(c).has_table(issued_rows_t.name):
+                return {}
+            q = select(issued_rows_t.c.kind, issued_rows_t.c.region, issued_rows_t.c.digests).where(
+                issued_rows_t.c.workbook == workbook_id)
+            return {(row.kind, row.region): _loads(row.digests) for row in c.execute(q)}
 
     def issued(self) -> list[dict]:
         with self._connect() as c:

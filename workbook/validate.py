@@ -14,6 +14,7 @@ from typing import Any
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from .build import defined_name, display_value
+from .digest import row_digest
 from .messages import KIND_WORDS, t
 from .normalize import Normalized, Note, make_converter
 from .read import RawSheet, RawWorkbook
@@ -83,6 +84,7 @@ class Reference:
     issued: dict
     base: dict[str, dict[str, dict]]
     ours: dict[str, dict[str, dict]]
+    issued_rows: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # row fingerprints
 
 
 @dataclass
@@ -259,6 +261,7 @@ def validate(raw: RawWorkbook, schema: Schema, ref: Reference, lang: str = "zh")
     rows: list[Row] = []
     sheets = []
     columns: dict[str, set[str]] = {}
+    ids_read: set[tuple[str, str]] = set()
     checker = _RowChecks(schema, ref, lang, out, columns)
     for rs, kind, region in _find_sheets(raw, schema, ident, out):
         sheets.append((rs.title, kind, region))
@@ -278,9 +281,15 @@ def validate(raw: RawWorkbook, schema: Schema, ref: Reference, lang: str = "zh")
             _, min_row, _, max_row = range_boundaries(rng)
             if max_row and max_row >= 2:
                 out.add("error", "merged", sheet=rs.title, cell=rng.split(":")[0], value=rng, range=rng)
-        sheet_rows = _read_rows(rs, sheet, kind, region, mapping, schema, raw.epoch1904, out)
+        # rows can be known by their fingerprints only where every column stands where it was written
+        as_built = len(mapping) == len(sheet.fields) and all(mapping.get(i) is f for i, f in enumerate(sheet.fields))
+        issued = ref.issued_rows.get((kind, region)) if as_built else None
+        sheet_rows = _read_rows(rs, sheet, kind, region, mapping, schema, raw.epoch1904, out, issued, ids_read)
         rs.release()
         for row in sheet_rows:
+            if row.unchanged:  # the issued row, cell for cell
+                checker.check_issued(row)
+                continue
             checker.check(row)
             _compact(row, sheet, ref, columns[rs.title])
         rows.extend(sheet_rows)
@@ -306,16 +315,33 @@ class CellRefs:
 
 
 def _read_rows(rs: RawSheet, sheet: Sheet, kind: str, region: str, mapping: dict[int, Field], schema: Schema,
-               epoch1904: bool, out: _Collector) -> list[Row]:
+               epoch1904: bool, out: _Collector, issued: dict[str, str] | None = None,
+               ids_read: set[tuple[str, str]] | None = None) -> list[Row]:
+    """The sheet's rows, normalised. A row whose fingerprint is the one `issued` for its id is taken as it was
+    written (`unchanged`, no values) unless a row before it, on any sheet, carried the same id."""
     rows = []
+    entity = sheet.entity
+    ids_read = set() if ids_read is None else ids_read
     # the id first, so that every issue of the row can name its record
     plan = sorted(mapping.items(), key=lambda item: item[1].key != "id")
     letters = {f.key: get_column_letter(col + 1) for col, f in plan}
     converters = {col: make_converter(schema, f, epoch1904) for col, f in plan}
     sheet_rows = rs.rows
     formulas = rs.formulas
+    formula_rows = {r for r, _c in formulas}
+    n_fields = len(sheet.fields)
+    id_col = next(i for i, f in enumerate(sheet.fields) if f.key == "id")
     for number, values in sheet_rows[1:]:
-        row = Row(kind, sheet.entity, region, rs.title, number, None, {}, CellRefs(letters, number))
+        if issued and number not in formula_rows and len(values) >= n_fields:
+            rid = values[id_col]
+            expected = issued.get(rid) if type(rid) is str else None
+            if expected is not None and (entity, rid) not in ids_read and \
+                    row_digest(values if len(values) == n_fields else values[:n_fields]) == expected:
+                ids_read.add((entity, rid))
+                rows.append(Row(kind, entity, region, rs.title, number, rid, {}, CellRefs(letters, number),
+                                unchanged=True))
+                continue
+        row = Row(kind, entity, region, rs.title, number, None, {}, CellRefs(letters, number))
         width = len(values)
         for col, f in plan:
             raw_value = values[col] if col < width else None
@@ -352,6 +378,8 @@ def _read_rows(rs: RawSheet, sheet: Sheet, kind: str, region: str, mapping: dict
                     row.values[f.key] = value
         if row.record is None and not row.delete and not any(v not in (None, [], False) for v in row.values.values()):
             continue  # only derived or empty cells: not a record
+        if row.record is not None:
+            ids_read.add((entity, row.record))
         rows.append(row)
     return rows
 
@@ -440,6 +468,13 @@ class _RowChecks:
         _check_fields(row, self.checks[row.kind], lang, out, self.clusters_by_region.get(row.region, set()),
                       self.columns.get(row.sheet, set()))
         _check_cross(row, schema, lang, out)
+
+    def check_issued(self, row: Row) -> None:
+        """A row recognised by its fingerprint: the issued row of its record, on its region's sheet, and the
+        first with its id. The checks of `check` held when it was written (the store holds only values that
+        pass them), so only its presence is noted, for the duplicate and missing-row checks."""
+        self.present.setdefault((row.kind, row.region), set()).add(row.record)
+        self.seen[(row.entity, row.record)] = row
 
     def finish(self, rows: list[Row]) -> None:
         schema, ref, out = self.schema, self.ref, self.out
