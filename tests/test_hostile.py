@@ -162,6 +162,34 @@ def test_the_guard_passes_our_own_workbooks(built):
     check_file(built)  # no exception
 
 
+def test_the_guard_run_aside_answers_as_the_guard_inline(env, built):
+    """Large files are checked in a child process while the store is read: same scan, same refusals."""
+    from workbook.guard import LIMITS, start_check
+
+    aside = start_check(built, aside_from=0)()
+    assert aside.parts.keys() == check_file(built).parts.keys() and aside.parts
+    bomb = rezip(built, env.root / "bomb.xlsx", add={"xl/media/filler.bin": b"\0" * (60 * 1024 * 1024)})
+    with pytest.raises(Refused, match="zip bomb"):
+        start_check(bomb, aside_from=0)()
+    # a child that dies (as the kernel's out-of-memory killer would end it) is a refusal that says so
+    with pytest.raises(Refused, match="stopped before it ended"):
+        _check_in_a_dying_child(built, LIMITS)
+
+
+def _check_in_a_dying_child(path, limits):
+    import os
+
+    from workbook import guard
+
+    real = guard.check_file
+    guard.check_file = lambda *_a, **_k: os._exit(9)  # only the forked child ever calls this
+    try:
+        waiting = guard.start_check(path, limits, aside_from=0)
+    finally:
+        guard.check_file = real
+    return waiting()
+
+
 def test_the_guard_names_the_file_in_every_refusal(tmp_path):
     bad = tmp_path / "x.xlsx"
     bad.write_bytes(b"garbage" * 10)

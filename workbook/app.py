@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .build import BuildInput, RegionData, build_workbook
+from .guard import start_check
 from .merge import Plan, plan_merge
 from .messages import t
 from .read import RawWorkbook, ReadError, read_workbook
@@ -275,15 +276,17 @@ def _comparable(load: Callable[[str], dict[str, dict]]) -> dict[str, dict[str, d
 def check_file(st: Store, path: str, lang: str) -> FileResult:
     """Read and validate one file against the store (inside the caller's transaction, if any)."""
     schema = load_schema()
+    checking = start_check(path) if Path(path).is_file() else None
+    ours = _comparable(st.records)  # while the guard looks at the file
     try:
-        raw = read_workbook(path)
+        raw = read_workbook(path, checking)
     except ReadError as exc:
         raise FileRejected(path, str(exc)) from None
     try:
         ident = identity(raw)
         if ident is None:
             raise FileRejected(path, t("not_ours", lang, path=path))
-        ref = reference(st, ident.workbook_id)
+        ref = reference(st, ident.workbook_id, ours)
         if ref is None:
             raise FileRejected(path, t("not_issued", lang, path=path, id=ident.workbook_id))
         checked = validate(raw, schema, ref, lang)
@@ -294,13 +297,14 @@ def check_file(st: Store, path: str, lang: str) -> FileResult:
     return FileResult(path, checked, raw=raw, base=ref.base, ours=ref.ours)
 
 
-def reference(st: Store, workbook_id: str) -> Reference | None:
+def reference(st: Store, workbook_id: str, ours: dict[str, dict[str, dict]] | None = None) -> Reference | None:
     """What a returned workbook is checked against: its registry entry, the records it was cut from (base),
-    the records now (ours) and the fingerprints of the rows it was written with. None if never issued."""
+    the records now (ours, if not read already) and the fingerprints of the rows it was written with. None if
+    never issued."""
     issued = st.workbook(workbook_id)
     if issued is None:
         return None
-    ours = _comparable(st.records)
+    ours = _comparable(st.records) if ours is None else ours
     # nothing merged since the workbook was cut: its base is the store as it is
     base = ours if issued["rev"] == st.revision() else _comparable(lambda e: st.records_at(e, issued["rev"]))
     return Reference(issued, base, ours, st.issued_rows(workbook_id))

@@ -9,10 +9,12 @@ bytes make a reader allocate the whole rectangle and exhaust memory).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,6 +129,48 @@ def check_file(path: str | Path, limits: Limits = LIMITS) -> PackageScan:
                       "LibreOffice, or ask for it to be sent again.") from None
     except (EOFError, OSError, RuntimeError, NotImplementedError, ValueError, zlib.error) as exc:
         raise Refused(f"{name}: the file is damaged or cannot be unpacked ({type(exc).__name__}: {exc}).") from None
+
+
+def start_check(path: str | Path, limits: Limits = LIMITS, aside_from: int = 1 << 20) -> Callable[[], PackageScan]:
+    """Begin `check_file` in a child process, so that the caller can read the store meanwhile (the check is
+    bound by decompression and byte scanning, which threads would not overlap); the function returned waits
+    and gives the scan, or raises `Refused`. A file under `aside_from` bytes, where forking costs more than
+    it saves, or a system that cannot fork, is checked on that call instead."""
+    try:
+        if os.path.getsize(path) < aside_from:
+            raise ValueError("small file")
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=_check_in_child, args=(str(path), limits, send), daemon=True)
+        child.start()
+    except (ValueError, OSError):
+        return lambda: check_file(path, limits)
+    send.close()
+
+    def result() -> PackageScan:
+        try:
+            ok, value = receive.recv()
+        except EOFError:
+            child.join()
+            raise Refused(f"{path}: the check of the file stopped before it ended (exit code {child.exitcode}); "
+                          "the file may be too large for this machine's memory. Split it by region.") from None
+        finally:
+            receive.close()
+        child.join()
+        if ok:
+            return value
+        raise value
+
+    return result
+
+
+def _check_in_child(path: str, limits: Limits, send) -> None:
+    try:
+        outcome = (True, check_file(path, limits))
+    except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        outcome = (False, exc)
+    send.send(outcome)
+    send.close()
 
 
 def _check_zip(z: zipfile.ZipFile, name: str, limits: Limits) -> PackageScan:

@@ -88,12 +88,14 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_workbook(path: str | Path) -> RawWorkbook:
+def read_workbook(path: str | Path, checking: Callable[[], PackageScan] | None = None) -> RawWorkbook:
+    """The workbook, once the input guard has passed it (`checking`: a guard begun earlier, see
+    `guard.start_check`)."""
     path = Path(path)
     if not path.exists():
         raise ReadError(f"{path}: no such file.")
     try:
-        scan = check_file(path)
+        scan = checking() if checking is not None else check_file(path)
     except Refused as exc:
         raise ReadError(str(exc)) from None
     try:
