@@ -8,7 +8,7 @@ import getpass
 import json
 import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -277,7 +277,13 @@ def check_file(st: Store, path: str, lang: str) -> FileResult:
     """Read and validate one file against the store (inside the caller's transaction, if any)."""
     schema = load_schema()
     checking = start_check(path) if Path(path).is_file() else None
-    ours = _comparable(st.records)  # while the guard looks at the file
+    try:
+        ours = _comparable(st.records)  # while the guard looks at the file
+    except BaseException:
+        if checking is not None:
+            with suppress(Exception):
+                checking()  # let the guard's process end before the error goes up
+        raise
     try:
         raw = read_workbook(path, checking)
     except ReadError as exc:
