@@ -191,7 +191,7 @@ class Store:
         if regions is not None:
             q = q.where(records_t.c.region.in_(sorted(regions)))
         with self._connect() as c:
-            return {row.id: _loads(row.data) for row in c.execute(q.order_by(records_t.c.id))}
+            return {rid: _loads(data) for rid, data in c.execute(q.order_by(records_t.c.id))}
 
     def records_at(self, entity: str, rev: int, region: str | None = None) -> dict[str, dict]:
         """Records of an entity as they were at revision `rev` (the base of a three-way merge)."""

@@ -154,13 +154,25 @@ class _Collector:
                                  t(code, self.lang, record=record, **params)))
 
 
+_TITLES: dict[int, tuple[Sheet, dict[str, Field]]] = {}
+
+
+def _titles_of(sheet: Sheet) -> dict[str, Field]:
+    """Folded zh and en titles -> field, once per sheet kind (a national book has thousands of sheets)."""
+    cached = _TITLES.get(id(sheet))
+    if cached is None or cached[0] is not sheet:
+        exact: dict[str, Field] = {}
+        for f in sheet.fields:
+            exact[fold(f.title_zh)] = f
+            exact[fold(f.title_en)] = f
+        cached = _TITLES[id(sheet)] = (sheet, exact)
+    return cached[1]
+
+
 def _header_map(sheet: Sheet, header: tuple[Any, ...], lang: str, out: _Collector, title: str
                 ) -> dict[int, Field] | None:
     """Columns by header text, in either language; near misses get a 'did you mean'."""
-    exact: dict[str, Field] = {}
-    for f in sheet.fields:
-        exact[fold(f.title_zh)] = f
-        exact[fold(f.title_en)] = f
+    exact = _titles_of(sheet)
     mapping: dict[int, Field] = {}
     mapped: set[int] = set()
     unmatched: list[tuple[int, str]] = []
