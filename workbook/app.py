@@ -273,12 +273,14 @@ def _comparable(load: Callable[[str], dict[str, dict]]) -> dict[str, dict[str, d
     return out
 
 
-def check_file(st: Store, path: str, lang: str) -> FileResult:
-    """Read and validate one file against the store (inside the caller's transaction, if any)."""
+def check_file(st: Store, path: str, lang: str, ours: dict[str, dict[str, dict]] | None = None) -> FileResult:
+    """Read and validate one file against the store (inside the caller's transaction, if any); `ours`: the
+    store's records if the caller has them already."""
     schema = load_schema()
     checking = start_check(path) if Path(path).is_file() else None
     try:
-        ours = _comparable(st.records)  # while the guard looks at the file
+        if ours is None:
+            ours = _comparable(st.records)  # while the guard looks at the file
     except BaseException:
         if checking is not None:
             with suppress(Exception):
@@ -319,14 +321,18 @@ def reference(st: Store, workbook_id: str, ours: dict[str, dict[str, dict]] | No
 def validate_files(st: Store, paths: list[str], lang: str,
                    progress: Callable[[str], None] | None = None) -> list[FileResult]:
     results = []
+    ours = None  # the store does not change while files are validated: read its records once
     for path in expand_paths(paths):
         if progress:
             progress(path)
         try:
             with bulk_work():
-                results.append(check_file(st, path, lang))
+                result = check_file(st, path, lang, ours)
         except FileRejected as exc:
-            results.append(FileResult(path, rejected=str(exc)))
+            result = FileResult(path, rejected=str(exc))
+        ours = result.ours if result.ours is not None else ours
+        result.base = result.ours = None  # a folder of returns must not hold a copy of the store per file
+        results.append(result)
     return results
 
 
@@ -345,6 +351,9 @@ def merge_files(st: Store, paths: list[str], *, dry_run: bool, by: str, lang: st
                 result.already = st.merged_sha(result.raw.sha256)
                 result.plan = plan_merge(result.checked.rows, schema, result.base, result.ours,
                                          result.checked.columns, lambda e, r, taken: st.next_id(e, r, taken))
+                # planned: the records and rows are done with, and the commit needs the memory
+                result.base = result.ours = None
+                result.checked.rows = []
                 if result.ok and result.plan.changes and not dry_run:
                     result.revision = st.commit(
                         result.plan.changes, by=by, source=Path(path).name, sha256=result.raw.sha256,
