@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import openpyxl
@@ -68,7 +69,12 @@ def test_edit_after_libreoffice_resave(env):
     assert (change["record"], change["field"], change["old"], change["new"]) == ("XC-C04", "employment", 32000, 35000)
 
 
-def test_one_number_changed(env):
+@pytest.mark.parametrize("guard_aside", [False, True], ids=["guard-inline", "guard-in-child"])
+def test_one_number_changed(env, monkeypatch, guard_aside):
+    """Also with the input guard in a forked child (as for large files) while the merge holds the store's
+    write lock: the child must leave the parent's connection and lock alone."""
+    if guard_aside:
+        monkeypatch.setenv("CLUSTER_WB_GUARD_ASIDE_BYTES", "0")
     path = env.build("wb.xlsx")
     edit(path, "inventory", "XC", "XC-C04", "从业人数（人）", 35000)
     code, doc = merge(env, path)
@@ -82,6 +88,8 @@ def test_one_number_changed(env):
     assert entries[0]["revision"] == 2 and entries[0]["new"] == 35000 and entries[0]["source"] == "wb.xlsx"
     assert entries[0]["cell"] == "M5" and len(entries[0]["sha256"]) == 64
     assert open_store(env.store).records("cluster")["XC-C04"]["employment"] == 35000
+    with sqlite3.connect(env.store) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
 @pytest.mark.parametrize("typed,expected,warning", [

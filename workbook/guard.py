@@ -131,11 +131,14 @@ def check_file(path: str | Path, limits: Limits = LIMITS) -> PackageScan:
         raise Refused(f"{name}: the file is damaged or cannot be unpacked ({type(exc).__name__}: {exc}).") from None
 
 
-def start_check(path: str | Path, limits: Limits = LIMITS, aside_from: int = 1 << 20) -> Callable[[], PackageScan]:
+def start_check(path: str | Path, limits: Limits = LIMITS, aside_from: int | None = None) -> Callable[[], PackageScan]:
     """Begin `check_file` in a child process, so that the caller can read the store meanwhile (the check is
     bound by decompression and byte scanning, which threads would not overlap); the function returned waits
-    and gives the scan, or raises `Refused`. A file under `aside_from` bytes, where forking costs more than
-    it saves, or a system that cannot fork, is checked on that call instead."""
+    and gives the scan, or raises `Refused`. A file under `aside_from` bytes (default 1 MB, or
+    CLUSTER_WB_GUARD_ASIDE_BYTES), where forking costs more than it saves, or a system that cannot fork, is
+    checked on that call instead."""
+    if aside_from is None:
+        aside_from = _env_int("CLUSTER_WB_GUARD_ASIDE_BYTES", 1 << 20)
     try:
         if os.path.getsize(path) < aside_from:
             raise ValueError("small file")
