@@ -146,7 +146,7 @@ def start_check(path: str | Path, limits: Limits = LIMITS, aside_from: int | Non
         receive, send = context.Pipe(duplex=False)
         child = context.Process(target=_check_in_child, args=(str(path), limits, send), daemon=True)
         child.start()
-    except (ValueError, OSError):
+    except (ValueError, OSError, AssertionError):  # AssertionError: we are a daemon process, which may not fork
         return lambda: check_file(path, limits)
     send.close()
 
