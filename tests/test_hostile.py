@@ -176,6 +176,25 @@ def test_the_guard_run_aside_answers_as_the_guard_inline(env, built):
         _check_in_a_dying_child(built, LIMITS)
 
 
+def _guard_from_a_daemon(path, answers) -> None:
+    from workbook.guard import start_check
+
+    answers.put(sorted(start_check(path, aside_from=0)().parts))
+
+
+def test_the_guard_in_a_process_that_may_not_fork_checks_inline(built):
+    """A daemon process (a pool worker, say) may not start children: the guard then runs inline."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    answers = context.Queue()
+    worker = context.Process(target=_guard_from_a_daemon, args=(str(built), answers), daemon=True)
+    worker.start()
+    parts = answers.get(timeout=30)
+    worker.join(timeout=60)
+    assert worker.exitcode == 0 and parts == sorted(check_file(built).parts)
+
+
 def _check_in_a_dying_child(path, limits):
     import os
 
