@@ -90,7 +90,17 @@ def _child(step: str, work: Path, size: str) -> dict:
         extra["applied"] = result.applied
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if step in ("build", "xlsxwriter"):  # what was written, outside the timing: it explains the ratio
+        extra.update(_package_size(base if step == "build" else work / "raw.xlsx"))
     return {"seconds": seconds, "peak_rss_mb": peak, **extra}
+
+
+def _package_size(path: Path) -> dict:
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+        notes = sum(z.read(i).count(b"<comment ") for i in infos if i.filename.startswith("xl/comments"))
+    return {"parts": len(infos), "xml_mb": round(sum(i.file_size for i in infos) / 1e6, 1), "notes": notes}
 
 
 def _make_edited(store: str, base: Path, edited: Path) -> int:
@@ -201,6 +211,9 @@ def print_table(reports: list[dict]) -> None:
         for step, s in rep["seconds"].items():
             per = s / rep["clusters"] * 1000
             print(f"{step:<17}{s:>10.2f}{rep['peak_rss_mb'][step]:>13.0f}{per:>12.3f}")
+        built, raw = rep["details"]["build"], rep["details"]["xlsxwriter"]
+        print(f"written: {built['parts']:,} parts, {built['xml_mb']} MB of XML, {built['notes']:,} cell notes "
+              f"(the raw baseline: {raw['parts']:,} parts, {raw['xml_mb']} MB)")
         print("ratios:")
         for name, value in rep["ratios"].items():
             target = TARGETS.get(name)

@@ -24,4 +24,5 @@ def test_bench_tiny_size_reports_every_figure(tmp_path):
     details = doc["details"]
     assert details["validate"]["errors"] == 0  # the untouched workbook is clean
     assert details["merge"]["applied"] and 0 < details["merge"]["changes"] <= details["edit"]["cells_changed"]
-    assert "ratios:" in result.stdout
+    assert details["build"]["notes"] > 0 and details["build"]["parts"] > details["xlsxwriter"]["parts"]
+    assert "ratios:" in result.stdout and "cell notes" in result.stdout
