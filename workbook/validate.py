@@ -241,7 +241,7 @@ def _find_sheets(raw: RawWorkbook, schema: Schema, ident: Identity, out: _Collec
             pending.append((kind, region, name))
     for kind, region, name in pending:
         sheet = schema.sheet(kind)
-        titles = {fold(f.title_zh) for f in sheet.fields} | {fold(f.title_en) for f in sheet.fields}
+        titles = _titles_of(sheet)
         candidates = []
         for s in raw.sheets:
             if s.title in used or not s.rows:
@@ -327,13 +327,12 @@ class CellRefs:
 
 
 def _read_rows(rs: RawSheet, sheet: Sheet, kind: str, region: str, mapping: dict[int, Field], schema: Schema,
-               epoch1904: bool, out: _Collector, issued: dict[str, str] | None = None,
-               ids_read: set[tuple[str, str]] | None = None) -> list[Row]:
+               epoch1904: bool, out: _Collector, issued: dict[str, str] | None,
+               ids_read: set[tuple[str, str]]) -> list[Row]:
     """The sheet's rows, normalised. A row whose fingerprint is the one `issued` for its id is taken as it was
     written (`unchanged`, no values) unless a row before it, on any sheet, carried the same id."""
     rows = []
     entity = sheet.entity
-    ids_read = set() if ids_read is None else ids_read
     # the id first, so that every issue of the row can name its record
     plan = sorted(mapping.items(), key=lambda item: item[1].key != "id")
     letters = {f.key: get_column_letter(col + 1) for col, f in plan}
