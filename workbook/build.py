@@ -20,6 +20,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from . import __version__
 from .digest import number_as_read, row_digest
+from .fastxml import DataWorkbook, DataWorksheet
 from .messages import t
 from .schema import Field, Schema, Sheet
 
@@ -194,7 +195,7 @@ def build_workbook(data: BuildInput, schema: Schema, path: Path, lang: str = "zh
     """Write the workbook to `path`; returns the data sheets written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+    wb = DataWorkbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False, "constant_memory": True})
     fmt = _Formats(wb)
     instructions = wb.add_worksheet(t("sheet_instructions", lang))
@@ -208,7 +209,7 @@ def build_workbook(data: BuildInput, schema: Schema, path: Path, lang: str = "zh
         records = data.records_of(region)
         region_plans = plan_region(region, records, schema, lang, taken)
         for plan in region_plans:
-            ws = wb.add_worksheet(plan.name)
+            ws = wb.add_worksheet(plan.name, worksheet_class=DataWorksheet)
             _write_data_sheet(wb, ws, plan, schema, lang, fmt, list_names, region)
             wb.define_name(defined_name(plan.kind, plan.region), f"='{plan.name}'!$A$1")
             plan.records = plan.records[:0]  # written out: let the region's records go
@@ -299,7 +300,7 @@ def row_height(values: list[tuple[Any, float]], line: float = 13.5, most: int = 
     """A row height that shows wrapped text, so every application prints the same (none autofits reliably)."""
     lines = 1
     for value, width in values:
-        if isinstance(value, str) and 1.4 * len(value) > width - 1:
+        if isinstance(value, str) and (1.4 * len(value) > width - 1 or "\n" in value):
             usable = max(width - 1, 1)
             needed = sum(max(1, math.ceil(display_width(part) / usable)) for part in value.split("\n"))
             lines = max(lines, needed)
@@ -327,25 +328,30 @@ def _write_data_sheet(wb, ws, plan: SheetPlan, schema: Schema, lang: str, fmt: _
         ws.set_column(col, col, f.width, fmt.column(f))
         ws.write_string(0, col, f.title(lang), fmt.header)
         ws.data_validation(1, col, last_row, col, _validation(f, lang, list_names))
-    columns = [(col, f, _cell_getter(schema, f, lang, plan.names), fmt.column(f), f.width)
-               for col, f in enumerate(fields)]
-    wrapped = [(col, f.width) for col, f in enumerate(fields) if not f.numeric and f.type != "date"]
+    getters = [_cell_getter(schema, f, lang, plan.names) for f in fields]
+    columns = [(col, f, fmt.column(f), f.numeric) for col, f in enumerate(fields)]
+    # a text column that may need more than one line: the text's length beyond which it wraps
+    wrapped = [(col, f.width, (f.width - 1) / 1.4) for col, f in enumerate(fields)
+               if not f.numeric and f.type != "date"]
     factor_cols = [(col, f.key) for col, f in enumerate(fields) if f.is_factor]
     comment_style = {"x_scale": 3, "y_scale": 2.2, "font_name": "Noto Sans CJK SC"}
-    write_string, write_number = ws.write_string, ws.write_number
+    write_string, write_number, set_row = ws.write_string, ws.write_number, ws.set_row
     digests = plan.digests
     for r, (rid, rec) in enumerate(plan.records, start=1):
-        values = [get(rid, rec) for _col, _f, get, _fmt, _w in columns]
+        values = [get(rid, rec) for get in getters]
         # the height first: in constant-memory mode a row is written out once the next one starts
-        ws.set_row(r, row_height([(values[col], width) for col, width in wrapped]))
+        set_row(r, row_height([(value, width) for col, width, limit in wrapped
+                               if type(value := values[col]) is str and (len(value) > limit or "\n" in value)]))
         as_read = [""] * len(values)  # the row as a reader will get it back, for its fingerprint
-        for (col, f, _get, cell_fmt, _w), value in zip(columns, values, strict=True):
+        for col, f, cell_fmt, numeric in columns:
+            value = values[col]
             if value is None:  # an empty cell keeps the column's format (and lock) without a record
                 continue
-            if type(value) is str:
+            kind = type(value)
+            if kind is str:
                 write_string(r, col, value, cell_fmt)
                 as_read[col] = value
-            elif f.numeric and type(value) in (int, float):
+            elif numeric and (kind is int or kind is float):
                 write_number(r, col, value, cell_fmt)
                 as_read[col] = number_as_read(value)
             else:

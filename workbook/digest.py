@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+EXACT_INT = 2**53  # every integer below it in size is a float exactly, and has at most 16 digits
+
 
 def _tagged(value: Any) -> Any:
     # a date must not fingerprint like the text of the same date
@@ -37,4 +39,6 @@ def row_digest(cells: list[Any]) -> str | None:
 
 def number_as_read(value: int | float) -> float:
     """A number as a reader gets it back: XlsxWriter writes 16 significant digits, readers return floats."""
+    if type(value) is int and -EXACT_INT < value < EXACT_INT:  # as 16 digits, and as a float, it is exact
+        return float(value)
     return float(f"{value:.16G}")
