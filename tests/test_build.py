@@ -13,7 +13,7 @@ from workbook.build import sheet_name
 from workbook.schema import load_schema
 from workbook.store import open_store
 
-from .conftest import column_of, sheet_by_kind
+from .conftest import column_of, row_of, sheet_by_kind
 
 SCHEMA = load_schema()
 
@@ -225,3 +225,24 @@ def test_a_book_of_many_regions_keeps_its_identity_within_excel_limits(tmp_path)
     assert props["cwb_workbook_id"].value and all(len(str(p.value)) <= 255 for p in props)
     [result] = app.validate_files(app.open_store(store), [str(path)], "zh")
     assert result.errors == 0 and len(result.checked.identity.regions) == 60
+
+
+def test_a_short_note_with_line_breaks_gets_a_row_tall_enough_for_its_lines(tmp_path):
+    """No application autofits row heights on opening: a three-line note in a wide column must still show
+    its three lines, not only texts too long for their column do."""
+    from bench.synth import generate
+    from workbook import app
+
+    dataset = generate(load_schema(), 1, 3)
+    one, two = sorted(dataset["cluster"])[:2]
+    for cid in (one, two):  # texts that fit their columns on one line
+        dataset["cluster"][cid].update(name_zh="甲集群", location="甲镇", lead_firms="甲公司", organisation="甲协会",
+                                       quote="甲", industry="纺织")
+    dataset["cluster"][one]["notes"] = "已核\n待复查\n再议"
+    store = str(tmp_path / "store.sqlite")
+    app.init_with_dataset(store, dataset, source="synthetic", by="test")
+    path = tmp_path / "wb.xlsx"
+    app.build(app.open_store(store), output=str(path), region_ids=[], split=False, by="test", lang="zh")
+    ws = sheet_by_kind(openpyxl.load_workbook(path), "inventory", dataset["cluster"][one]["region"])
+    three_lines, other = ws.row_dimensions[row_of(ws, one)].height, ws.row_dimensions[row_of(ws, two)].height
+    assert three_lines >= 3 * 13.5 and three_lines > other

@@ -43,7 +43,7 @@ def _write_sample(path: Path, workbook_class, worksheet_class, constant_memory: 
     number = wb.add_format({"num_format": "#,##0.00"})
     when = wb.add_format({"num_format": "yyyy-mm-dd"})
     wb.define_name("cwb_list", "=Sheet1!$A$1:$A$3")
-    for sheet in range(2):
+    for _sheet in range(2):  # two sheets: the notes of each number their shapes on
         ws = wb.add_worksheet(worksheet_class=worksheet_class)
         ws.set_column(0, 3, 20, styled)
         row = 0
