@@ -13,7 +13,10 @@ files; pyproject.toml admits only the releases those tests have passed on.
 
 from __future__ import annotations
 
+import io
+import os
 import re
+import shutil
 
 import xlsxwriter
 from xlsxwriter.comments import Comments, CommentType
@@ -22,8 +25,9 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.vml import Vml
 from xlsxwriter.worksheet import CellDatetimeTuple, CellNumberTuple, CellStringTuple, Worksheet
 
-# what XlsxWriter changes in a text: XML's &, < and >, its _xHHHH_ escapes, control characters, U+FFFE/F
-NEEDS_XLSXWRITER = re.compile(r"[&<>_\x00-\x08\x0b-\x1f\ufffe\uffff]")
+# what XlsxWriter changes in a text: XML's &, < and >, control characters, U+FFFE/F, and a text that
+# looks like its own _xHHHH_ escape of a control character
+NEEDS_XLSXWRITER = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 ATTRIBUTE_ESCAPES = re.compile(r'["&<>\n]')
 COLUMN_LETTERS = [xl_col_to_name(col) for col in range(702)]  # A … ZZ, far wider than any data sheet
 
@@ -50,6 +54,22 @@ class DataWorksheet(Worksheet):
                 self.fh.write(f'<c r="{COLUMN_LETTERS[col]}{row + 1}" s="{style}"><v>{cell.number:.16G}</v></c>')
                 return
         super()._write_cell(row, col, cell)
+
+    def _write_optimized_sheet_data(self) -> None:
+        # XlsxWriter copies the rows it kept in a temporary file into the sheet's part as text, decoding
+        # and encoding every byte again; the bytes are the same either way, so copy them as bytes
+        part = self.fh
+        if self.dim_rowmin is None or not isinstance(part, io.TextIOWrapper):
+            super()._write_optimized_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        self.row_data_fh.flush()
+        part.flush()
+        with open(self.row_data_filename, "rb") as rows:
+            shutil.copyfileobj(rows, part.buffer, 1 << 20)
+        self.row_data_fh.close()
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
         # XlsxWriter rewrites newer function names (each a regular expression ending in "\(", some 170 of
