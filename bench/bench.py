@@ -5,6 +5,7 @@
 
 S = 30 regions × 100 clusters, M = 300 × 100, L = 300 × 1,000 (T = 3 × 10, a smoke test for CI).
 Every step runs in a fresh process, timed around its work; peak RSS is the child's maximum resident size.
+Steps run in rounds, each next to its baseline, and the fastest run of each is kept.
 Baselines on the same data: XlsxWriter writing the same cell values (constant_memory, no formatting),
 python-calamine reading every cell of the built file, pandas.read_excel with its default engine.
 """
@@ -28,8 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SIZES = {"T": (3, 10), "S": (30, 100), "M": (300, 100), "L": (300, 1000)}
-STEPS = ["setup", "build", "edit", "xlsxwriter", "calamine", "pandas", "validate", "validate_edited",
+STEPS = ["setup", "build", "xlsxwriter", "edit", "calamine", "validate", "pandas", "validate_edited",
          "merge_dry_run", "merge"]
+ONCE = {"setup", "edit"}  # preparation, run in the first round only
+DEFAULT_ROUNDS = {"T": 3, "S": 3, "M": 2, "L": 1}
 TARGETS = {"build_vs_xlsxwriter": 1.5, "validate_vs_calamine": 3.0, "merge_vs_validate": 1.5}
 
 
@@ -163,20 +166,24 @@ def run_size(size: str, keep: Path | None, repeat: int) -> dict:
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    results = {}
-    for step in STEPS:
-        runs = 1 if step in ("setup", "edit") else repeat
-        for n in range(runs):
-            print(f"[{size}] {step} {n + 1}/{runs} …", file=sys.stderr, flush=True)
+    results: dict[str, dict] = {}
+    # rounds of every step, each timed step next to its baseline, so that a slow spell of a shared
+    # machine weighs on both sides of a ratio; the fastest run of each step is kept (noise only adds)
+    for n in range(repeat):
+        for step in STEPS:
+            if step in ONCE and n:
+                continue
+            print(f"[{size}] round {n + 1}/{repeat}: {step} …", file=sys.stderr, flush=True)
             proc = subprocess.run([sys.executable, __file__, "--child", step, "--work", str(work), "--size", size],
                                   capture_output=True, text=True, cwd=ROOT)
             if proc.returncode != 0:
                 raise SystemExit(f"step {step} failed:\n{proc.stderr[-3000:]}")
             got = json.loads(proc.stdout.strip().splitlines()[-1])
-            # the fastest run (noise only ever adds time), the largest memory
             if step not in results or got["seconds"] < results[step]["seconds"]:
                 got["peak_rss_mb"] = max(got["peak_rss_mb"], results.get(step, {}).get("peak_rss_mb", 0))
                 results[step] = got
+            else:
+                results[step]["peak_rss_mb"] = max(results[step]["peak_rss_mb"], got["peak_rss_mb"])
     if not keep:
         shutil.rmtree(work, ignore_errors=True)
     if results["validate_edited"]["errors"] or not results["merge"]["applied"]:
@@ -232,7 +239,8 @@ def main() -> int:
     parser.add_argument("--size", action="append", choices=list(SIZES), help="S, M or L (repeatable); T for CI")
     parser.add_argument("--json", type=Path, help="write the results as JSON here")
     parser.add_argument("--keep", type=Path, help="keep the work files under this folder")
-    parser.add_argument("--repeat", type=int, help="runs of each step, fastest kept (default 3 for T and S, 1 else)")
+    parser.add_argument("--repeat", type=int,
+                        help="rounds of every step, fastest kept (default 3 for T and S, 2 for M, 1 for L)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -240,7 +248,7 @@ def main() -> int:
         print(json.dumps(_child(args.child, args.work, args.size[0])))
         return 0
     sizes = args.size or ["S"]
-    reports = [run_size(s, args.keep, args.repeat or (3 if s in ("T", "S") else 1)) for s in sizes]
+    reports = [run_size(s, args.keep, args.repeat or DEFAULT_ROUNDS[s]) for s in sizes]
     machine = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
                "system": platform.platform()}
     print_table(reports)

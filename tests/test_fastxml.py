@@ -23,7 +23,8 @@ FIXED = datetime(2026, 1, 2, 3, 4, 5)
 # texts a quick path must either write as XlsxWriter does or leave to it
 TEXTS = [
     "嵊州领带产业集群", "plain", " leading space", "trailing space ", "\u3000全角空格", "two\nlines",
-    "ends with a newline\n", "tab\tinside", "a & b", "<tag>", 'say "so"', "it's", "_x0041_ looks escaped", "_x00ff_", "_X0041_ capital",
+    "ends with a newline\n", "tab\tinside", "a & b", "<tag>", 'say "so"', "it's", "_x0041_ looks escaped",
+    "_x00ff_", "_X0041_ capital",
     "snake_case", "control\x01char", "carriage\rreturn", "odd \ufffe char", "<r>looks rich</r>", "=1+1",
     "😀 beyond the BMP", "x" * 300,
 ]
