@@ -144,3 +144,22 @@ def test_two_merges_at_once_are_serialised(env, same_cell):
         assert codes == [0, 0]
         assert st.revision() == 3 and record["employment"] == 35000 and record["output"] == 9.5
     assert {doc["files"][0]["revision"] for code, doc in results if code == 0} <= {2, 3}
+
+
+def test_a_region_read_at_once_is_each_entity_read_on_its_own(env):
+    """The builder reads a region's records in one query; it must see exactly what the per-entity reads
+    see: the same records, in id order, without deleted ones and without other regions'."""
+    env.run("init")
+    con = sqlite3.connect(env.store)
+    con.execute("update cwb_records set deleted=1 where entity='cluster' and id='XC-C02'")
+    con.commit()
+    con.close()
+    st = open_store(env.store)
+    entities = ["cluster", "constraint", "recommendation", "project", "indicator"]
+    for region in st.regions():
+        together = st.region_records(region, entities)
+        apart = {e: st.records(e, region=region) for e in entities}
+        assert together == apart
+        assert [list(v) for v in together.values()] == [list(v) for v in apart.values()]
+    assert "XC-C02" not in st.region_records("XC", entities)["cluster"]
+    assert st.region_records("XC", entities)["cluster"]

@@ -196,7 +196,7 @@ def build_workbook(data: BuildInput, schema: Schema, path: Path, lang: str = "zh
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = DataWorkbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False, "constant_memory": True})
+                                  "strings_to_numbers": False, "constant_memory": True})
     fmt = _Formats(wb)
     instructions = wb.add_worksheet(t("sheet_instructions", lang))
     index = wb.add_worksheet(t("sheet_index", lang))

@@ -193,6 +193,19 @@ class Store:
         with self._connect() as c:
             return {rid: _loads(data) for rid, data in c.execute(q.order_by(records_t.c.id))}
 
+    def region_records(self, region: str, entities: list[str]) -> dict[str, dict[str, dict]]:
+        """Current, not deleted records of several entities in one region, by entity and id, in id order:
+        one query where a query per entity would cost more in statement overhead than in rows (a build
+        reads each region so)."""
+        q = (select(records_t.c.entity, records_t.c.id, records_t.c.data)
+             .where(records_t.c.region == region, records_t.c.entity.in_(entities), records_t.c.deleted.is_(False))
+             .order_by(records_t.c.entity, records_t.c.id))
+        out: dict[str, dict[str, dict]] = {e: {} for e in entities}
+        with self._connect() as c:
+            for entity, rid, data in c.execute(q):
+                out[entity][rid] = _loads(data)
+        return out
+
     def records_at(self, entity: str, rev: int, region: str | None = None) -> dict[str, dict]:
         """Records of an entity as they were at revision `rev` (the base of a three-way merge)."""
         latest = (
