@@ -176,6 +176,7 @@ def run_size(size: str, keep: Path | None, repeat: int) -> dict:
             if step in ONCE and n:
                 continue
             print(f"[{size}] round {n + 1}/{repeat}: {step} …", file=sys.stderr, flush=True)
+            os.sync()  # the last step's files reach the disk now, not during this step's timing
             proc = subprocess.run([sys.executable, __file__, "--child", step, "--work", str(work), "--size", size],
                                   capture_output=True, text=True, cwd=ROOT)
             if proc.returncode != 0:
