@@ -302,9 +302,14 @@ def row_height(values: list[tuple[Any, float]], line: float = 13.5, most: int = 
     for value, width in values:
         if isinstance(value, str) and (1.4 * len(value) > width - 1 or "\n" in value):
             usable = max(width - 1, 1)
-            needed = sum(max(1, math.ceil(display_width(part) / usable)) for part in value.split("\n"))
+            if "\n" in value:
+                needed = sum(max(1, math.ceil(display_width(part) / usable)) for part in value.split("\n"))
+            else:  # most texts: one paragraph
+                needed = math.ceil(display_width(value) / usable)
+            if needed >= most:
+                return line * most + 3
             lines = max(lines, needed)
-    return line * min(lines, most) + 3
+    return line * lines + 3
 
 
 def _cell_getter(schema: Schema, f: Field, lang: str, names: dict[str, dict[str, str]]):
