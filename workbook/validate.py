@@ -453,8 +453,7 @@ class _RowChecks:
                         value=rec_id, other=other)
                 row.valid = False
                 return
-            self.seen[key] = row
-            self.present[(row.kind, row.region)].add(rec_id)
+            self._note_present(row)
             if row.kind == "constraints":
                 if rec_id not in self.clusters_by_region.get(row.region, set()):
                     out.add("error", "cross_sheet", sheet=row.sheet, cell=row.cells.get("id"), field="id",
@@ -484,8 +483,13 @@ class _RowChecks:
         """A row recognised by its fingerprint: the issued row of its record, on its region's sheet, and the
         first with its id. The checks of `check` held when it was written (the store holds only values that
         pass them), so only its presence is noted, for the duplicate and missing-row checks."""
-        self.present.setdefault((row.kind, row.region), set()).add(row.record)
+        self._note_present(row)
+
+    def _note_present(self, row: Row) -> None:
+        """The record is on the sheet, first with its id: later rows with the id are duplicates, and it is
+        not missing."""
         self.seen[(row.entity, row.record)] = row
+        self.present.setdefault((row.kind, row.region), set()).add(row.record)
 
     def finish(self, rows: list[Row]) -> None:
         schema, ref, out = self.schema, self.ref, self.out
