@@ -32,6 +32,11 @@ ATTRIBUTE_ESCAPES = re.compile(r'["&<>\n]')
 COLUMN_LETTERS = [xl_col_to_name(col) for col in range(702)]  # A … ZZ, far wider than any data sheet
 
 
+def _space_kept(text: str) -> str:
+    """The attribute XlsxWriter gives a text with leading or trailing white space, so that it is kept."""
+    return ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+
+
 class DataWorksheet(Worksheet):
     """A worksheet whose styled text (in constant-memory mode) and number cells are written in one step
     each, and whose formulas without a function call skip XlsxWriter's function-name rewriting."""
@@ -46,9 +51,8 @@ class DataWorksheet(Worksheet):
             if kind is CellStringTuple and self.constant_memory:  # else XlsxWriter shares the string
                 text = cell.string
                 if not NEEDS_XLSXWRITER.search(text):
-                    keep = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
                     self.fh.write(f'<c r="{COLUMN_LETTERS[col]}{row + 1}" s="{style}" t="inlineStr">'
-                                  f"<is><t{keep}>{text}</t></is></c>")
+                                  f"<is><t{_space_kept(text)}>{text}</t></is></c>")
                     return
             elif kind is CellNumberTuple or kind is CellDatetimeTuple:
                 self.fh.write(f'<c r="{COLUMN_LETTERS[col]}{row + 1}" s="{style}"><v>{cell.number:.16G}</v></c>')
@@ -117,11 +121,10 @@ class NoteComments(Comments):
             super()._write_comment(comment, author_id)
             return
         author = f' authorId="{author_id}"' if author_id != -1 else ""
-        keep = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
         self.fh.write(
             f'<comment ref="{COLUMN_LETTERS[comment.col]}{comment.row + 1}"{author}><text><r><rPr>'
             f'<sz val="{comment.font_size}"/><color indexed="81"/><rFont val="{font}"/>'
-            f'<family val="{comment.font_family}"/></rPr><t{keep}>{text}</t></r></text></comment>')
+            f'<family val="{comment.font_family}"/></rPr><t{_space_kept(text)}>{text}</t></r></text></comment>')
 
 
 class NotesPackager(Packager):
