@@ -335,9 +335,7 @@ def _write_data_sheet(wb, ws, plan: SheetPlan, schema: Schema, lang: str, fmt: _
         ws.data_validation(1, col, last_row, col, _validation(f, lang, list_names))
     getters = [_cell_getter(schema, f, lang, plan.names) for f in fields]
     columns = [(col, f, fmt.column(f), f.numeric) for col, f in enumerate(fields)]
-    # a text column that may need more than one line: the text's length beyond which it wraps
-    wrapped = [(col, f.width, (f.width - 1) / 1.4) for col, f in enumerate(fields)
-               if not f.numeric and f.type != "date"]
+    wrapped = [(col, f.width) for col, f in enumerate(fields) if not f.numeric and f.type != "date"]
     factor_cols = [(col, f.key) for col, f in enumerate(fields) if f.is_factor]
     comment_style = {"x_scale": 3, "y_scale": 2.2, "font_name": "Noto Sans CJK SC"}
     write_string, write_number, set_row = ws.write_string, ws.write_number, ws.set_row
@@ -345,8 +343,7 @@ def _write_data_sheet(wb, ws, plan: SheetPlan, schema: Schema, lang: str, fmt: _
     for r, (rid, rec) in enumerate(plan.records, start=1):
         values = [get(rid, rec) for get in getters]
         # the height first: in constant-memory mode a row is written out once the next one starts
-        set_row(r, row_height([(value, width) for col, width, limit in wrapped
-                               if type(value := values[col]) is str and (len(value) > limit or "\n" in value)]))
+        set_row(r, row_height([(value, width) for col, width in wrapped if type(value := values[col]) is str]))
         as_read = [""] * len(values)  # the row as a reader will get it back, for its fingerprint
         for col, f, cell_fmt, numeric in columns:
             value = values[col]
