@@ -84,23 +84,28 @@ def test_dropdowns_come_from_defined_names_on_the_hidden_lists_sheet(built):
     assert wb[target[0]].sheet_state == "hidden"
 
 
-def test_ids_and_read_only_columns_locked_sheet_protected_without_password(built):
+def test_data_sheets_unprotected_read_only_columns_grey_and_warned(built):
+    """Excel, WPS and LibreOffice refuse to sort, delete or paste rows holding a locked cell on a protected
+    sheet: the data sheets are not protected; read-only columns are grey and warn when typed into."""
     _env, path, lang = built
     wb = openpyxl.load_workbook(path)
     ws = sheet_by_kind(wb, "inventory", "XC")
-    assert ws.protection.sheet and not ws.protection.password
-    assert ws.protection.sort is False and ws.protection.autoFilter is False  # False = allowed
-    assert ws.protection.insertRows is False
+    assert not ws.protection.sheet
+    for title in (("说明", "目录") if lang == "zh" else ("Instructions", "Index")):
+        assert wb[title].protection.sheet and not wb[title].protection.password
     inv = SCHEMA.sheet("inventory")
+    readonly_validations = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation if dv.type == "custom"}
     for f in inv.fields:
         col = column_of(ws, f.title(lang))
         # the whole column (empty cells and rows added below the data too) and every written cell
         dim = next(d for d in ws.column_dimensions.values() if d.min <= col <= d.max)
-        assert dim.protection.locked == (not f.editable), f.key
-        for row in range(2, ws.max_row + 1):
-            cell = ws.cell(row=row, column=col)
-            if cell.value is not None:
-                assert cell.protection.locked == (not f.editable), (f.key, cell.coordinate)
+        grey = (dim.fill.fgColor.rgb or "").endswith("EDEDED") if dim.fill else False
+        assert grey == (not f.editable), f.key
+        letter = openpyxl.utils.get_column_letter(col)
+        warned = [dv for ref, dv in readonly_validations.items() if ref.startswith(f"{letter}2:")]
+        assert bool(warned) == (not f.editable), f.key
+        if warned:
+            assert warned[0].errorStyle == "warning" and warned[0].formula1 == "FALSE()" and warned[0].error
     assert ws.freeze_panes == "C2"
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     assert ws.sheet_properties.pageSetUpPr.fitToPage  # one page wide (1 is the default width), any height

@@ -269,6 +269,10 @@ def _validation(f: Field, lang: str, list_names: dict[str, str]) -> dict[str, An
     if f.type == "date":
         return {"validate": "date", "criteria": "between", "minimum": date(1949, 1, 1),
                 "maximum": date(2100, 12, 31), **common}
+    if not f.editable or f.derived:  # typing here asks "continue?": the sheet is not protected (see above)
+        return {"validate": "custom", "value": "=FALSE()", "input_title": title, "input_message": message,
+                "error_type": "warning", "error_title": t("dv_readonly_title", lang)[:32],
+                "error_message": t("dv_readonly_message", lang)[:255]}
     return {"validate": "any", "input_title": title, "input_message": message}
 
 
@@ -384,9 +388,9 @@ def _write_data_sheet(wb, ws, plan: SheetPlan, schema: Schema, lang: str, fmt: _
             "format": wb.add_format({"bg_color": COLOURS["overdue"]})})
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(len(plan.records), 1), last_col)
-    ws.protect("", {"sort": True, "autofilter": True, "format_cells": True, "format_columns": True,
-                    "format_rows": True, "insert_rows": True, "delete_rows": True,
-                    "select_locked_cells": True, "select_unlocked_cells": True})
+    # Not protected: Excel, WPS and LibreOffice refuse to sort, delete or paste rows that hold a locked cell
+    # on a protected sheet, and every row holds one (its id). Read-only columns warn when typed into, and
+    # validation reports any change to them; a sort of some columns only is caught by `validate.alignment`.
     _print_setup(ws, f"{region_label(region.record, lang)} · {plan.sheet.title(lang)}", lang)
 
 
@@ -481,6 +485,7 @@ def _write_index(ws, data: BuildInput, schema: Schema, lang: str, fmt: _Formats,
     note_row = 4 + len(data.regions)
     ws.write_string(note_row, 0, t("index_note", lang), fmt.plain)
     ws.freeze_panes(3, 1)
+    ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})  # an overview: its sums follow
     _print_setup(ws, t("sheet_index", lang), lang)
 
 
@@ -516,7 +521,8 @@ def _write_instructions(ws, data: BuildInput, schema: Schema, lang: str, fmt: _F
     heading(t("instr_how", lang))
     for sheet in schema.sheets:
         line(sheet.title(lang), t(f"instr_sheet_{sheet.kind}", lang), fmt.bold)
-    for key in ("instr_rule_new", "instr_rule_delete", "instr_rule_numbers", "instr_rule_send"):
+    for key in ("instr_rule_new", "instr_rule_delete", "instr_rule_numbers", "instr_rule_readonly",
+                "instr_rule_send"):
         line("•", t(key, lang), fmt.bold)
     heading(t("instr_legend", lang))
     for key in ("header", "locked", "editable", "overdue", "low", "mid", "high"):

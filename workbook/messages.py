@@ -12,6 +12,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sheet_index": {"zh": "目录", "en": "Index"},
     "footer_page": {"zh": "第 &P 页，共 &N 页", "en": "Page &P of &N"},
     "dv_error_title": {"zh": "请检查输入", "en": "Please check"},
+    "dv_readonly_title": {"zh": "只读列", "en": "Read-only column"},
+    "dv_readonly_message": {"zh": "灰色列由系统维护，请勿修改：改动会在校验时报错，整份工作簿不能合并。请选“否”放弃修改。",
+                            "en": "Grey columns are kept by the store; do not change them: a change is reported as an "
+                                  "error and the workbook cannot be merged. Choose No to keep the original."},
     "not_ours": {"zh": "{path}：不是 cluster-wb 生成的工作簿（找不到工作簿标识）。请交回由 cluster-wb build 生成的文件。",
                  "en": "{path}: not a cluster-wb workbook (no workbook identity found). Send back a file that "
                        "cluster-wb build wrote."},
@@ -78,8 +82,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Delete a record: type Y in its Delete column. Removing the row deletes nothing.",
     },
     "instr_rule_numbers": {
-        "zh": "可以排序、筛选、调整列宽和插入行；灰色单元格为只读。",
-        "en": "You may sort, filter, resize and insert rows; grey cells are read-only.",
+        "zh": "各数据表没有加锁：可以排序、筛选、插入和删除行、复制粘贴整行、调整列宽。排序时请对整张表排序"
+              "（点中表内任一单元格，再用“数据 ▸ 排序”或筛选按钮），不要只选中几列排序：只排几列会使数字离开它们的集群，"
+              "校验时会报错，整份工作簿不能合并，须撤销排序。",
+        "en": "No data sheet is locked: you may sort, filter, insert and delete rows, copy and paste whole rows and "
+              "resize columns. Sort the whole table (click any cell in it, then Data ▸ Sort or a filter button), "
+              "never a few columns on their own: that moves figures away from their cluster, validation reports it "
+              "and the workbook cannot be merged until the sort is undone.",
+    },
+    "instr_rule_readonly": {
+        "zh": "灰色列（编号、资料来源、原文摘录，制约矩阵中的集群名称）为只读：在其中输入时会弹出提醒；"
+              "若仍被改动，校验时会指出原值，请改回。",
+        "en": "Grey columns (IDs, sources, quotes, and the cluster names of the constraint matrix) are read-only: "
+              "typing into them brings up a warning, and a change is reported at validation with the original "
+              "value to put back.",
     },
     "instr_rule_send": {
         "zh": "可用 Excel、WPS 或 LibreOffice 编辑并保存为 .xlsx 后交回。",
@@ -97,8 +113,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "instr_factors": {"zh": "制约因素", "en": "Constraint factors"},
     "instr_dont": {"zh": "请勿改动", "en": "Please do not change"},
     "instr_dont_v": {
-        "zh": "编号列、灰色只读列和隐藏的工作表。工作表可以改名或调整顺序。",
-        "en": "ID columns, grey read-only columns and the hidden sheets. Sheets may be renamed or reordered.",
+        "zh": "编号列、灰色只读列和隐藏的工作表。工作表可以改名或调整顺序；“说明”和“目录”两页已锁定（无密码）。",
+        "en": "ID columns, grey read-only columns and the hidden sheets. Sheets may be renamed or reordered; the "
+              "Instructions and Index sheets are locked (without a password).",
     },
 }
 
@@ -170,6 +187,14 @@ ISSUE_MESSAGES: dict[str, dict[str, str]] = {
     "row_missing": {"zh": "记录 {record} 不在表中（行被删除？）。不会删除该记录；如需删除，请在“删除”列填“是”。",
                     "en": "Record {record} is not in the sheet (row removed?). Nothing is deleted; to delete it, "
                           "type Y in its Delete column."},
+    "misaligned": {"zh": "第 {rows} 行：{moved} 列的内容与 {id_col} 列的编号不再对应{example}。看来只对其中几列排序了，或粘贴时错了行。"
+                         "本文件的改动均不会合并。请撤销这次排序或粘贴（或在原工作簿上重做修改）；排序时请点中表内任一单元格，对整张表排序。",
+                   "en": "Rows {rows}: the cells of columns {moved} no longer belong to the IDs in column {id_col}{example}. "
+                         "It looks as if only some columns were sorted, or rows were pasted one off. Nothing of this file "
+                         "is merged. Undo that sort or paste (or redo your edits in the original workbook); to sort, click "
+                         "any cell of the table and sort the whole table."},
+    "misaligned_example": {"zh": "（例如第 {row} 行的编号是 {record}，内容却是 {other} 的）",
+                           "en": " (row {row} shows ID {record} but holds the values of {other})"},
     "duplicate_row": {"zh": "该新增行与第 {other} 行相同，可能重复粘贴。", "en": "This new row repeats row {other}; pasted twice?"},
     "conflict": {"zh": "冲突：工作簿改为“{theirs}”，而数据库已由他人改为“{ours}”（原值“{base}”）。未合并；请商定后在新工作簿中填写。",
                  "en": "Conflict: the workbook says “{theirs}”, but the store was changed to “{ours}” meanwhile (was "
