@@ -13,6 +13,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter, range_boundaries
 
+from .alignment import SheetRow, find_displacement, spans
 from .build import defined_name, display_value
 from .digest import row_digest
 from .messages import KIND_WORDS, t
@@ -304,9 +305,53 @@ def validate(raw: RawWorkbook, schema: Schema, ref: Reference, lang: str = "zh")
                 continue
             checker.check(row)
             _compact(row, sheet, ref, columns[rs.title])
+        _check_alignment(sheet_rows, sheet, region, ref, mapping, lang, out)
         rows.extend(sheet_rows)
     checker.finish(rows)
     return Checked(ident, out.issues, rows, sheets, columns)
+
+
+def _check_alignment(rows: list[Row], sheet: Sheet, region: str, ref: Reference, mapping: dict[int, Field],
+                     lang: str, out: _Collector) -> None:
+    """One error for a sheet whose editable cells moved away from their ids (a sort of some columns only);
+    its rows are left out of the merge."""
+    entity = sheet.entity
+    if sheet.kind == "constraints":  # the matrix has a row per cluster, assessed or not
+        clusters = ref.base.get("cluster", {})
+        assessed = ref.base.get(entity, {})
+        base = {cid: assessed.get(cid, {}) for cid, c in clusters.items() if c.get("region") == region}
+    else:
+        base = {rid: rec for rid, rec in ref.base.get(entity, {}).items() if rec.get("region") == region}
+    column_of = {f.key: col for col, f in mapping.items()}
+    fields = sorted((f for f in sheet.editable_fields if f.key in column_of), key=lambda f: column_of[f.key])
+    seen: set[str] = set()
+    candidates = []
+    by_number: dict[int, Row] = {}
+    for row in rows:
+        if row.record is None or row.delete or row.record in seen:
+            continue
+        seen.add(row.record)
+        by_number[row.row] = row
+        candidates.append(SheetRow(row.row, row.record, None if row.unchanged else row.values))
+    found = find_displacement(candidates, base, fields)
+    if found is None:
+        return
+    for number in found.rows:
+        by_number[number].valid = False
+    letters = [get_column_letter(column_of[k] + 1) for k in found.moved]
+    first, last = min(column_of[k] for k in found.moved), max(column_of[k] for k in found.moved)
+    moved = get_column_letter(first + 1) + ("" if first == last else "–" + get_column_letter(last + 1))
+    id_col = get_column_letter(column_of["id"] + 1) if "id" in column_of else "A"
+    rows_text = ("、" if lang == "zh" else ", ").join(
+        str(a) if a == b else f"{a}–{b}" for a, b in spans(found.rows))
+    example = ""
+    if found.example:
+        number, shown, other = found.example
+        example = t("misaligned_example", lang, row=number, record=shown, other=other)
+    first_row = by_number[found.rows[0]]
+    out.add("error", "misaligned", sheet=first_row.sheet, cell=f"{letters[0]}{found.rows[0]}" if letters else None,
+            record=first_row.record, value=found.records, rows=rows_text, moved=moved, id_col=id_col,
+            example=example)
 
 
 class CellRefs:

@@ -1,0 +1,154 @@
+"""Rows whose cells no longer belong together: the editable cells moved to other rows, the ids stayed.
+
+An official who sorts a few columns instead of the whole table (or pastes a block one row off, or drags a
+column block) leaves every id, source and quote where it was and moves names and figures to other rows.
+Read row by row, each such row is a plausible edit of its record, and a merge would write every figure onto
+the wrong cluster. This module finds it, per sheet, from the values alone: pure, no file, no store.
+
+Two signs, either enough:
+- **Rows that carry another record's values.** On the cells where a row differs from its own record, it
+  equals exactly one other record of the sheet (and on two or more cells, or on a text such as a name).
+  Two or more such rows, each pointing at a different record, are rows out of place; so is one such row
+  when the row of the record it points at now holds what the first row's record held (an exchange).
+- **A column whose values were rearranged.** In a column of names, numbers or dates, three or more rows
+  differ from their records, and what they hold now is what they held before, in another order.
+A genuine edit matches neither: a renamed cluster takes a new name, not another's, and figures typed in are
+not a reshuffle of the column's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .schema import Field
+
+TEXT_TYPES = ("string", "text")
+ORDERED_TYPES = ("string", "text", "integer", "number", "percent", "date")  # many values: a reshuffle shows
+
+
+@dataclass
+class SheetRow:
+    """What the check needs of a row: where it is, whose id it shows, and its editable values."""
+
+    row: int
+    record: str
+    values: dict[str, Any] | None  # None: the row is its record as issued (no cell differs)
+
+
+@dataclass
+class Displacement:
+    rows: list[int]  # the sheet's rows that differ from their records, ascending: none can be trusted
+    moved: list[str]  # field keys whose values moved, in column order
+    example: tuple[int, str, str] | None = None  # (row, the id it shows, the record its values belong to)
+    records: list[str] = field(default_factory=list)  # ids shown on those rows
+
+
+def _key(value: Any) -> Any:
+    """A hashable form under which equal stored values meet (empty is empty; numbers to 12 digits)."""
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, (int, float)):
+        return ("n", float(f"{float(value):.12g}"))
+    if isinstance(value, list):
+        return ("l", tuple(map(str, value)))
+    return ("s", str(value))
+
+
+def find_displacement(rows: Iterable[SheetRow], base: dict[str, dict], fields: list[Field]) -> Displacement | None:
+    """The rows of one sheet whose editable cells belong to other records, or None.
+
+    `base`: the sheet's records as the workbook was cut (id -> record); `fields`: the editable fields whose
+    columns the sheet has, in column order."""
+    rows = [r for r in rows if r.record in base]
+    if len(rows) < 2:
+        return None
+    keys = [f.key for f in fields]
+    # what each record held, per field: value -> the records holding it
+    holders: dict[str, dict[Any, set[str]]] = {k: {} for k in keys}
+    for r in rows:
+        rec = base[r.record]
+        for k in keys:
+            holders[k].setdefault(_key(rec.get(k)), set()).add(r.record)
+    changed: list[tuple[SheetRow, list[str]]] = []
+    for r in rows:
+        if r.values is None:
+            continue
+        rec = base[r.record]
+        diff = [k for k in keys if _key(r.values.get(k)) != _key(rec.get(k))]
+        if diff:
+            changed.append((r, diff))
+    if len(changed) < 2:
+        return None
+    types = {f.key: f.type for f in fields}
+    out_rows: dict[int, SheetRow] = {}
+    moved: set[str] = set()
+    example = None
+    # sign 1: rows pinned to exactly one other record, two or more of them, or one and the row of that record
+    # holding what the first held (two rows exchanged)
+    candidates: dict[str, set[str]] = {}
+    for r, diff in changed:
+        found: set[str] | None = None
+        for k in diff:
+            hold = holders[k].get(_key(r.values.get(k)), set())
+            found = set(hold) if found is None else found & hold
+            if not found:
+                break
+        candidates[r.record] = (found or set()) - {r.record}
+    changed_rows = {r.record: (r, diff) for r, diff in changed}
+    donors: set[str] = set()
+    pinned: list[tuple[SheetRow, list[str], str]] = []
+    for r, diff in changed:
+        specific = len(diff) >= 2 or types[diff[0]] in TEXT_TYPES
+        found = candidates[r.record]
+        if len(found) == 1 and specific:
+            donor = next(iter(found))
+            if donor not in donors:
+                donors.add(donor)
+                pinned.append((r, diff, donor))
+    if len(pinned) == 1:
+        r, diff, donor = pinned[0]
+        if donor in changed_rows and r.record in candidates[donor]:
+            pinned.append((*changed_rows[donor], r.record))
+        else:
+            pinned = []
+    if len(pinned) >= 2:
+        for r, diff, donor in pinned:
+            out_rows[r.row] = r
+            moved.update(diff)
+            if example is None:
+                example = (r.row, r.record, donor)
+    # sign 2: a column of many values rearranged among three or more rows
+    for k in keys:
+        if types[k] not in ORDERED_TYPES:
+            continue
+        differing = [r for r, diff in changed if k in diff]
+        if len(differing) < 3:
+            continue
+        now = sorted(map(repr, (_key(r.values.get(k)) for r in differing)))
+        before = sorted(map(repr, (_key(base[r.record].get(k)) for r in differing)))
+        if now == before and len(set(now)) >= 2:
+            moved.add(k)
+            for r in differing:
+                out_rows.setdefault(r.row, r)
+    if not out_rows:
+        return None
+    for r, _diff in changed:  # once cells are out of place, no difference on the sheet can be taken as an edit
+        out_rows.setdefault(r.row, r)
+    ordered = sorted(out_rows)
+    return Displacement(rows=ordered, moved=[k for k in keys if k in moved], example=example,
+                        records=[out_rows[n].record for n in ordered])
+
+
+def spans(numbers: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs: [2, 3, 4, 7] -> [(2, 4), (7, 7)]."""
+    out: list[tuple[int, int]] = []
+    for n in sorted(numbers):
+        if out and n == out[-1][1] + 1:
+            out[-1] = (out[-1][0], n)
+        else:
+            out.append((n, n))
+    return out
