@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# System packages the tests use: LibreOffice (real re-saves and PDF rendering), CJK fonts, poppler.
+# System packages the tests use: LibreOffice (real re-saves, PDF rendering, and edits driven through its UNO
+# API from the system Python), CJK fonts, poppler.
 # Installs only what is missing; needs root (or sudo) on Debian/Ubuntu.
 set -eu
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
+/usr/bin/python3 -c "import uno" >/dev/null 2>&1 || need+=(python3-uno)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 [ ${#need[@]} -eq 0 ] && exit 0

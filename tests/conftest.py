@@ -17,6 +17,19 @@ from workbook.cli import cli
 from workbook.schema import load_schema
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+UNO_DRIVER = Path(__file__).with_name("uno_driver.py")
+
+
+def _uno_python() -> str | None:
+    """A Python that can import LibreOffice's `uno` (Debian's python3-uno installs it for the system Python)."""
+    for candidate in ("/usr/bin/python3", "/usr/lib/libreoffice/program/python", shutil.which("python3")):
+        if candidate and Path(candidate).exists() and subprocess.run(
+                [candidate, "-c", "import uno"], capture_output=True).returncode == 0:
+            return candidate
+    return None
+
+
+UNO_PYTHON = _uno_python() if SOFFICE else None
 # Off CI, tests that need LibreOffice skip (with this reason) where it is missing; on CI they run and fail.
 IN_CI = bool(os.environ.get("CI"))
 
@@ -106,3 +119,15 @@ def libreoffice_resave(path: Path, outdir: Path) -> Path:
     out = outdir / (path.stem + ".xlsx")
     assert out.exists()
     return out
+
+
+def libreoffice_edit(path: Path, out: Path, ops: list[dict]) -> list[dict]:
+    """Apply `ops` (see tests/uno_driver.py) to the workbook in a real LibreOffice Calc through UNO, with the
+    sheet protection as issued, and save it as .xlsx to `out`. Returns what each operation did."""
+    assert SOFFICE and UNO_PYTHON, "LibreOffice with python3-uno is needed: run scripts/system-deps.sh"
+    ops_file = out.with_suffix(".ops.json")
+    ops_file.write_text(json.dumps(ops, ensure_ascii=False), encoding="utf-8")
+    done = subprocess.run([UNO_PYTHON, str(UNO_DRIVER), str(path), str(out), str(ops_file)],
+                          check=True, capture_output=True, text=True, timeout=240)
+    assert out.exists(), done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
