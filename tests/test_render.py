@@ -41,3 +41,28 @@ def test_workbook_prints_every_sheet_legibly(env, lang):
     assert sum(1 for p in pages if footer in p) >= 20
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "CJK" in fonts or "Noto" in fonts
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_validation_results_print_first_on_a_readable_page(env, lang):
+    """The annotated copy printed through LibreOffice: page 1 is the results list (summary, what to do, each
+    problem with the column's header), not three pages away from it."""
+    from .conftest import edit
+
+    path = env.build("wb.xlsx", lang=lang)
+    stage = "发展阶段" if lang == "zh" else "Development stage"
+    enterprises = "企业数（家）" if lang == "zh" else "Enterprises (count)"
+    edit(path, "inventory", "XC", "XC-C02", stage, "很好")
+    edit(path, "inventory", "XC", "XC-C03", enterprises, "3.2万多")
+    out = env.root / "checked.xlsx"
+    assert env.run("validate", str(path), "--annotate", str(out), lang=lang).exit_code == 1
+    pdf = to_pdf(out, env.root)
+    first = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout
+    flat = "".join(first.split())
+    if lang == "zh":
+        assert "1个错误，1个警告" in flat and "不是允许的值" in flat and "约数" in flat
+    else:
+        assert "1errors,1warnings" in flat and "notallowed" in flat and "approximate" in flat
+    assert "".join(stage.split()) in flat and "".join(enterprises.split()) in flat  # headers, not field keys
+    assert "enterprises" not in first.split()

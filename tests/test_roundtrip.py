@@ -452,7 +452,14 @@ def test_annotated_copy_marks_each_problem(env):
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[0] == "校验结果"
     listing = wb["校验结果"]
-    assert listing["C2"].value == "G3" and listing["C2"].hyperlink.location.endswith("!G3")
+    assert listing["A1"].value == "wb.xlsx：1 个错误，0 个警告。" and "改正" in listing["A2"].value
+    assert [c.value for c in listing[4]] == ["级别", "工作表", "单元格", "列", "记录", "填写的值", "说明"]
+    # the column as the official knows it, not the field's key
+    assert listing["C5"].value == "G3" and listing["C5"].hyperlink.location.endswith("!G3")
+    assert listing["D5"].value == "发展阶段"
+    assert listing.page_setup.orientation == "landscape" and listing.page_setup.paperSize == 9
+    assert listing.sheet_properties.pageSetUpPr.fitToPage and listing.page_setup.fitToHeight == 0
+    assert listing.print_title_rows.replace("$", "") == "4:4"
     cell = sheet_by_kind(wb, "inventory", "XC")["G3"]
     assert "不是允许的值" in cell.comment.text and cell.fill.fgColor.rgb.endswith("FFC7CE")
     # the annotated copy is still a workbook of this store: fix it and validate again

@@ -8,16 +8,34 @@ from pathlib import Path
 
 import openpyxl
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.properties import PageSetupProperties
 
+from .build import row_height
 from .validate import Issue
 
 FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
 TITLES = {"zh": "校验结果", "en": "Validation"}
-HEADERS = {"zh": ["级别", "工作表", "单元格", "字段", "记录", "填写的值", "说明"],
-           "en": ["Severity", "Sheet", "Cell", "Field", "Record", "Value", "Message"]}
+HEADERS = {"zh": ["级别", "工作表", "单元格", "列", "记录", "填写的值", "说明"],
+           "en": ["Severity", "Sheet", "Cell", "Column", "Record", "Value", "Message"]}
+WIDTHS = (7, 16, 7, 16, 9, 16, 70)
 SEVERITY = {"zh": {"error": "错误", "warning": "警告"}, "en": {"error": "Error", "warning": "Warning"}}
+SUMMARY = {"zh": "{name}：{errors} 个错误，{warnings} 个警告。",
+           "en": "{name}: {errors} errors, {warnings} warnings."}
+NEXT_STEP = {
+    "zh": {"error": "有错误的工作簿不会合并。请按下表逐项改正：点击“单元格”可跳到该处，出错的单元格已标红并附批注；"
+                    "改完后保存，再次交回本文件。",
+           "warning": "没有错误，可以交回。黄色单元格为警告，请核对其理解是否正确。",
+           "ok": "没有发现问题，可以交回。"},
+    "en": {"error": "A workbook with errors is not merged. Fix each line below: click the Cell to jump there; cells "
+                    "with errors are red and carry a note. Then save and send this file back again.",
+           "warning": "No errors: it can be sent back. Yellow cells are warnings; check that they were read right.",
+           "ok": "No problems found: it can be sent back."},
+}
+HEADER_ROW = 4
+FONT = "Noto Sans CJK SC"  # the workbook's own font: CJK text prints with it in every application
 
 
 def _text(cell, value) -> None:
@@ -27,7 +45,11 @@ def _text(cell, value) -> None:
         cell.data_type = "s"
 
 
-def annotate(source: str, target: str, issues: list[Issue], lang: str) -> None:
+def annotate(source: str, target: str, issues: list[Issue], lang: str,
+             column_titles: dict[tuple[str, str], str] | None = None) -> None:
+    """`column_titles`: (sheet title, field key) -> the column's header as the workbook shows it, so that the
+    list names the column the official sees rather than the field's key."""
+    titles = column_titles or {}
     Path(target).parent.mkdir(parents=True, exist_ok=True)
     if Path(source).resolve() != Path(target).resolve():
         shutil.copyfile(source, target)
@@ -46,21 +68,49 @@ def annotate(source: str, target: str, issues: list[Issue], lang: str) -> None:
     if title in wb.sheetnames:
         del wb[title]
     ws = wb.create_sheet(title, 0)
+    errors = sum(1 for i in issues if i.severity == "error")
+    warnings = len(issues) - errors
+    ws["A1"] = SUMMARY[lang].format(name=Path(source).name, errors=errors, warnings=warnings)
+    ws["A1"].font = Font(name=FONT, bold=True, size=13, color="1F4E79")
+    ws["A2"].font = Font(name=FONT, size=10)
+    ws["A2"] = NEXT_STEP[lang]["error" if errors else "warning" if warnings else "ok"]
+    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(WIDTHS))
+    ws.row_dimensions[2].height = row_height([(ws["A2"].value, sum(WIDTHS))])
     for col, h in enumerate(HEADERS[lang], start=1):
-        c = ws.cell(row=1, column=col, value=h)
-        c.font = Font(bold=True)
-    for r, i in enumerate(issues, start=2):
-        values = [SEVERITY[lang][i.severity], i.sheet, i.cell, i.field, i.record, i.value, i.message]
+        c = ws.cell(row=HEADER_ROW, column=col, value=h)
+        c.font = Font(name=FONT, bold=True, color="FFFFFF")
+        c.fill = PatternFill("solid", fgColor="1F4E79")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    body = Font(name=FONT, size=10)
+    for r, i in enumerate(issues, start=HEADER_ROW + 1):
+        column = titles.get((i.sheet or "", i.field or ""), i.field) if i.field else None
+        values = [SEVERITY[lang][i.severity], i.sheet, i.cell, column, i.record, i.value, i.message]
         for col, v in enumerate(values, start=1):
-            _text(ws.cell(row=r, column=col), v)
+            cell = ws.cell(row=r, column=col)
+            _text(cell, v)
+            cell.alignment = wrap
+            cell.font = body
         ws.cell(row=r, column=1).fill = FILLS[i.severity]
         if i.sheet and i.cell and i.sheet in wb.sheetnames:
             link = ws.cell(row=r, column=3)
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{i.sheet}'!{i.cell}", display=i.cell)
-            link.font = Font(color="0563C1", underline="single")
-    for col, width in zip("ABCDEFG", (8, 18, 8, 14, 10, 18, 80), strict=True):
-        ws.column_dimensions[col].width = width
-    ws.freeze_panes = "A2"
+            link.font = Font(name=FONT, size=10, color="0563C1", underline="single")
+        ws.row_dimensions[r].height = row_height(
+            [(None if v is None else str(v), w) for v, w in zip(values, WIDTHS, strict=True)], most=12)
+    for col, width in enumerate(WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    # printed: A4 landscape, one page wide, the header row on every page
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.left.text = title
+    ws.oddFooter.right.text = "&P / &N"
     wb.active = 0
     for other in wb.worksheets[1:]:
         other.sheet_view.tabSelected = False

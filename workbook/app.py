@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .annotate import annotate
 from .build import BuildInput, RegionData, build_workbook
 from .guard import start_check
 from .merge import Plan, plan_merge
@@ -364,6 +365,18 @@ def merge_files(st: Store, paths: list[str], *, dry_run: bool, by: str, lang: st
             result = FileResult(path, rejected=str(exc))
         results.append(result)
     return results
+
+
+def annotate_file(result: FileResult, target: str, lang: str) -> None:
+    """The marked copy of a validated file; its list names each column by the header the workbook shows (in
+    the workbook's own language), not by the field's key."""
+    schema = load_schema()
+    checked = result.checked
+    assert checked is not None
+    book_lang = checked.identity.lang if checked.identity.lang in ("zh", "en") else lang
+    titles = {(title, f.key): f.title(book_lang)
+              for title, kind, _region in checked.sheets for f in schema.sheet(kind).fields}
+    annotate(result.path, target, result.issues, lang, titles)
 
 
 def log_entries(st: Store, limit: int | None) -> list[dict]:

@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 
 from . import app, report
-from .annotate import annotate
 from .schema import load_schema
 from .seed import DatasetError
 from .store import DEFAULT_STORE, StoreError
@@ -162,7 +161,7 @@ def validate(obj: dict, files: tuple[str, ...], fmt: str, annotate_out: str | No
     results = app.validate_files(st, paths, obj["lang"], progress=_progress(len(paths)))
     _answer(results, fmt, lambda r: r.validate_json(), lambda: report.print_validation(results, obj["lang"]))
     if annotate_out and results and not results[0].rejected:
-        annotate(results[0].path, annotate_out, results[0].issues, obj["lang"])
+        app.annotate_file(results[0], annotate_out, obj["lang"])
         click.echo(f"annotated copy: {annotate_out}", err=True)
     sys.exit(_exit_code(results))
 
