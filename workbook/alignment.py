@@ -18,6 +18,7 @@ not a reshuffle of the column's own.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,16 +47,22 @@ class Displacement:
 
 
 def _key(value: Any) -> Any:
-    """A hashable form under which equal stored values meet (empty is empty; numbers to 12 digits)."""
-    if value is None or value == "" or value == []:
+    """A hashable form under which equal stored values meet: empty is empty, 1100 is 1100.0, floats to 9
+    decimals, a list by its items. Most values are their own key (this runs for every cell compared)."""
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if kind is int:
+        return value
+    if kind is float:
+        return round(value, 9)
+    if value is None:
         return None
-    if isinstance(value, bool):
-        return ("b", value)
-    if isinstance(value, (int, float)):
-        return ("n", float(f"{float(value):.12g}"))
-    if isinstance(value, list):
-        return ("l", tuple(map(str, value)))
-    return ("s", str(value))
+    if kind is bool:
+        return ("bool", value)
+    if kind is list:
+        return tuple(map(str, value)) or None
+    return ("other", str(value))
 
 
 def find_displacement(rows: Iterable[SheetRow], base: dict[str, dict], fields: list[Field]) -> Displacement | None:
@@ -63,26 +70,27 @@ def find_displacement(rows: Iterable[SheetRow], base: dict[str, dict], fields: l
 
     `base`: the sheet's records as the workbook was cut (id -> record); `fields`: the editable fields whose
     columns the sheet has, in column order."""
-    rows = [r for r in rows if r.record in base]
-    if len(rows) < 2:
-        return None
     keys = [f.key for f in fields]
-    # what each record held, per field: value -> the records holding it
-    holders: dict[str, dict[Any, set[str]]] = {k: {} for k in keys}
-    for r in rows:
-        rec = base[r.record]
-        for k in keys:
-            holders[k].setdefault(_key(rec.get(k)), set()).add(r.record)
+    present: list[str] = []
     changed: list[tuple[SheetRow, list[str]]] = []
     for r in rows:
-        if r.values is None:
+        rec = base.get(r.record)
+        if rec is None:
             continue
-        rec = base[r.record]
-        diff = [k for k in keys if _key(r.values.get(k)) != _key(rec.get(k))]
-        if diff:
-            changed.append((r, diff))
-    if len(changed) < 2:
+        present.append(r.record)
+        if r.values is not None:
+            diff = [k for k in keys if _key(r.values.get(k)) != _key(rec.get(k))]
+            if diff:
+                changed.append((r, diff))
+    if len(changed) < 2:  # most sheets: nothing more to look at
         return None
+    # what the sheet's records held, for the fields that differ somewhere: value -> the records holding it
+    needed = {k for _r, diff in changed for k in diff}
+    holders: dict[str, dict[Any, set[str]]] = {k: {} for k in needed}
+    for rid in present:
+        rec = base[rid]
+        for k in needed:
+            holders[k].setdefault(_key(rec.get(k)), set()).add(rid)
     types = {f.key: f.type for f in fields}
     out_rows: dict[int, SheetRow] = {}
     moved: set[str] = set()
@@ -128,9 +136,8 @@ def find_displacement(rows: Iterable[SheetRow], base: dict[str, dict], fields: l
         differing = [r for r, diff in changed if k in diff]
         if len(differing) < 3:
             continue
-        now = sorted(map(repr, (_key(r.values.get(k)) for r in differing)))
-        before = sorted(map(repr, (_key(base[r.record].get(k)) for r in differing)))
-        if now == before and len(set(now)) >= 2:
+        now = Counter(_key(r.values.get(k)) for r in differing)
+        if len(now) >= 2 and now == Counter(_key(base[r.record].get(k)) for r in differing):
             moved.add(k)
             for r in differing:
                 out_rows.setdefault(r.row, r)
