@@ -15,11 +15,13 @@ from pathlib import Path
 
 from .annotate import annotate
 from .build import BuildInput, RegionData, build_workbook
-from .guard import start_check
+from .errors import UsageError
+from .guard import goes_aside, start_check
 from .merge import Plan, plan_merge
-from .messages import t
+from .messages import MESSAGES, t
 from .read import RawWorkbook, ReadError, read_workbook
 from .resources import seed_dir
+from .rounds import attempt_record
 from .schema import Schema, load_schema
 from .seed import load_dataset, seed_changes
 from .store import Store, create_store, open_store, store_exists
@@ -42,10 +44,6 @@ def bulk_work() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-class UsageError(Exception):
-    """A wrong option or argument (exit code 2); the message says what to do."""
 
 
 def default_user() -> str:
@@ -84,7 +82,7 @@ def new_workbook_id(now: datetime) -> str:
     return f"WB-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
 
-def build_input(st: Store, region_ids: list[str], *, by: str, now: datetime) -> BuildInput:
+def build_input(st: Store, region_ids: list[str], *, by: str, now: datetime, rnd: dict | None = None) -> BuildInput:
     """What to build; each region's records are read from the store when the builder reaches it."""
     regions = st.regions()
 
@@ -92,12 +90,14 @@ def build_input(st: Store, region_ids: list[str], *, by: str, now: datetime) -> 
         return st.region_records(region, [e for e in ENTITIES if e != "region"])
 
     return BuildInput(workbook_id=new_workbook_id(now), revision=st.revision(), built_at=now, by=by,
-                      regions=[RegionData(rid, regions[rid]) for rid in region_ids], load=load)
+                      regions=[RegionData(rid, regions[rid]) for rid in region_ids], load=load, round=rnd)
 
 
 def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, by: str, lang: str,
-          progress: Callable[[str], None] | None = None) -> list[dict]:
-    """Write the workbook(s) and register each as issued. Returns [{path, id, regions, revision}]."""
+          progress: Callable[[str], None] | None = None, rnd: dict | None = None,
+          file_name: Callable[[str, dict], str] | None = None) -> list[dict]:
+    """Write the workbook(s) and register each as issued. Returns [{path, id, regions, revision}].
+    `rnd`: the round they are issued in; `file_name`: the name of a region's file with --split."""
     schema = load_schema()
     with st.transaction():
         known = st.regions()
@@ -113,7 +113,8 @@ def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, 
             folder = Path(output) if output else Path("output") / f"cluster-wb-{stamp}"
             if folder.exists() and not folder.is_dir():
                 raise UsageError(f"{folder}: with --split, -o names a folder, but this is a file.")
-            jobs = [([rid], folder / f"cluster-wb-{rid}-{stamp}.xlsx") for rid in chosen]
+            jobs = [([rid], folder / (file_name(rid, known[rid]) if file_name else f"cluster-wb-{rid}-{stamp}.xlsx"))
+                    for rid in chosen]
         else:
             path = Path(output) if output else _unused(Path("output") / f"cluster-wb-{stamp}.xlsx")
             if path.is_dir():
@@ -123,7 +124,7 @@ def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, 
         for regions, path in jobs:
             if progress:
                 progress(str(path))
-            data = build_input(st, regions, by=by, now=now)
+            data = build_input(st, regions, by=by, now=now, rnd=rnd)
             with bulk_work():
                 plans = build_workbook(data, schema, path, lang)
             st.register_workbook(data.workbook_id, data.revision, regions, by=by, lang=lang, path=str(path),
@@ -223,7 +224,9 @@ class FileResult:
     already: int | None = None  # revision this very file was merged as before
     raw: RawWorkbook | None = None
     base: dict[str, dict[str, dict]] | None = None  # the records it was cut from
-    ours: dict[str, dict[str, dict]] | None = None  # the records now
+    ours: dict[str, dict[str, dict]] | None = None  # the records now (of the workbook's regions, at least)
+    whole: dict[str, dict[str, dict]] | None = None  # every record now, when they were read
+    round: str | None = None  # the reporting round its workbook was issued in
 
     @property
     def issues(self) -> list[Issue]:
@@ -275,12 +278,14 @@ def _comparable(load: Callable[[str], dict[str, dict]]) -> dict[str, dict[str, d
 
 
 def check_file(st: Store, path: str, lang: str, ours: dict[str, dict[str, dict]] | None = None) -> FileResult:
-    """Read and validate one file against the store (inside the caller's transaction, if any); `ours`: the
-    store's records if the caller has them already."""
+    """Read and validate one file against the store (inside the caller's transaction, if any); `ours`: every
+    record of the store, if the caller has them already. A large file (a national workbook) is checked by the
+    guard in a child process while the whole store is read; for a small one (a region's return) only the
+    regions it was issued for are read, once its identity is known."""
     schema = load_schema()
     checking = start_check(path) if Path(path).is_file() else None
     try:
-        if ours is None:
+        if ours is None and goes_aside(path):
             ours = _comparable(st.records)  # while the guard looks at the file
     except BaseException:
         if checking is not None:
@@ -292,6 +297,10 @@ def check_file(st: Store, path: str, lang: str, ours: dict[str, dict[str, dict]]
     except ReadError as exc:
         raise FileRejected(path, str(exc)) from None
     try:
+        document = raw.props.get("cwb_document")
+        if document:  # a report or a tracker cluster-wb wrote: a read-only summary, not a workbook to return
+            raise FileRejected(path, t("not_a_return", lang, path=path, kind=t(f"document_{document}", lang)
+                                       if f"document_{document}" in MESSAGES else document))
         ident = identity(raw)
         if ident is None:
             raise FileRejected(path, t("not_ours", lang, path=path))
@@ -303,24 +312,52 @@ def check_file(st: Store, path: str, lang: str, ours: dict[str, dict[str, dict]]
         raise FileRejected(path, str(exc)) from None
     finally:
         raw.close()
-    return FileResult(path, checked, raw=raw, base=ref.base, ours=ref.ours)
+    return FileResult(path, checked, raw=raw, base=ref.base, ours=ref.ours, whole=ours)
 
 
 def reference(st: Store, workbook_id: str, ours: dict[str, dict[str, dict]] | None = None) -> Reference | None:
     """What a returned workbook is checked against: its registry entry, the records it was cut from (base),
     the records now (ours, if not read already) and the fingerprints of the rows it was written with. None if
-    never issued."""
+    never issued. Without `ours`, only the workbook's regions are read (a round's file is one region)."""
     issued = st.workbook(workbook_id)
     if issued is None:
         return None
-    ours = _comparable(st.records) if ours is None else ours
+    regions = set(issued["regions"])
+    ours = _comparable(lambda e: st.records(e, regions=regions)) if ours is None else ours
     # nothing merged since the workbook was cut: its base is the store as it is
-    base = ours if issued["rev"] == st.revision() else _comparable(lambda e: st.records_at(e, issued["rev"]))
+    base = ours if issued["rev"] == st.revision() else \
+        _comparable(lambda e: st.records_at(e, issued["rev"], regions))
     return Reference(issued, base, ours, st.issued_rows(workbook_id))
 
 
-def validate_files(st: Store, paths: list[str], lang: str,
-                   progress: Callable[[str], None] | None = None) -> list[FileResult]:
+def _round_of(st: Store, result: FileResult, lang: str, severity: str) -> tuple[dict, str] | None:
+    """The round the file's workbook was issued in, and its region; a closed round is noted on the file (an
+    error for a merge, which then applies nothing; a warning for a validation)."""
+    assert result.checked is not None
+    found = st.round_of_workbook(result.checked.identity.workbook_id)
+    if found and found[0]["state"] == "closed":
+        rnd = found[0]
+        result.checked.issues.append(Issue(severity, "round_closed", None, None, None, None, rnd["name"], t(
+            "round_closed", lang, round=rnd["name"], date=(rnd["closed_at"] or "")[:10])))
+    return found
+
+
+def _record_attempt(st: Store, result: FileResult, found: tuple[dict, str] | None, *, action: str, by: str) -> None:
+    """A validate or merge of a round's workbook is a return attempt of its region (see `rounds`)."""
+    if found is None or result.checked is None or result.raw is None:
+        return
+    rnd, region = found
+    result.round = rnd["name"]
+    plan = result.plan
+    st.record_attempt(attempt_record(
+        rnd["name"], region, result.checked.identity.workbook_id, Path(result.path).name, result.raw.sha256,
+        by=by, action=action, errors=result.errors, warnings=result.checked.warnings,
+        conflicts=len(plan.conflicts) if plan else 0, changes=len(plan.changes) if plan else 0,
+        applied=result.applied, revision=result.revision))
+
+
+def validate_files(st: Store, paths: list[str], lang: str, progress: Callable[[str], None] | None = None,
+                   by: str | None = None) -> list[FileResult]:
     results = []
     ours = None  # the store does not change while files are validated: read its records once
     for path in expand_paths(paths):
@@ -329,10 +366,13 @@ def validate_files(st: Store, paths: list[str], lang: str,
         try:
             with bulk_work():
                 result = check_file(st, path, lang, ours)
+            with st.transaction():
+                _record_attempt(st, result, _round_of(st, result, lang, "warning"), action="validate",
+                                by=by or default_user())
         except FileRejected as exc:
             result = FileResult(path, rejected=str(exc))
-        ours = result.ours if result.ours is not None else ours
-        result.base = result.ours = None  # a folder of returns must not hold a copy of the store per file
+        ours = result.whole if result.whole is not None else ours
+        result.base = result.ours = result.whole = None  # a folder of returns must not hold a store per file
         results.append(result)
     return results
 
@@ -353,14 +393,16 @@ def merge_files(st: Store, paths: list[str], *, dry_run: bool, by: str, lang: st
                 result.plan = plan_merge(result.checked.rows, schema, result.base, result.ours,
                                          result.checked.columns, lambda e, r, taken: st.next_id(e, r, taken))
                 # planned: the records and rows are done with, and the commit needs the memory
-                result.base = result.ours = None
+                result.base = result.ours = result.whole = None
                 result.checked.rows = []
+                found = _round_of(st, result, lang, "error")
                 if result.ok and result.plan.changes and not dry_run:
                     result.revision = st.commit(
                         result.plan.changes, by=by, source=Path(path).name, sha256=result.raw.sha256,
                         workbook=result.checked.identity.workbook_id,
                         summary=", ".join(f"{k} {v}" for k, v in result.plan.counts().items() if v))
                     result.applied = True
+                _record_attempt(st, result, found, action="dry_run" if dry_run else "merge", by=by)
         except FileRejected as exc:
             result = FileResult(path, rejected=str(exc))
         results.append(result)

@@ -54,6 +54,7 @@ class BuildInput:
     by: str
     regions: list[RegionData]
     load: Callable[[str], dict[str, dict[str, dict]]] | None = None
+    round: dict | None = None  # the reporting round it is issued in: name, period, due
 
     def records_of(self, region: RegionData) -> dict[str, dict[str, dict]]:
         if region.records is not None:
@@ -135,6 +136,7 @@ class _Formats:
         self.h2 = wb.add_format({**base, "bold": True, "font_size": 12, "font_color": COLOURS["title"]})
         self.text = wb.add_format({**base, "text_wrap": True})
         self.bold = wb.add_format({**base, "bold": True})
+        self.due = wb.add_format({**base, "bold": True, "font_color": "#C00000"})
         self.plain = wb.add_format(base)
         self.link = wb.add_format({**base, "font_color": "#0563C1", "underline": 1})
         self.int = wb.add_format({**base, "num_format": "#,##0"})
@@ -210,7 +212,7 @@ def build_workbook(data: BuildInput, schema: Schema, path: Path, lang: str = "zh
         region_plans = plan_region(region, records, schema, lang, taken)
         for plan in region_plans:
             ws = wb.add_worksheet(plan.name, worksheet_class=DataWorksheet)
-            _write_data_sheet(wb, ws, plan, schema, lang, fmt, list_names, region)
+            _write_data_sheet(wb, ws, plan, schema, lang, fmt, list_names, region, round_header(data.round, lang))
             wb.define_name(defined_name(plan.kind, plan.region), f"='{plan.name}'!$A$1")
             plan.records = plan.records[:0]  # written out: let the region's records go
             plan.names = {}
@@ -329,7 +331,7 @@ def _cell_getter(schema: Schema, f: Field, lang: str, names: dict[str, dict[str,
 
 
 def _write_data_sheet(wb, ws, plan: SheetPlan, schema: Schema, lang: str, fmt: _Formats,
-                      list_names: dict[str, str], region: RegionData) -> None:
+                      list_names: dict[str, str], region: RegionData, header: str | None = None) -> None:
     fields = plan.sheet.fields
     last_row = len(plan.records) + SPARE_ROWS  # 0-based index of the last row that keeps formats
     ws.set_row(0, row_height([(f.title(lang), f.width) for f in fields], line=13, most=4))
@@ -391,17 +393,27 @@ def _write_data_sheet(wb, ws, plan: SheetPlan, schema: Schema, lang: str, fmt: _
     # Not protected: Excel, WPS and LibreOffice refuse to sort, delete or paste rows that hold a locked cell
     # on a protected sheet, and every row holds one (its id). Read-only columns warn when typed into, and
     # validation reports any change to them; a sort of some columns only is caught by `validate.alignment`.
-    _print_setup(ws, f"{region_label(region.record, lang)} · {plan.sheet.title(lang)}", lang)
+    _print_setup(ws, f"{region_label(region.record, lang)} · {plan.sheet.title(lang)}", lang, header)
 
 
-def _print_setup(ws, label: str, lang: str) -> None:
+def _print_setup(ws, label: str, lang: str, header: str | None = None) -> None:
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.set_margins(left=0.4, right=0.4, top=0.6 if header else 0.5, bottom=0.6)
     safe = label.replace("&", "&&")
     ws.set_footer(f"&L{safe}&R{t('footer_page', lang)}")
+    if header:
+        ws.set_header(header)
+
+
+def round_header(rnd: dict | None, lang: str) -> str | None:
+    """The printed page header of a round's workbook: the round and period on the left, the due date right."""
+    if not rnd:
+        return None
+    left = " · ".join(str(v) for v in (rnd.get("name"), rnd.get("period")) if v).replace("&", "&&")
+    return f"&L{left}&R{t('header_due', lang, due=rnd['due'])}"
 
 
 def _col(fields: tuple[Field, ...], key: str) -> int:
@@ -486,7 +498,7 @@ def _write_index(ws, data: BuildInput, schema: Schema, lang: str, fmt: _Formats,
     ws.write_string(note_row, 0, t("index_note", lang), fmt.plain)
     ws.freeze_panes(3, 1)
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})  # an overview: its sums follow
-    _print_setup(ws, t("sheet_index", lang), lang)
+    _print_setup(ws, t("sheet_index", lang), lang, round_header(data.round, lang))
 
 
 def _write_instructions(ws, data: BuildInput, schema: Schema, lang: str, fmt: _Formats) -> None:
@@ -513,6 +525,11 @@ def _write_instructions(ws, data: BuildInput, schema: Schema, lang: str, fmt: _F
     ws.write_string(row, 0, t("instr_title", lang), fmt.title)
     row += 2
     separator = "、" if lang == "zh" else ", "
+    if data.round:  # where officials look first: which round, for which period, due when
+        line(t("instr_round", lang), data.round["name"], fmt.bold)
+        if data.round.get("period"):
+            line(t("instr_period", lang), str(data.round["period"]), fmt.bold)
+        line(t("instr_due", lang), t("instr_due_v", lang, due=data.round["due"]), fmt.due)
     line(t("instr_what_k", lang), t("instr_what_v", lang), fmt.bold)
     line(t("instr_regions", lang), separator.join(region_label(r.record, lang) for r in data.regions), fmt.bold)
     line(t("instr_revision", lang), str(data.revision), fmt.bold)
@@ -537,7 +554,7 @@ def _write_instructions(ws, data: BuildInput, schema: Schema, lang: str, fmt: _F
     heading(t("instr_dont", lang))
     line("", t("instr_dont_v", lang), fmt.text)
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
-    _print_setup(ws, t("sheet_instructions", lang), lang)
+    _print_setup(ws, t("sheet_instructions", lang), lang, round_header(data.round, lang))
 
 
 CUSTOM_PROPERTY_MAX = 255  # Excel's limit on a custom document property's text
@@ -554,6 +571,8 @@ def _write_meta(wb, data: BuildInput, schema: Schema, lang: str, plans: list[She
         "built_at": data.built_at.isoformat(timespec="seconds"),
         "tool": f"cluster-wb {__version__}",
     }
+    if data.round:
+        values["round"] = data.round["name"]
     ws = wb.add_worksheet(META_SHEET)
     row = 0
     for k, v in values.items():

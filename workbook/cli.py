@@ -1,4 +1,8 @@
-"""`cluster-wb`: parse options, call `app`, print. Exit codes as in CONTRACT.md."""
+"""`cluster-wb`: parse options, call `app` or `campaign`, print. Exit codes as in CONTRACT.md.
+
+Each command imports what it needs when it runs: `--help`, `status` and `round list` start without the
+workbook reader, writer and their libraries (openpyxl alone costs more than the status query).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,9 @@ from pathlib import Path
 
 import click
 
-from . import app, report
-from .schema import load_schema
-from .seed import DatasetError
-from .store import DEFAULT_STORE, StoreError
+from .errors import CwbError
+
+DEFAULT_STORE = "data/cluster-wb.sqlite"
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -27,8 +30,8 @@ def guarded(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (app.UsageError, StoreError, DatasetError) as exc:
-            _fail(f"cluster-wb: {exc}")
+        except CwbError as exc:
+            _fail(f"cluster-wb: {exc}", exc.exit_code)
         except KeyboardInterrupt:
             _fail("cluster-wb: interrupted; the store is unchanged by the unfinished step.", 130)
         except OSError as exc:
@@ -38,6 +41,15 @@ def guarded(fn):
                   "command you ran.", 2)
 
     return wrapper
+
+
+def _store(obj: dict):
+    """The store of --store, created and seeded on first use when it is a missing SQLite file."""
+    from .store import open_store, store_exists
+    if store_exists(obj["store"]):
+        return open_store(obj["store"])
+    from . import app
+    return app.init_store(obj["store"])
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,10 +71,12 @@ def cli(ctx: click.Context, store: str, lang: str) -> None:
 @guarded
 def init(obj: dict, empty: bool, from_dir: Path | None) -> None:
     """Create the store, seeded with the bundled dataset (default), nothing, or DIR."""
+    from .errors import UsageError
     if empty and from_dir:
-        raise app.UsageError("--empty and --from exclude each other.")
+        raise UsageError("--empty and --from exclude each other.")
     if from_dir is not None and not from_dir.is_dir():
-        raise app.UsageError(f"{from_dir}: not a folder of dataset files.")
+        raise UsageError(f"{from_dir}: not a folder of dataset files.")
+    from . import app
     st = app.init_store(obj["store"], empty=empty, from_dir=from_dir)
     click.echo(f"created {obj['store']} at revision {st.revision()}", err=True)
 
@@ -76,7 +90,8 @@ def init(obj: dict, empty: bool, from_dir: Path | None) -> None:
 @guarded
 def build(obj: dict, output: str | None, regions: tuple[str, ...], split: bool, by: str | None) -> None:
     """Write a workbook for all regions (or the named ones) and register it as issued."""
-    st = app.open_or_create(obj["store"])
+    from . import app
+    st = _store(obj)
     written = app.build(st, output=output, region_ids=list(regions), split=split, by=by or app.default_user(),
                         lang=obj["lang"], progress=lambda p: click.echo(f"writing {p}", err=True))
     for w in written:
@@ -89,11 +104,13 @@ def build(obj: dict, output: str | None, regions: tuple[str, ...], split: bool, 
 @guarded
 def schema(obj: dict, fmt: str) -> None:
     """The sheets, fields, types, allowed values and constraint factors the workbooks use."""
+    from .schema import load_schema
     sch = load_schema()
     if fmt == "json":
         click.echo(json.dumps(sch.to_json(), ensure_ascii=False, indent=1))
     else:
-        report.print_schema(sch, obj["lang"])
+        from . import terminal
+        terminal.print_schema(sch, obj["lang"])
 
 
 @cli.command()
@@ -103,7 +120,8 @@ def schema(obj: dict, fmt: str) -> None:
 @guarded
 def export(obj: dict, output: str, fmt: str) -> None:
     """Write the whole master dataset."""
-    st = app.open_or_create(obj["store"])
+    from . import app
+    st = _store(obj)
     for path in app.export(st, output, fmt):
         click.echo(path)
 
@@ -134,9 +152,11 @@ def _answer(results, fmt: str, file_json, print_text) -> None:
 
 
 def _input_files(files: tuple[str, ...]) -> list[str]:
+    from . import app
+    from .errors import UsageError
     paths = app.expand_paths(list(files))
     if not paths:
-        raise app.UsageError(f"no .xlsx workbook found in {', '.join(files)}.")
+        raise UsageError(f"no .xlsx workbook found in {', '.join(files)}.")
     return paths
 
 
@@ -154,12 +174,14 @@ def _exit_code(results) -> int:
 @guarded
 def validate(obj: dict, files: tuple[str, ...], fmt: str, annotate_out: str | None) -> None:
     """Re-read edited workbooks and report every problem at its cell."""
+    from . import app, terminal
+    from .errors import UsageError
     paths = _input_files(files)
     if annotate_out and len(paths) != 1:
-        raise app.UsageError("--annotate takes exactly one input file.")
-    st = app.open_or_create(obj["store"])
+        raise UsageError("--annotate takes exactly one input file.")
+    st = _store(obj)
     results = app.validate_files(st, paths, obj["lang"], progress=_progress(len(paths)))
-    _answer(results, fmt, lambda r: r.validate_json(), lambda: report.print_validation(results, obj["lang"]))
+    _answer(results, fmt, lambda r: r.validate_json(), lambda: terminal.print_validation(results, obj["lang"]))
     if annotate_out and results and not results[0].rejected:
         app.annotate_file(results[0], annotate_out, obj["lang"])
         click.echo(f"annotated copy: {annotate_out}", err=True)
@@ -175,12 +197,15 @@ def validate(obj: dict, files: tuple[str, ...], fmt: str, annotate_out: str | No
 @guarded
 def merge(obj: dict, files: tuple[str, ...], dry_run: bool, by: str | None, fmt: str) -> None:
     """Validate, then three-way merge each workbook's edits into the store (each file all or nothing)."""
+    from . import app, campaign, terminal
     paths = _input_files(files)
-    st = app.open_or_create(obj["store"])
+    st = _store(obj)
     results = app.merge_files(st, paths, dry_run=dry_run, by=by or app.default_user(), lang=obj["lang"],
                               progress=_progress(len(paths)))
     _answer(results, fmt, lambda r: r.merge_json(obj["lang"]),
-            lambda: report.print_merge(results, obj["lang"], dry_run))
+            lambda: terminal.print_merge(results, obj["lang"], dry_run))
+    for tracker in campaign.summaries_of(st, [r.round for r in results]):  # where the rounds stand now
+        click.echo(terminal.summary_line(tracker, obj["lang"]), err=True)
     sys.exit(_exit_code(results))
 
 
@@ -191,12 +216,108 @@ def merge(obj: dict, files: tuple[str, ...], dry_run: bool, by: str | None, fmt:
 @guarded
 def log(obj: dict, limit: int | None, fmt: str) -> None:
     """The audit trail, newest first."""
-    st = app.open_or_create(obj["store"])
+    from . import app
+    st = _store(obj)
     entries = app.log_entries(st, limit)
     if fmt == "json":
         click.echo(json.dumps({"entries": entries}, ensure_ascii=False))
     else:
-        report.print_log(entries)
+        from . import terminal
+        terminal.print_log(entries)
+
+
+@cli.group("round")
+def round_group() -> None:
+    """Reporting rounds: issue one workbook per region with a due date, then close the round."""
+
+
+def _print_json(doc: dict) -> None:
+    click.echo(json.dumps(doc, ensure_ascii=False))
+
+
+@round_group.command("open")
+@click.argument("name")
+@click.option("--due", required=True, help="Due date, YYYY-MM-DD.")
+@click.option("--period", default=None, help="Period label shown in the workbooks, e.g. 2026年度.")
+@click.option("--region", "regions", multiple=True, help="Region ID; repeat for several. Default: all.")
+@click.option("-o", "output", default=None, help="Folder for the workbooks. Default: output/NAME/")
+@click.option("--by", default=None, help="Who opens it (recorded as the issuer).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+@guarded
+def round_open(obj: dict, name: str, due: str, period: str | None, regions: tuple[str, ...], output: str | None,
+               by: str | None, fmt: str) -> None:
+    """Open a reporting round and issue one workbook per region into a folder."""
+    from . import app, campaign, terminal
+    st = _store(obj)
+    done = campaign.open_round(st, name, due=due, period=period, region_ids=list(regions), output=output,
+                               by=by or app.default_user(), lang=obj["lang"],
+                               progress=lambda p: click.echo(f"writing {p}", err=True))
+    if fmt == "json":
+        _print_json(done)
+        return
+    for w in done["workbooks"]:
+        click.echo(w["path"])
+    click.echo(terminal.round_opened_line(done, obj["lang"]), err=True)
+
+
+@round_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+@guarded
+def round_list(obj: dict, fmt: str) -> None:
+    """The rounds, in the order they were opened."""
+    from . import campaign, terminal
+    rounds = campaign.list_rounds(_store(obj))
+    if fmt == "json":
+        _print_json({"rounds": rounds})
+    else:
+        terminal.print_rounds(rounds, obj["lang"])
+
+
+def _set_round_state(obj: dict, name: str, state: str) -> None:
+    from . import campaign, terminal
+    rnd, changed = campaign.set_state(_store(obj), name, state)
+    click.echo(terminal.round_state_line(rnd, changed, obj["lang"]))
+
+
+@round_group.command("close")
+@click.argument("name")
+@click.pass_obj
+@guarded
+def round_close(obj: dict, name: str) -> None:
+    """Close a round: its snapshot is the store revision now; its workbooks no longer merge."""
+    _set_round_state(obj, name, "closed")
+
+
+@round_group.command("reopen")
+@click.argument("name")
+@click.pass_obj
+@guarded
+def round_reopen(obj: dict, name: str) -> None:
+    """Reopen a closed round: its workbooks merge again."""
+    _set_round_state(obj, name, "open")
+
+
+@cli.command()
+@click.option("--round", "round_name", default=None, help="Round name. Default: the one opened last.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "output", default=None, help="Also write the tracker as a workbook (.xlsx).")
+@click.pass_obj
+@guarded
+def status(obj: dict, round_name: str | None, fmt: str, output: str | None) -> None:
+    """The return tracker of a round: per region, issued, returned, merged, stuck or late."""
+    from . import campaign
+    tracker = campaign.round_status(_store(obj), round_name)
+    if output:
+        from .tracker_book import write_tracker
+        write_tracker(tracker, Path(output), obj["lang"])
+        click.echo(f"tracker: {output}", err=True)
+    if fmt == "json":
+        _print_json(tracker)
+    else:
+        from . import terminal
+        terminal.print_status(tracker, obj["lang"])
 
 
 def main() -> None:

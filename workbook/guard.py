@@ -131,16 +131,24 @@ def check_file(path: str | Path, limits: Limits = LIMITS) -> PackageScan:
         raise Refused(f"{name}: the file is damaged or cannot be unpacked ({type(exc).__name__}: {exc}).") from None
 
 
+def goes_aside(path: str | Path, aside_from: int | None = None) -> bool:
+    """Whether `start_check` checks this file in a child process (a large file: 1 MB or more by default)."""
+    if aside_from is None:
+        aside_from = _env_int("CLUSTER_WB_GUARD_ASIDE_BYTES", 1 << 20)
+    try:
+        return os.path.getsize(path) >= aside_from
+    except OSError:
+        return False
+
+
 def start_check(path: str | Path, limits: Limits = LIMITS, aside_from: int | None = None) -> Callable[[], PackageScan]:
     """Begin `check_file` in a child process, so that the caller can read the store meanwhile (the check is
     bound by decompression and byte scanning, which threads would not overlap); the function returned waits
     and gives the scan, or raises `Refused`. A file under `aside_from` bytes (default 1 MB, or
     CLUSTER_WB_GUARD_ASIDE_BYTES), where forking costs more than it saves, or a system that cannot fork, is
     checked on that call instead."""
-    if aside_from is None:
-        aside_from = _env_int("CLUSTER_WB_GUARD_ASIDE_BYTES", 1 << 20)
     try:
-        if os.path.getsize(path) < aside_from:
+        if not goes_aside(path, aside_from):
             raise ValueError("small file")
         context = multiprocessing.get_context("fork")
         receive, send = context.Pipe(duplex=False)

@@ -22,6 +22,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "not_issued": {"zh": "{path}：工作簿 {id} 不是由本数据库发出的。请确认 --store 是否正确，或使用本数据库生成的工作簿。",
                    "en": "{path}: workbook {id} was not issued by this store. Check --store, or use a workbook built "
                          "from this store."},
+    "not_a_return": {"zh": "{path}：这是 cluster-wb 生成的{kind}，只供阅读，不是填报工作簿，不能校验或合并。请交回由 cluster-wb build 或 round open 生成的填报工作簿。",
+                     "en": "{path}: this is a {kind} that cluster-wb wrote, for reading only; it is not a workbook to "
+                           "return, and cannot be validated or merged. Send back the workbook that cluster-wb build "
+                           "or round open wrote."},
+    "document_report": {"zh": "汇总报告", "en": "consolidated report"},
+    "document_tracker": {"zh": "交回情况表", "en": "return tracker"},
     "see_factor_list": {"zh": "“说明”页所列的制约因素名称，用“、”分隔", "en": "the factor names listed on the Instructions sheet, "
                         "separated by “;”"},
     "dv_error_message": {"zh": "该值不在允许范围内。", "en": "This value is not allowed here."},
@@ -46,6 +52,11 @@ MESSAGES: dict[str, dict[str, str]] = {
               "recommended measures. Check, complete and update it, then send it back.",
     },
     "instr_regions": {"zh": "地区", "en": "Regions"},
+    "instr_round": {"zh": "填报轮次", "en": "Reporting round"},
+    "instr_period": {"zh": "报告期", "en": "Period"},
+    "instr_due": {"zh": "截止日期", "en": "Due date"},
+    "instr_due_v": {"zh": "{due}（请在此日期前交回）", "en": "{due} (send it back by this date)"},
+    "header_due": {"zh": "截止日期 {due}", "en": "Due {due}"},
     "instr_revision": {"zh": "数据版本", "en": "Store revision"},
     "instr_built": {"zh": "生成时间", "en": "Built"},
     "instr_id": {"zh": "工作簿编号", "en": "Workbook ID"},
@@ -195,6 +206,11 @@ ISSUE_MESSAGES: dict[str, dict[str, str]] = {
                          "any cell of the table and sort the whole table."},
     "misaligned_example": {"zh": "（例如第 {row} 行的编号是 {record}，内容却是 {other} 的）",
                            "en": " (row {row} shows ID {record} but holds the values of {other})"},
+    "round_closed": {"zh": "本工作簿属于填报轮次“{round}”，该轮次已于 {date} 关闭，其改动不再合并。如确需补交，请联系汇总单位执行 "
+                           "cluster-wb round reopen {round} 重新开放该轮次，再交回本文件。",
+                     "en": "This workbook belongs to reporting round “{round}”, which was closed on {date}; its edits are no "
+                           "longer merged. If a late return must be taken, ask the coordinator to reopen the round "
+                           "(cluster-wb round reopen {round}), then send this file again."},
     "duplicate_row": {"zh": "该新增行与第 {other} 行相同，可能重复粘贴。", "en": "This new row repeats row {other}; pasted twice?"},
     "conflict": {"zh": "冲突：工作簿改为“{theirs}”，而数据库已由他人改为“{ours}”（原值“{base}”）。未合并；请商定后在新工作簿中填写。",
                  "en": "Conflict: the workbook says “{theirs}”, but the store was changed to “{ours}” meanwhile (was "

@@ -51,6 +51,7 @@ class Field:
     help_en: str = ""
     derived: bool = False
     is_factor: bool = False
+    core: bool = False  # counted in a region's completeness
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
@@ -186,10 +187,12 @@ def _field_json(schema: Schema, f: Field) -> dict:
         "max": f.max,
         "help_zh": f.help_zh,
         "help_en": f.help_en,
+        "core": f.core,
     }
 
 
-FIELD_KEYS = {"key", "title", "type", "unit", "required", "editable", "enum", "min", "max", "width", "help", "derived"}
+FIELD_KEYS = {"key", "title", "type", "unit", "required", "editable", "enum", "min", "max", "width", "help", "derived",
+              "core"}
 
 
 def _check_keys(what: str, d: dict, allowed: set[str]) -> None:
@@ -219,6 +222,7 @@ def _make_field(d: dict, **extra: Any) -> Field:
         help_zh=help_.get("zh", ""),
         help_en=help_.get("en", ""),
         derived=bool(d.get("derived", False)),
+        core=bool(d.get("core", False)),
         **extra,
     )
 

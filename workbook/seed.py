@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from .errors import CwbError
 from .schema import SAFE_LOADER, Schema
 from .store import Change
 
@@ -24,7 +25,7 @@ ENTITY_FILES = {
 }
 
 
-class DatasetError(Exception):
+class DatasetError(CwbError):
     """The dataset folder cannot be loaded; the message names the file and the record."""
 
 

@@ -35,9 +35,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 
+from .errors import CwbError
+
 STORE_MARK = "cluster-wb store"
-STORE_FORMAT = "1"
-DEFAULT_STORE = "data/cluster-wb.sqlite"
+STORE_FORMAT = "2"  # 2: reporting rounds, their workbooks and return attempts
 ID_LETTER = {"cluster": "C", "recommendation": "R", "project": "P", "indicator": "I"}
 
 metadata = MetaData()
@@ -84,7 +85,37 @@ issued_rows_t = Table(  # the fingerprint of every data row an issued workbook w
 )
 
 
-class StoreError(Exception):
+rounds_t = Table(  # a reporting round: one workbook issued to each of its regions, returns due by a date
+    "cwb_rounds", metadata,
+    Column("name", String(200), primary_key=True), Column("seq", Integer, nullable=False),
+    Column("period", String(200)), Column("due", String(10), nullable=False),
+    Column("regions", Text, nullable=False), Column("state", String(8), nullable=False),
+    Column("opened_at", String(40), nullable=False), Column("opened_rev", Integer, nullable=False),
+    Column("closed_at", String(40)), Column("closed_rev", Integer), Column("by", String(200)),
+)
+round_workbooks_t = Table(  # which workbook a round issued to which region
+    "cwb_round_workbooks", metadata,
+    Column("workbook", String(64), primary_key=True), Column("round", String(200), nullable=False),
+    Column("region", String(64), nullable=False),
+    Index("ix_cwb_round_workbooks_round", "round", "region"),
+)
+attempts_t = Table(  # every validate or merge of a round's workbook; the same file (SHA-256) is one attempt
+    "cwb_attempts", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("round", String(200), nullable=False), Column("workbook", String(64), nullable=False),
+    Column("region", String(64), nullable=False), Column("file", Text), Column("sha256", String(64), nullable=False),
+    Column("first_at", String(40), nullable=False), Column("at", String(40), nullable=False),
+    Column("by", String(200)), Column("action", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("errors", Integer, nullable=False, default=0), Column("warnings", Integer, nullable=False, default=0),
+    Column("conflicts", Integer, nullable=False, default=0), Column("changes", Integer, nullable=False, default=0),
+    Column("applied", Boolean, nullable=False, default=False), Column("revision", Integer),
+    Index("ix_cwb_attempts_round", "round", "region"),
+    Index("ux_cwb_attempts_file", "workbook", "sha256", unique=True),
+)
+
+
+class StoreError(CwbError):
     """The store cannot be opened or used; the message says what to do."""
 
 
@@ -206,33 +237,26 @@ class Store:
                 out[entity][rid] = _loads(data)
         return out
 
-    def records_at(self, entity: str, rev: int, region: str | None = None) -> dict[str, dict]:
-        """Records of an entity as they were at revision `rev` (the base of a three-way merge)."""
+    def records_at(self, entity: str, rev: int, regions: set[str] | None = None) -> dict[str, dict]:
+        """Records of an entity as they were at revision `rev` (the base of a three-way merge), of every
+        region or of some (a record keeps its region for life, so the current one selects its history)."""
         latest = (
             select(history_t.c.id, func.max(history_t.c.rev).label("rev"))
             .where(history_t.c.entity == entity, history_t.c.rev <= rev)
-            .group_by(history_t.c.id)
-            .subquery()
         )
+        if regions is not None:
+            in_regions = select(records_t.c.id).where(records_t.c.entity == entity,
+                                                      records_t.c.region.in_(sorted(regions)))
+            latest = latest.where(history_t.c.id.in_(in_regions))
+        latest = latest.group_by(history_t.c.id).subquery()
         q = (
             select(history_t.c.id, history_t.c.data, history_t.c.deleted)
             .join(latest, (history_t.c.id == latest.c.id) & (history_t.c.rev == latest.c.rev))
             .where(history_t.c.entity == entity)
             .order_by(history_t.c.id)
         )
-        out: dict[str, dict] = {}
         with self._connect() as c:
-            for row in c.execute(q):
-                data = _loads(row.data)
-                if row.deleted or (region is not None and data.get("region") != region):
-                    continue
-                out[row.id] = data
-        return out
-
-    def all_ids(self, entity: str) -> set[str]:
-        """Every id ever used for the entity, deleted ones included (ids are never reused)."""
-        with self._connect() as c:
-            return set(c.execute(select(records_t.c.id).where(records_t.c.entity == entity)).scalars())
+            return {row.id: _loads(row.data) for row in c.execute(q) if not row.deleted}
 
     def regions(self) -> dict[str, dict]:
         return self.records("region")
@@ -240,7 +264,10 @@ class Store:
     def next_id(self, entity: str, region: str, taken: set[str] | None = None) -> str:
         letter = ID_LETTER[entity]
         prefix = f"{region}-{letter}"
-        used = self.all_ids(entity) | (taken or set())
+        with self._connect() as c:  # ids carry their region: only this region's are read
+            used = set(c.execute(select(records_t.c.id).where(
+                records_t.c.entity == entity, records_t.c.id.startswith(prefix, autoescape=True))).scalars())
+        used |= taken or set()
         numbers = [int(m.group(1)) for i in used if (m := re.fullmatch(re.escape(prefix) + r"(\d+)", i))]
         return f"{prefix}{(max(numbers) + 1 if numbers else 1):02d}"
 
@@ -369,6 +396,88 @@ class Store:
             r["regions"] = _loads(r["regions"])
         return rows
 
+    # -- rounds and return attempts ----------------------------------------------------------------
+    def add_round(self, name: str, *, period: str | None, due: str, regions: list[str], by: str) -> dict:
+        with self._connect() as c:
+            seq = c.execute(select(func.coalesce(func.max(rounds_t.c.seq), 0))).scalar_one() + 1
+            row = {"name": name, "seq": seq, "period": period, "due": due, "regions": _dumps(regions),
+                   "state": "open", "opened_at": now_iso(), "opened_rev": self.revision(), "closed_at": None,
+                   "closed_rev": None, "by": by}
+            c.execute(rounds_t.insert().values(**row))
+        return _round_row(row)
+
+    def rounds(self) -> list[dict]:
+        """Every round, in the order they were opened."""
+        with self._connect() as c:
+            return [_round_row(dict(r)) for r in c.execute(select(rounds_t).order_by(rounds_t.c.seq)).mappings()]
+
+    def round(self, name: str) -> dict | None:
+        with self._connect() as c:
+            row = c.execute(select(rounds_t).where(rounds_t.c.name == name)).mappings().first()
+        return _round_row(dict(row)) if row else None
+
+    def set_round_state(self, name: str, state: str) -> dict:
+        """Close a round (its snapshot: the revision now) or reopen it (no snapshot until closed again)."""
+        closing = state == "closed"
+        with self._connect() as c:
+            c.execute(rounds_t.update().where(rounds_t.c.name == name).values(
+                state=state, closed_at=now_iso() if closing else None, closed_rev=self.revision() if closing else None))
+        out = self.round(name)
+        assert out is not None
+        return out
+
+    def add_round_workbook(self, round_name: str, workbook_id: str, region: str) -> None:
+        with self._connect() as c:
+            c.execute(round_workbooks_t.insert().values(workbook=workbook_id, round=round_name, region=region))
+
+    def round_of_workbook(self, workbook_id: str) -> tuple[dict, str] | None:
+        """The round a workbook was issued in, and its region; None for a workbook built outside any round."""
+        with self._connect() as c:
+            row = c.execute(select(round_workbooks_t.c.round, round_workbooks_t.c.region)
+                            .where(round_workbooks_t.c.workbook == workbook_id)).first()
+        if row is None:
+            return None
+        found = self.round(row.round)
+        return (found, row.region) if found else None
+
+    def round_workbooks(self, round_name: str) -> list[dict]:
+        """The round's workbooks: {workbook, region, at (issued), path}."""
+        q = (select(round_workbooks_t.c.workbook, round_workbooks_t.c.region, workbooks_t.c.at, workbooks_t.c.path)
+             .join(workbooks_t, workbooks_t.c.id == round_workbooks_t.c.workbook)
+             .where(round_workbooks_t.c.round == round_name).order_by(workbooks_t.c.at, round_workbooks_t.c.region))
+        with self._connect() as c:
+            return [dict(r) for r in c.execute(q).mappings()]
+
+    def attempts(self, round_name: str) -> list[dict]:
+        """Every return attempt of a round, oldest first."""
+        q = select(attempts_t).where(attempts_t.c.round == round_name).order_by(attempts_t.c.at, attempts_t.c.seq)
+        with self._connect() as c:
+            return [dict(r) for r in c.execute(q).mappings()]
+
+    def record_attempt(self, attempt: dict) -> None:
+        """Record a validate or merge of a round's workbook. The same file again (same workbook and SHA-256)
+        is the same attempt: its outcome moves on (validated, then merged) but never back (a merged file
+        checked again stays merged), and it becomes the latest only when its outcome changes."""
+        with self._connect() as c:
+            old = c.execute(select(attempts_t).where(attempts_t.c.workbook == attempt["workbook"],
+                                                     attempts_t.c.sha256 == attempt["sha256"])).mappings().first()
+            now = now_iso()
+            if old is None:
+                c.execute(attempts_t.insert().values(**attempt, first_at=now, at=now))
+                return
+            if old["state"] == "merged":  # merged before: what it applied then stands
+                return
+            values = dict(attempt)
+            if old["state"] != attempt["state"]:
+                values["at"] = now
+            c.execute(attempts_t.update().where(attempts_t.c.seq == old["seq"]).values(**values))
+
+
+def _round_row(row: dict) -> dict:
+    out = dict(row)
+    out["regions"] = _loads(out["regions"]) if isinstance(out["regions"], str) else out["regions"]
+    return out
+
 
 def _check_ours(engine: Engine, location: str) -> None:
     try:
@@ -381,8 +490,28 @@ def _check_ours(engine: Engine, location: str) -> None:
                          "Point --store at a cluster-wb store or at a new file.")
     with engine.connect() as c:
         mark = c.execute(select(meta_t.c.value).where(meta_t.c.key == "mark")).scalar()
+        fmt = c.execute(select(meta_t.c.value).where(meta_t.c.key == "format")).scalar()
     if mark != STORE_MARK:
         raise StoreError(f"{location}: this database is not a cluster-wb store; it was left untouched.")
+    if fmt is not None and fmt.isdigit() and int(fmt) > int(STORE_FORMAT):
+        raise StoreError(f"{location}: this store was written by a newer cluster-wb (store format {fmt}; this one "
+                         f"knows {STORE_FORMAT}); it was left untouched. Upgrade cluster-wb to use it.")
+    if fmt != STORE_FORMAT:
+        _upgrade(engine)
+
+
+def _upgrade(engine: Engine) -> None:
+    """Bring a store written by an older cluster-wb to this format, in one transaction: the tables it lacks
+    are created (records and history need no change: they are JSON documents)."""
+    with engine.begin() as c:  # SQLite: BEGIN IMMEDIATE, so two first opens do not both upgrade
+        fmt = c.execute(select(meta_t.c.value).where(meta_t.c.key == "format")).scalar()
+        if fmt == STORE_FORMAT:
+            return
+        metadata.create_all(c, checkfirst=True)
+        if fmt is None:
+            c.execute(meta_t.insert().values(key="format", value=STORE_FORMAT))
+        else:
+            c.execute(meta_t.update().where(meta_t.c.key == "format").values(value=STORE_FORMAT))
 
 
 def store_exists(store: str) -> bool:

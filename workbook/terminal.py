@@ -1,6 +1,9 @@
-"""Terminal output: the schema listing, validation tables, merge summaries, the log (rich tables)."""
+"""Terminal output: the schema listing, validation tables, merge summaries, the log, rounds and the return
+tracker (rich tables)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -152,3 +155,88 @@ def print_log(entries: list[dict]) -> None:
         table.add_row(str(e["revision"]), e["at"], e["by"] or "", e["source"] or "", e["entity"], e["record"] or "",
                       e["field"] or "", e["op"], _short(e["old"], 30), _short(e["new"], 30), cell)
     out.print(table)
+
+
+# -- rounds and the return tracker -------------------------------------------------------------------
+STATE_WORDS = {
+    "zh": {"not_returned": "未交回", "received": "已收到，待合并", "errors": "有错误，待改", "conflicts": "有冲突，待商定",
+           "merged": "已合并", "open": "进行中", "closed": "已关闭"},
+    "en": {"not_returned": "not returned", "received": "received, not merged", "errors": "errors to fix",
+           "conflicts": "conflicts to settle", "merged": "merged", "open": "open", "closed": "closed"},
+}
+ROUND_WORDS = {
+    "status_cols": {"zh": ("地区", "工作簿", "状态", "交回", "最近交回", "合并于", "改动", "错误", "冲突", "逾期",
+                           "完整度", "联系人"),
+                    "en": ("region", "workbook", "state", "returns", "last return", "merged at", "changes", "errors",
+                           "conflicts", "overdue", "complete", "contact")},
+    "round_cols": {"zh": ("轮次", "报告期", "截止日期", "状态", "地区数", "开启于", "关闭于", "快照版本"),
+                   "en": ("round", "period", "due", "state", "regions", "opened", "closed", "snapshot")},
+    "summary": {"zh": "轮次 {name}（截止 {due}，{state}）：已发 {issued}，已交回 {returned}，已合并 {merged}，逾期 {overdue}",
+                "en": "Round {name} (due {due}, {state}): issued {issued}, returned {returned}, merged {merged}, "
+                      "overdue {overdue}"},
+    "overdue": {"zh": "逾期", "en": "OVERDUE"},
+    "tracker_sheet": {"zh": "交回情况", "en": "Returns"},
+    "period": {"zh": "报告期", "en": "Period"},
+    "opened": {"zh": "已开启轮次 {name}：{n} 个工作簿写入 {folder}，截止 {due}",
+               "en": "opened round {name}: {n} workbooks written to {folder}, due {due}"},
+    "closed": {"zh": "轮次 {name} 已关闭，快照为数据版本 {rev}；其工作簿不再合并", "en": "round {name} closed at store revision {rev}; "
+               "its workbooks no longer merge"},
+    "reopened": {"zh": "轮次 {name} 已重新开放，其工作簿可以再次合并", "en": "round {name} reopened; its workbooks merge again"},
+    "unchanged_closed": {"zh": "轮次 {name} 已于 {at} 关闭（快照为数据版本 {rev}），未作改动",
+                         "en": "round {name} was closed already, on {at} (snapshot: revision {rev}); nothing changed"},
+    "unchanged_open": {"zh": "轮次 {name} 本来就是开放的，未作改动", "en": "round {name} is open already; nothing changed"},
+}
+
+
+def _when(iso: str | None) -> str:
+    """An ISO time as people read it: 2026-11-26 18:40."""
+    return iso[:16].replace("T", " ") if iso else ""
+
+
+def summary_line(tracker: dict, lang: str) -> str:
+    rnd, s = tracker["round"], tracker["summary"]
+    return ROUND_WORDS["summary"][lang].format(name=rnd["name"], due=rnd["due"], state=STATE_WORDS[lang][rnd["state"]],
+                                               **s)
+
+
+def print_status(tracker: dict, lang: str) -> None:
+    """The tracker at a glance: overdue rows in red, rows waiting on the office in yellow, the summary last."""
+    out = console()
+    table = Table(title=summary_line(tracker, lang))
+    for i, col in enumerate(ROUND_WORDS["status_cols"][lang]):
+        table.add_column(col, overflow="fold", no_wrap=i in (1, 4, 5))  # ids and times on one line
+    for r in tracker["regions"]:
+        name = r["name_zh"] if lang == "zh" else (r["name_en"] or r["name_zh"])
+        style = "bold red" if r["overdue"] else "yellow" if r["state"] in ("errors", "conflicts") else None
+        table.add_row(f"{r['region']} {name or ''}", r["workbook"] or "", STATE_WORDS[lang][r["state"]],
+                      str(r["attempts"]), _when(r["last_attempt_at"]), _when(r["merged_at"]), str(r["changes"]),
+                      str(r["errors"]), str(r["conflicts"]), ROUND_WORDS["overdue"][lang] if r["overdue"] else "",
+                      f"{r['completeness']:.0%}", r["contact"] or "", style=style)
+    out.print(table)
+    out.print(summary_line(tracker, lang))
+
+
+def print_rounds(rounds: list[dict], lang: str) -> None:
+    out = console()
+    table = Table()
+    for col in ROUND_WORDS["round_cols"][lang]:
+        table.add_column(col, overflow="fold")
+    for r in rounds:
+        table.add_row(r["name"], r["period"] or "", r["due"], STATE_WORDS[lang][r["state"]], str(len(r["regions"])),
+                      _when(r["opened_at"]), _when(r["closed_at"]),
+                      "" if r["closed_rev"] is None else str(r["closed_rev"]))
+    out.print(table)
+
+
+def round_opened_line(done: dict, lang: str) -> str:
+    rnd = done["round"]
+    folder = str(Path(done["workbooks"][0]["path"]).parent) if done["workbooks"] else ""
+    return ROUND_WORDS["opened"][lang].format(name=rnd["name"], n=len(done["workbooks"]), folder=folder, due=rnd["due"])
+
+
+def round_state_line(rnd: dict, changed: bool, lang: str) -> str:
+    if changed:
+        key = "closed" if rnd["state"] == "closed" else "reopened"
+    else:
+        key = "unchanged_closed" if rnd["state"] == "closed" else "unchanged_open"
+    return ROUND_WORDS[key][lang].format(name=rnd["name"], rev=rnd["closed_rev"], at=_when(rnd["closed_at"]))

@@ -1,0 +1,117 @@
+"""A coordinator's campaign: open, close and reopen reporting rounds, and the return tracker of one.
+
+Between the command line and the store, as `app` is for single files: each function opens what it needs,
+calls the pure `rounds` module, and returns plain data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from . import app
+from .rounds import RoundError, check_name, completeness, parse_due, round_json, status
+from .schema import load_schema
+from .store import Store
+
+FILE_UNSAFE = re.compile(r"[\\/:*?\"<>|\x00-\x1f\s]+")
+
+
+def _file_name(round_name: str) -> Callable[[str, dict], str]:
+    """A round's file for a region: `2026年度-XC-许昌市.xlsx`, a name that says what it is in an e-mail."""
+    def name(rid: str, region: dict) -> str:
+        label = FILE_UNSAFE.sub("_", str(region.get("name_zh") or "")).strip("_")
+        return "-".join(p for p in (FILE_UNSAFE.sub("_", round_name), rid, label) if p) + ".xlsx"
+    return name
+
+
+def open_round(st: Store, name: str, *, due: str, period: str | None, region_ids: list[str], output: str | None,
+               by: str, lang: str, progress: Callable[[str], None] | None = None) -> dict:
+    """Register the round and issue one workbook per region, all in one transaction: a failure leaves no
+    round, no registered workbook and no file of it behind."""
+    try:
+        name = check_name(name)
+        due_date = parse_due(due)
+    except RoundError as exc:
+        raise app.UsageError(str(exc)) from None
+    folder = Path(output) if output else Path("output") / name
+    if folder.exists() and not folder.is_dir():
+        raise app.UsageError(f"{folder}: -o names the folder for the round's workbooks, but this is a file.")
+    written: list[dict] = []
+    with st.transaction():
+        if st.round(name) is not None:
+            raise app.UsageError(f"a round named “{name}” exists already; choose another name "
+                                 "(`cluster-wb round list` shows them).")
+        known = st.regions()
+        unknown = [r for r in region_ids if r not in known]
+        if unknown:
+            raise app.UsageError(f"unknown region {', '.join(unknown)}; known regions: {', '.join(known)}.")
+        chosen = list(dict.fromkeys(region_ids)) or sorted(known, key=lambda r: (known[r].get("order", 0), r))
+        rnd = st.add_round(name, period=period, due=due_date.isoformat(), regions=chosen, by=by)
+        naming = _file_name(name)
+        planned = [folder / naming(rid, known[rid]) for rid in chosen]
+        existed = {p for p in planned if p.exists()}
+        try:
+            written = app.build(st, output=str(folder), region_ids=chosen, split=True, by=by, lang=lang,
+                                progress=progress, rnd=rnd, file_name=naming)
+            for w in written:
+                st.add_round_workbook(name, w["id"], w["regions"][0])
+        except BaseException:  # the transaction rolls back: take its files away too
+            for p in planned:
+                if p not in existed:
+                    p.unlink(missing_ok=True)
+            raise
+    return {"round": round_json(rnd),
+            "workbooks": [{"id": w["id"], "region": w["regions"][0], "path": w["path"]} for w in written]}
+
+
+def _known_round(st: Store, name: str) -> dict:
+    rnd = st.round(name)
+    if rnd is None:
+        names = ", ".join(r["name"] for r in st.rounds()) or "none yet"
+        raise app.UsageError(f"no round named “{name}” (rounds: {names}).")
+    return rnd
+
+
+def set_state(st: Store, name: str, state: str) -> tuple[dict, bool]:
+    """Close or reopen a round; returns the round and whether it changed (closing a closed round keeps its
+    snapshot)."""
+    with st.transaction():
+        rnd = _known_round(st, name)
+        if rnd["state"] == state:
+            return round_json(rnd), False
+        return round_json(st.set_round_state(name, state)), True
+
+
+def list_rounds(st: Store) -> list[dict]:
+    return [round_json(r) for r in st.rounds()]
+
+
+def round_status(st: Store, name: str | None, today: date | None = None) -> dict:
+    """The return tracker of a round (default: the one opened last)."""
+    schema = load_schema()
+    with st.transaction():
+        if name is None:
+            rounds = st.rounds()
+            if not rounds:
+                raise app.UsageError("no round yet: open one with `cluster-wb round open NAME --due DATE`.")
+            rnd = rounds[-1]
+        else:
+            rnd = _known_round(st, name)
+        regions = set(rnd["regions"])
+        records = {sheet.entity: st.records(sheet.entity, regions=regions)
+                   for sheet in schema.sheets if any(f.core for f in sheet.fields)}
+        by_region: dict[str, dict[str, dict[str, dict]]] = {r: {} for r in regions}
+        for entity, recs in records.items():
+            for rid, rec in recs.items():
+                by_region.setdefault(rec.get("region"), {}).setdefault(entity, {})[rid] = rec
+        filled = {r: completeness(schema, by_region.get(r, {})) for r in regions}
+        return status(rnd, st.round_workbooks(rnd["name"]), st.attempts(rnd["name"]), st.regions(), filled,
+                      today or date.today())
+
+
+def summaries_of(st: Store, round_names: list[str]) -> list[dict]:
+    """The status of each round named (the lines a merge of returns ends with), each once."""
+    return [round_status(st, n) for n in dict.fromkeys(n for n in round_names if n)]
