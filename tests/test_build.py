@@ -134,7 +134,11 @@ def test_index_formulas_carry_their_real_values(built):
     xuchang = next(r for r in ws.iter_rows(min_row=4) if r[0].value in ("许昌市", "Xuchang"))
     assert xuchang[2].value == 16           # clusters
     assert xuchang[3].value == 32000        # employment given in the text
-    assert xuchang[6].value == 5            # open recommendations
+    assert xuchang[4].value == "1/16"       # … for one cluster of sixteen
+    assert xuchang[8].value == 5            # open recommendations
+    # a region whose clusters report no output shows "—", not 0
+    shaoxing = next(r for r in ws.iter_rows(min_row=4) if r[0].value in ("绍兴市", "Shaoxing"))
+    assert shaoxing[5].value == "—" and shaoxing[6].value == "0/4"
     formulas = openpyxl.load_workbook(path)[wb.sheetnames[1]]
     row = xuchang[0].row
     assert str(formulas.cell(row=row, column=3).value).startswith("=COUNTA(")

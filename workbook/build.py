@@ -139,8 +139,9 @@ class _Formats:
         self.due = wb.add_format({**base, "bold": True, "font_color": "#C00000"})
         self.plain = wb.add_format(base)
         self.link = wb.add_format({**base, "font_color": "#0563C1", "underline": 1})
-        self.int = wb.add_format({**base, "num_format": "#,##0"})
-        self.num = wb.add_format({**base, "num_format": "#,##0.00"})
+        self.int = wb.add_format({**base, "num_format": "#,##0", "align": "right"})
+        self.num = wb.add_format({**base, "num_format": "#,##0.00", "align": "right"})
+        self.covered = wb.add_format({**base, "font_color": "#595959", "align": "center"})
         self.legend = {k: wb.add_format({**base, "bg_color": COLOURS[k], "border": 1})
                        for k in ("locked", "editable", "overdue", "low", "mid", "high")}
         self.legend_header = wb.add_format({**base, "bg_color": COLOURS["header"], "border": 1,
@@ -426,10 +427,15 @@ def _summary_values(schema: Schema, records: dict[str, dict[str, dict]], today: 
     constraints = records.get("constraint", {})
     open_recs = [r for r in recs.values() if r.get("status") != "done"]
     overdue = [r for r in open_recs if r.get("due_date") and date.fromisoformat(r["due_date"]) < today]
+    def known_sum(key: str) -> tuple[Any, str]:
+        """The sum over the clusters that report the figure ("—" when none does, never 0), and "n/N"."""
+        values = [c[key] for c in clusters.values() if isinstance(c.get(key), (int, float))]
+        return (sum(values) if values else "—"), f"{len(values)}/{len(clusters)}"
+
     return {
         "clusters": len(clusters),
-        "employment": sum(c.get("employment") or 0 for c in clusters.values()),
-        "output": sum(c.get("output") or 0 for c in clusters.values()),
+        "employment": known_sum("employment"),
+        "output": known_sum("output"),
         "high": sum(1 for c in constraints.values() for f in schema.factors if c.get(f.id) == 3),
         "open": len(open_recs),
         "overdue": len(overdue),
@@ -438,8 +444,9 @@ def _summary_values(schema: Schema, records: dict[str, dict[str, dict]], today: 
 
 def _write_index(ws, data: BuildInput, schema: Schema, lang: str, fmt: _Formats,
                  by_region: dict[str, tuple[dict[str, SheetPlan], dict[str, Any]]]) -> None:
-    headers = [t(k, lang) for k in ("ix_region", "ix_level", "ix_clusters", "ix_employment", "ix_output",
-                                    "ix_high", "ix_open", "ix_overdue")]
+    headers = [t(k, lang) for k in ("ix_region", "ix_level", "ix_clusters", "ix_employment", "ix_reported",
+                                    "ix_output", "ix_reported", "ix_high", "ix_open", "ix_overdue")]
+    links = 10  # the first column of the links to each sheet
     kinds = [s.kind for s in schema.sheets]
     headers += [schema.sheet(k).title(lang) for k in kinds]
     ws.write_string(0, 0, t("index_title", lang), fmt.title)
@@ -448,8 +455,8 @@ def _write_index(ws, data: BuildInput, schema: Schema, lang: str, fmt: _Formats,
         ws.write_string(2, col, h, fmt.header)
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 10)
-    ws.set_column(2, 7, 12)
-    ws.set_column(8, 8 + len(kinds), 12)
+    ws.set_column(2, links - 1, 11)
+    ws.set_column(links, links + len(kinds), 12)
     inv = schema.sheet("inventory")
     name_col = xl_col_to_name(_col(inv.fields, "name_zh"))
     emp_col = xl_col_to_name(_col(inv.fields, "employment"))
@@ -475,24 +482,28 @@ def _write_index(ws, data: BuildInput, schema: Schema, lang: str, fmt: _Formats,
         formulas = []
         if "inventory" in sheets:
             s = sheets["inventory"].name
-            formulas += [(2, f"=COUNTA('{s}'!{name_col}:{name_col})-1", values["clusters"], fmt.int),
-                         (3, f"=SUM('{s}'!{emp_col}:{emp_col})", values["employment"], fmt.int),
-                         (4, f"=SUM('{s}'!{out_col}:{out_col})", values["output"], fmt.num)]
+            count = f"COUNTA('{s}'!{name_col}:{name_col})-1"
+            formulas.append((2, f"={count}", values["clusters"], fmt.int))
+            for col, key, letter, number_fmt in ((3, "employment", emp_col, fmt.int), (5, "output", out_col, fmt.num)):
+                figures = f"'{s}'!{letter}:{letter}"
+                total, covered = values[key]
+                formulas += [(col, f'=IF(COUNT({figures})=0,"—",SUM({figures}))', total, number_fmt),
+                             (col + 1, f'=COUNT({figures})&"/"&({count})', covered, fmt.covered)]
         if "constraints" in sheets:
             s = sheets["constraints"].name
-            formulas.append((5, f"=COUNTIF('{s}'!{f0}:{f1},3)", values["high"], fmt.int))
+            formulas.append((7, f"=COUNTIF('{s}'!{f0}:{f1},3)", values["high"], fmt.int))
         if "recommendations" in sheets:
             s = sheets["recommendations"].name
             formulas += [
-                (6, f"=COUNTA('{s}'!{title_col}:{title_col})-1-COUNTIF('{s}'!{status_col}:{status_col},\"{done}\")",
+                (8, f"=COUNTA('{s}'!{title_col}:{title_col})-1-COUNTIF('{s}'!{status_col}:{status_col},\"{done}\")",
                  values["open"], fmt.int),
-                (7, f"=COUNTIFS('{s}'!{due_col}:{due_col},\"<\"&TODAY(),'{s}'!{status_col}:{status_col},"
+                (9, f"=COUNTIFS('{s}'!{due_col}:{due_col},\"<\"&TODAY(),'{s}'!{status_col}:{status_col},"
                     f"\"<>{done}\")", values["overdue"], fmt.int)]
         for col, formula, cached, cell_fmt in formulas:
             ws.write_formula(row, col, formula, cell_fmt, cached)
         for j, kind in enumerate(kinds):
             if kind in sheets:
-                ws.write_url(row, 8 + j, f"internal:'{sheets[kind].name}'!A1", fmt.link,
+                ws.write_url(row, links + j, f"internal:'{sheets[kind].name}'!A1", fmt.link,
                              string=schema.sheet(kind).title(lang))
     note_row = 4 + len(data.regions)
     ws.write_string(note_row, 0, t("index_note", lang), fmt.plain)

@@ -1,4 +1,5 @@
-"""A coordinator's campaign: open, close and reopen reporting rounds, and the return tracker of one.
+"""A coordinator's campaign: open, close and reopen reporting rounds, the return tracker of one, and the
+consolidated report of what the returns say.
 
 Between the command line and the store, as `app` is for single files: each function opens what it needs,
 calls the pure `rounds` module, and returns plain data.
@@ -115,3 +116,62 @@ def round_status(st: Store, name: str | None, today: date | None = None) -> dict
 def summaries_of(st: Store, round_names: list[str]) -> list[dict]:
     """The status of each round named (the lines a merge of returns ends with), each once."""
     return [round_status(st, n) for n in dict.fromkeys(n for n in round_names if n)]
+
+
+def report_figures(st: Store, *, round_name: str | None, since_name: str | None, region_ids: list[str],
+                   today: date | None = None) -> dict:
+    """The figures of the consolidated report: of the store now, or of a closed round's snapshot (an open
+    round: the store now, its regions), compared with the snapshot of `since_name` or of the last round
+    closed before."""
+    from .report import figures
+
+    schema = load_schema()
+    with st.transaction():
+        rnd = _known_round(st, round_name) if round_name else None
+        current = st.revision()
+        revision = rnd["closed_rev"] if rnd and rnd["state"] == "closed" else current
+        if since_name:
+            since_round = _known_round(st, since_name)
+            if since_round["state"] != "closed":
+                raise app.UsageError(f"round “{since_name}” is open, so it has no snapshot to compare with; close "
+                                     f"it first (cluster-wb round close {since_name}) or name a closed round.")
+        else:
+            earlier = [r for r in st.rounds() if r["state"] == "closed" and r["closed_rev"] <= revision
+                       and (rnd is None or r["name"] != rnd["name"])]
+            since_round = max(earlier, key=lambda r: (r["closed_rev"], r["seq"])) if earlier else None
+        entities = ("region", "cluster", "constraint", "recommendation", "project", "indicator")
+
+        def snapshot(rev: int) -> dict[str, dict[str, dict]]:
+            return {e: (st.records(e) if rev == current else st.records_at(e, rev)) for e in entities}
+
+        records = snapshot(revision)
+        known = records["region"]
+        unknown = [r for r in region_ids if r not in known]
+        if unknown:
+            raise app.UsageError(f"unknown region {', '.join(unknown)}; known regions: {', '.join(known)}.")
+        chosen = list(dict.fromkeys(region_ids)) or (list(rnd["regions"]) if rnd else
+                                                     sorted(known, key=lambda r: (known[r].get("order", 0), r)))
+        regions = {rid: known[rid] for rid in chosen if rid in known}
+        since = snapshot(since_round["closed_rev"]) if since_round else None
+    return figures(schema, records, regions, today=today or date.today(), revision=revision,
+                   rnd=round_json(rnd) if rnd else None, since=since,
+                   since_round=round_json(since_round) if since_round else None)
+
+
+def write_report(fig: dict, output: str | None, lang: str, pdf: bool) -> list[str]:
+    """The report workbook (default output/report-<time>.xlsx), and its PDF beside it if asked."""
+    from datetime import datetime
+
+    from .report_book import PdfError, to_pdf
+    from .report_book import write_report as write_book
+
+    path = Path(output) if output else Path("output") / f"report-{datetime.now():%Y%m%d-%H%M%S}.xlsx"
+    if path.is_dir():
+        raise app.UsageError(f"{path}: is a folder; give a file name ending in .xlsx.")
+    written = [str(write_book(fig, load_schema(), path, lang))]
+    if pdf:
+        try:
+            written.append(str(to_pdf(path)))
+        except PdfError as exc:
+            raise app.UsageError(str(exc)) from None
+    return written

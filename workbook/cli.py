@@ -320,6 +320,28 @@ def status(obj: dict, round_name: str | None, fmt: str, output: str | None) -> N
         terminal.print_status(tracker, obj["lang"])
 
 
+@cli.command()
+@click.option("-o", "output", default=None, help="Report workbook. Default: output/report-<time>.xlsx")
+@click.option("--round", "round_name", default=None, help="Report a closed round's snapshot (default: the store now).")
+@click.option("--since", "since_name", default=None, help="Compare with this closed round (default: the last closed).")
+@click.option("--region", "regions", multiple=True, help="Region ID; repeat for several. Default: all.")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "json"]), default="xlsx", show_default=True)
+@click.option("--pdf", is_flag=True, help="Also print the workbook to a PDF beside it (LibreOffice).")
+@click.pass_obj
+@guarded
+def report(obj: dict, output: str | None, round_name: str | None, since_name: str | None, regions: tuple[str, ...],
+           fmt: str, pdf: bool) -> None:
+    """The consolidated report across regions: a read-only workbook with charts, or its figures as JSON."""
+    from . import campaign
+    fig = campaign.report_figures(_store(obj), round_name=round_name, since_name=since_name,
+                                  region_ids=list(regions))
+    if fmt == "json":
+        _print_json(fig)
+        return
+    for path in campaign.write_report(fig, output, obj["lang"], pdf):
+        click.echo(path)
+
+
 def main() -> None:
     cli(prog_name="cluster-wb")
 
