@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark build, validate and merge against the raw libraries, on a synthetic dataset.
+"""Benchmark build, validate, merge, a round's folder of returns, status and report, on a synthetic dataset.
 
     python bench/bench.py --size S|M|L [--size ...] [--json PATH]
 
@@ -8,6 +8,11 @@ Every step runs in a fresh process, timed around its work; peak RSS is the child
 Steps run in rounds, each next to its baseline, and the fastest run of each is kept (pandas runs once).
 Baselines on the same data: XlsxWriter writing the same cell values (constant_memory, no formatting),
 python-calamine reading every cell of the built file, pandas.read_excel with its default engine.
+The campaign scenario: a round issues one workbook per region; the same 1 % of edits as the one edited
+workbook come back as one file per region, merged from a folder (against merging the one workbook);
+status of that round after it (against that folder merge); report of the store (against build).
+Start-up: `--help` and `status` on the seed store in fresh processes, against importing click and
+SQLAlchemy alone.
 """
 
 from __future__ import annotations
@@ -29,13 +34,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SIZES = {"T": (3, 10), "S": (30, 100), "M": (300, 100), "L": (300, 1000)}
-STEPS = ["setup", "build", "xlsxwriter", "edit", "calamine", "validate", "pandas", "validate_edited",
-         "merge_dry_run", "merge"]
+STEPS = ["setup", "round_open", "build", "xlsxwriter", "edit", "calamine", "validate", "pandas", "validate_edited",
+         "merge_dry_run", "merge", "merge_folder", "status", "report", "startup_imports", "startup_help",
+         "startup_status"]
 # preparation, and pandas' read (the slowest step, an order of magnitude behind validate, so one run tells
 # enough), run in the first round only
-ONCE = {"setup", "edit", "pandas"}
+ONCE = {"setup", "round_open", "edit", "pandas"}
 DEFAULT_ROUNDS = {"T": 3, "S": 3, "M": 3, "L": 1}
-TARGETS = {"build_vs_xlsxwriter": 1.5, "validate_vs_calamine": 3.0, "merge_vs_validate": 1.5}
+TARGETS = {"build_vs_xlsxwriter": 1.5, "validate_vs_calamine": 3.0, "merge_vs_validate": 1.5,
+           "merge_folder_vs_merge": 1.3, "status_vs_merge_folder": 0.1, "report_vs_build": 0.5,
+           "help_vs_imports": 1.5, "status_vs_imports": 1.5}
+RSS_TARGET_MB = 300
+ROUND = "bench"  # the campaign scenario's round: one workbook per region, each returned with 1 % edited
+STARTUP_RUNS = 7  # a command's start-up is timed as the fastest of this many fresh processes
 
 
 def _child(step: str, work: Path, size: str) -> dict:
@@ -52,6 +63,16 @@ def _child(step: str, work: Path, size: str) -> dict:
         dataset = generate(load_schema(), regions, per_region)
         started = time.perf_counter()
         app.init_with_dataset(store, dataset, source="synthetic", by="bench")
+        seed = app.init_store(str(work / "seed.sqlite"))  # the seed store, with a round, for start-up times
+        from workbook import campaign
+        campaign.open_round(seed, "seed", due="2026-04-30", period=None, region_ids=[],
+                            output=str(work / "seed-round"), by="bench", lang="zh")
+        started = started  # the seed store is preparation for another step, outside this one's time
+    elif step == "round_open":  # the campaign's round, issued from the store as set up (timed for information)
+        from workbook import campaign
+        st = app.open_store(store)
+        campaign.open_round(st, ROUND, due="2026-04-30", period=None, region_ids=[], output=str(work / "issued"),
+                            by="bench", lang="zh")
     elif step == "build":
         st = app.open_store(store)
         app.build(st, output=str(base), region_ids=[], split=False, by="bench", lang="zh")
@@ -93,6 +114,37 @@ def _child(step: str, work: Path, size: str) -> dict:
         [result] = app.merge_files(st, [str(edited)], dry_run=step == "merge_dry_run", by="bench", lang="zh")
         extra["changes"] = len(result.plan.changes) if result.plan else 0
         extra["applied"] = result.applied
+    elif step == "merge_folder":  # the same edits, returned as one file per region, merged from one folder
+        target = str(work / "folder.sqlite")
+        shutil.copy(store, target)
+        started = time.perf_counter()
+        st = app.open_store(target)
+        results = app.merge_files(st, [str(work / "returns")], dry_run=False, by="bench", lang="zh")
+        extra["files"] = len(results)
+        extra["changes"] = sum(len(r.plan.changes) for r in results if r.plan)
+        extra["applied"] = sum(1 for r in results if r.applied)
+        extra["errors"] = sum(r.errors for r in results)
+    elif step == "status":  # the tracker of the round after its folder of returns was merged
+        from workbook import campaign
+        tracker = campaign.round_status(app.open_store(str(work / "folder.sqlite")), ROUND)
+        extra["merged"] = tracker["summary"]["merged"]
+    elif step == "report":
+        from workbook import campaign
+        st = app.open_store(store)
+        fig = campaign.report_figures(st, round_name=None, since_name=None, region_ids=[])
+        campaign.write_report(fig, str(work / "report.xlsx"), "zh", pdf=False)
+        extra["charts"] = _package_size(work / "report.xlsx")["charts"]
+    elif step.startswith("startup_"):  # a fresh process, as a person runs the command: the fastest of a few
+        argv = {"startup_imports": ["-c", "import click, sqlalchemy"],
+                "startup_help": ["-c", "from workbook.cli import main; main()", "--help"],
+                "startup_status": ["-c", "from workbook.cli import main; main()", "--store",
+                                   str(work / "seed.sqlite"), "status"]}[step]
+        times = []
+        for _ in range(STARTUP_RUNS):
+            begun = time.perf_counter()
+            subprocess.run([sys.executable, *argv], check=True, capture_output=True, cwd=work)
+            times.append(time.perf_counter() - begun)
+        return {"seconds": min(times), "peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if step in ("build", "xlsxwriter"):  # what was written, outside the timing: it explains the ratio
@@ -105,7 +157,8 @@ def _package_size(path: Path) -> dict:
     with zipfile.ZipFile(path) as z:
         infos = z.infolist()
         notes = sum(z.read(i).count(b"<comment ") for i in infos if i.filename.startswith("xl/comments"))
-    return {"parts": len(infos), "xml_mb": round(sum(i.file_size for i in infos) / 1e6, 1), "notes": notes}
+    return {"parts": len(infos), "xml_mb": round(sum(i.file_size for i in infos) / 1e6, 1), "notes": notes,
+            "charts": sum(1 for i in infos if i.filename.startswith("xl/charts/chart"))}
 
 
 def _make_edited(store: str, base: Path, edited: Path) -> int:
@@ -159,6 +212,17 @@ def _make_edited(store: str, base: Path, edited: Path) -> int:
         records[rid] = rec
         changed += 1
     build_workbook(data, schema, edited, "zh")
+    # the same edits returned as the round's files, one per region, each with its issued identity
+    round_wbs = {w["region"]: w["workbook"] for w in st.round_workbooks(ROUND)}
+    rnd = st.round(ROUND)
+    returns = edited.parent / "returns"
+    returns.mkdir(exist_ok=True)
+    for region in data.regions:
+        one = app.build_input(st, [region.id], by="bench", now=datetime.now().astimezone(), rnd=rnd)
+        one.workbook_id = round_wbs[region.id]
+        one.revision = data.revision
+        one.regions[0].records = region.records
+        build_workbook(one, schema, returns / f"{ROUND}-{region.id}.xlsx", "zh")
     return changed
 
 
@@ -192,6 +256,10 @@ def run_size(size: str, keep: Path | None, repeat: int) -> dict:
     if results["validate_edited"]["errors"] or not results["merge"]["applied"]:
         raise SystemExit(f"[{size}] the edited workbook has {results['validate_edited']['errors']} errors, so the "
                          "merge timed nothing: the edit step must make only valid edits")
+    if results["merge_folder"]["errors"] or results["merge_folder"]["changes"] != results["merge"]["changes"]:
+        raise SystemExit(f"[{size}] the folder of returns merged {results['merge_folder']['changes']} changes with "
+                         f"{results['merge_folder']['errors']} errors, the one workbook "
+                         f"{results['merge']['changes']}: the two must carry the same edits")
     sec = {k: v["seconds"] for k, v in results.items()}
     clusters = regions * per_region
     report = {
@@ -205,6 +273,11 @@ def run_size(size: str, keep: Path | None, repeat: int) -> dict:
             "validate_vs_calamine": round(sec["validate"] / sec["calamine"], 2),
             "validate_vs_pandas": round(sec["validate"] / sec["pandas"], 2),
             "merge_vs_validate": round(sec["merge"] / sec["validate_edited"], 2),
+            "merge_folder_vs_merge": round(sec["merge_folder"] / sec["merge"], 2),
+            "status_vs_merge_folder": round(sec["status"] / sec["merge_folder"], 3),
+            "report_vs_build": round(sec["report"] / sec["build"], 2),
+            "help_vs_imports": round(sec["startup_help"] / sec["startup_imports"], 2),
+            "status_vs_imports": round(sec["startup_status"] / sec["startup_imports"], 2),
         },
         "per_cluster_ms": {k: round(sec[k] / clusters * 1000, 4) for k in ("build", "validate", "merge")},
         "details": {k: {kk: vv for kk, vv in v.items() if kk not in ("seconds", "peak_rss_mb")}
@@ -228,7 +301,10 @@ def print_table(reports: list[dict]) -> None:
         for name, value in rep["ratios"].items():
             target = TARGETS.get(name)
             verdict = "" if target is None else ("  ok" if value <= target else f"  MISSED (target ≤ {target})")
-            print(f"  {name:<22}{value:>7.2f}{verdict}")
+            print(f"  {name:<24}{value:>7.2f}{verdict}")
+        over = [k for k, v in rep["peak_rss_mb"].items() if v > RSS_TARGET_MB and not k.startswith("startup_")
+                and k not in ("xlsxwriter", "pandas", "calamine", "setup", "edit")]
+        print(f"peak RSS ≤ {RSS_TARGET_MB} MB: " + ("ok" if not over else "MISSED by " + ", ".join(over)))
     if len(reports) > 1:
         first, last = reports[0], reports[-1]
         print("\nper-cluster time, largest size against smallest (target ≤ 1.3):")

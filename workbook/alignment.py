@@ -79,7 +79,8 @@ def find_displacement(rows: Iterable[SheetRow], base: dict[str, dict], fields: l
             continue
         present.append(r.record)
         if r.values is not None:
-            diff = [k for k in keys if _key(r.values.get(k)) != _key(rec.get(k))]
+            values = r.values
+            diff = [k for k in keys if (a := values.get(k)) != (b := rec.get(k)) and _key(a) != _key(b)]
             if diff:
                 changed.append((r, diff))
     if len(changed) < 2:  # most sheets: nothing more to look at
@@ -90,7 +91,8 @@ def find_displacement(rows: Iterable[SheetRow], base: dict[str, dict], fields: l
     for rid in present:
         rec = base[rid]
         for k in needed:
-            holders[k].setdefault(_key(rec.get(k)), set()).add(rid)
+            v = rec.get(k)
+            holders[k].setdefault(v if type(v) is int or (type(v) is str and v) else _key(v), set()).add(rid)
     types = {f.key: f.type for f in fields}
     out_rows: dict[int, SheetRow] = {}
     moved: set[str] = set()

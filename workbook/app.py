@@ -12,11 +12,12 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from .annotate import annotate
 from .build import BuildInput, RegionData, build_workbook
 from .errors import UsageError
-from .guard import goes_aside, start_check
+from .guard import GuardAhead, goes_aside, start_check
 from .merge import Plan, plan_merge
 from .messages import MESSAGES, t
 from .read import RawWorkbook, ReadError, read_workbook
@@ -269,24 +270,30 @@ def expand_paths(paths: list[str]) -> list[str]:
     return out
 
 
-def _comparable(load: Callable[[str], dict[str, dict]]) -> dict[str, dict[str, dict]]:
-    """Every entity's records as validation and merging compare them (evidence quotes are not compared)."""
-    out = {e: load(e) for e in ENTITIES}
-    for rec in out["constraint"].values():
+def _comparable(records: dict[str, dict[str, dict]]) -> dict[str, dict[str, dict]]:
+    """Records as validation and merging compare them: evidence quotes are not compared."""
+    for rec in records["constraint"].values():
         rec.pop("evidence", None)
-    return out
+    return records
 
 
-def check_file(st: Store, path: str, lang: str, ours: dict[str, dict[str, dict]] | None = None) -> FileResult:
+def _all_records(st: Store) -> dict[str, dict[str, dict]]:
+    return _comparable({e: st.records(e) for e in ENTITIES})
+
+
+def check_file(st: Store, path: str, lang: str, ours: dict[str, dict[str, dict]] | None = None,
+               checking: Callable[[], Any] | None = None) -> FileResult:
     """Read and validate one file against the store (inside the caller's transaction, if any); `ours`: every
-    record of the store, if the caller has them already. A large file (a national workbook) is checked by the
-    guard in a child process while the whole store is read; for a small one (a region's return) only the
-    regions it was issued for are read, once its identity is known."""
+    record of the store, if the caller has them already; `checking`: the input guard, begun earlier (see
+    `files_guarded`). A large file (a national workbook) is checked by the guard in a child process while the
+    whole store is read; for a small one (a region's return) only the regions it was issued for are read, once
+    its identity is known."""
     schema = load_schema()
-    checking = start_check(path) if Path(path).is_file() else None
+    if checking is None and Path(path).is_file():
+        checking = start_check(path)
     try:
         if ours is None and goes_aside(path):
-            ours = _comparable(st.records)  # while the guard looks at the file
+            ours = _all_records(st)  # while the guard looks at the file
     except BaseException:
         if checking is not None:
             with suppress(Exception):
@@ -323,11 +330,30 @@ def reference(st: Store, workbook_id: str, ours: dict[str, dict[str, dict]] | No
     if issued is None:
         return None
     regions = set(issued["regions"])
-    ours = _comparable(lambda e: st.records(e, regions=regions)) if ours is None else ours
-    # nothing merged since the workbook was cut: its base is the store as it is
-    base = ours if issued["rev"] == st.revision() else \
-        _comparable(lambda e: st.records_at(e, issued["rev"], regions))
-    return Reference(issued, base, ours, st.issued_rows(workbook_id))
+    ours = _comparable(st.records_in(regions, list(ENTITIES))) if ours is None else ours
+    return Reference(issued, base_of(st, issued["rev"], ours, regions), ours, st.issued_rows(workbook_id))
+
+
+def base_of(st: Store, rev: int, ours: dict[str, dict[str, dict]], regions: set[str]) -> dict[str, dict[str, dict]]:
+    """The records as they were at revision `rev`: the records now, with those changed since put back as
+    they were. Costs what changed since, not the size of the regions (a round's returns are each cut from
+    the revision the round opened at, and merged one after another)."""
+    changed = st.changed_since(rev, None if len(ours.get("region", {})) > len(regions) else regions)
+    if not changed:  # nothing merged since the workbook was cut (in its regions): its base is the store now
+        return ours
+    base = {e: dict(records) for e, records in ours.items()}
+    for (entity, rid), data in st.versions_at(changed, rev).items():
+        if entity not in base:
+            continue
+        if data is None:
+            base[entity].pop(rid, None)  # inserted since, or deleted at the time
+            continue
+        region = rid if entity == "region" else data.get("region")
+        if region in regions or rid in ours.get(entity, {}):
+            if entity == "constraint":
+                data.pop("evidence", None)
+            base[entity][rid] = data
+    return base
 
 
 def _round_of(st: Store, result: FileResult, lang: str, severity: str) -> tuple[dict, str] | None:
@@ -356,16 +382,33 @@ def _record_attempt(st: Store, result: FileResult, found: tuple[dict, str] | Non
         applied=result.applied, revision=result.revision))
 
 
+def files_guarded(paths: list[str]) -> Iterator[tuple[str, Callable[[], Any] | None]]:
+    """Each file with its input guard; for a folder, the guard runs ahead in a worker process, checking the
+    next files while the caller reads, validates and merges this one."""
+    ahead = None
+    if len(paths) > 1:
+        try:
+            ahead = GuardAhead([p for p in paths if Path(p).is_file()])
+        except (OSError, ValueError, AssertionError):  # no worker here (a daemon process): each checks inline
+            ahead = None
+    try:
+        for path in paths:
+            yield path, (ahead.checking(path) if ahead is not None and path in ahead.futures else None)
+    finally:
+        if ahead is not None:
+            ahead.close()
+
+
 def validate_files(st: Store, paths: list[str], lang: str, progress: Callable[[str], None] | None = None,
                    by: str | None = None) -> list[FileResult]:
     results = []
     ours = None  # the store does not change while files are validated: read its records once
-    for path in expand_paths(paths):
+    for path, checking in files_guarded(expand_paths(paths)):
         if progress:
             progress(path)
         try:
             with bulk_work():
-                result = check_file(st, path, lang, ours)
+                result = check_file(st, path, lang, ours, checking)
             with st.transaction():
                 _record_attempt(st, result, _round_of(st, result, lang, "warning"), action="validate",
                                 by=by or default_user())
@@ -382,12 +425,12 @@ def merge_files(st: Store, paths: list[str], *, dry_run: bool, by: str, lang: st
     """Each file in its own write-locked transaction: validate, plan, and commit all of it or nothing."""
     schema = load_schema()
     results = []
-    for path in expand_paths(paths):
+    for path, checking in files_guarded(expand_paths(paths)):
         if progress:
             progress(path)
         try:
             with bulk_work(), st.transaction():
-                result = check_file(st, path, lang)
+                result = check_file(st, path, lang, checking=checking)
                 assert result.checked is not None and result.raw is not None
                 result.already = st.merged_sha(result.raw.sha256)
                 result.plan = plan_merge(result.checked.rows, schema, result.base, result.ours,

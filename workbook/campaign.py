@@ -11,11 +11,14 @@ import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import app
+from .errors import UsageError
 from .rounds import RoundError, check_name, completeness, parse_due, round_json, status
 from .schema import load_schema
-from .store import Store
+
+if TYPE_CHECKING:
+    from .store import Store
 
 FILE_UNSAFE = re.compile(r"[\\/:*?\"<>|\x00-\x1f\s]+")
 
@@ -32,23 +35,25 @@ def open_round(st: Store, name: str, *, due: str, period: str | None, region_ids
                by: str, lang: str, progress: Callable[[str], None] | None = None) -> dict:
     """Register the round and issue one workbook per region, all in one transaction: a failure leaves no
     round, no registered workbook and no file of it behind."""
+    from . import app  # the writer and its libraries, only when workbooks are written
+
     try:
         name = check_name(name)
         due_date = parse_due(due)
     except RoundError as exc:
-        raise app.UsageError(str(exc)) from None
+        raise UsageError(str(exc)) from None
     folder = Path(output) if output else Path("output") / name
     if folder.exists() and not folder.is_dir():
-        raise app.UsageError(f"{folder}: -o names the folder for the round's workbooks, but this is a file.")
+        raise UsageError(f"{folder}: -o names the folder for the round's workbooks, but this is a file.")
     written: list[dict] = []
     with st.transaction():
         if st.round(name) is not None:
-            raise app.UsageError(f"a round named “{name}” exists already; choose another name "
+            raise UsageError(f"a round named “{name}” exists already; choose another name "
                                  "(`cluster-wb round list` shows them).")
         known = st.regions()
         unknown = [r for r in region_ids if r not in known]
         if unknown:
-            raise app.UsageError(f"unknown region {', '.join(unknown)}; known regions: {', '.join(known)}.")
+            raise UsageError(f"unknown region {', '.join(unknown)}; known regions: {', '.join(known)}.")
         chosen = list(dict.fromkeys(region_ids)) or sorted(known, key=lambda r: (known[r].get("order", 0), r))
         rnd = st.add_round(name, period=period, due=due_date.isoformat(), regions=chosen, by=by)
         naming = _file_name(name)
@@ -72,7 +77,7 @@ def _known_round(st: Store, name: str) -> dict:
     rnd = st.round(name)
     if rnd is None:
         names = ", ".join(r["name"] for r in st.rounds()) or "none yet"
-        raise app.UsageError(f"no round named “{name}” (rounds: {names}).")
+        raise UsageError(f"no round named “{name}” (rounds: {names}).")
     return rnd
 
 
@@ -97,7 +102,7 @@ def round_status(st: Store, name: str | None, today: date | None = None) -> dict
         if name is None:
             rounds = st.rounds()
             if not rounds:
-                raise app.UsageError("no round yet: open one with `cluster-wb round open NAME --due DATE`.")
+                raise UsageError("no round yet: open one with `cluster-wb round open NAME --due DATE`.")
             rnd = rounds[-1]
         else:
             rnd = _known_round(st, name)
@@ -133,7 +138,7 @@ def report_figures(st: Store, *, round_name: str | None, since_name: str | None,
         if since_name:
             since_round = _known_round(st, since_name)
             if since_round["state"] != "closed":
-                raise app.UsageError(f"round “{since_name}” is open, so it has no snapshot to compare with; close "
+                raise UsageError(f"round “{since_name}” is open, so it has no snapshot to compare with; close "
                                      f"it first (cluster-wb round close {since_name}) or name a closed round.")
         else:
             earlier = [r for r in st.rounds() if r["state"] == "closed" and r["closed_rev"] <= revision
@@ -148,7 +153,7 @@ def report_figures(st: Store, *, round_name: str | None, since_name: str | None,
         known = records["region"]
         unknown = [r for r in region_ids if r not in known]
         if unknown:
-            raise app.UsageError(f"unknown region {', '.join(unknown)}; known regions: {', '.join(known)}.")
+            raise UsageError(f"unknown region {', '.join(unknown)}; known regions: {', '.join(known)}.")
         chosen = list(dict.fromkeys(region_ids)) or (list(rnd["regions"]) if rnd else
                                                      sorted(known, key=lambda r: (known[r].get("order", 0), r)))
         regions = {rid: known[rid] for rid in chosen if rid in known}
@@ -167,11 +172,11 @@ def write_report(fig: dict, output: str | None, lang: str, pdf: bool) -> list[st
 
     path = Path(output) if output else Path("output") / f"report-{datetime.now():%Y%m%d-%H%M%S}.xlsx"
     if path.is_dir():
-        raise app.UsageError(f"{path}: is a folder; give a file name ending in .xlsx.")
+        raise UsageError(f"{path}: is a folder; give a file name ending in .xlsx.")
     written = [str(write_book(fig, load_schema(), path, lang))]
     if pdf:
         try:
             written.append(str(to_pdf(path)))
         except PdfError as exc:
-            raise app.UsageError(str(exc)) from None
+            raise UsageError(str(exc)) from None
     return written

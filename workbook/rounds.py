@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .normalize import parse_date
-from .schema import Schema
+if TYPE_CHECKING:
+    from .schema import Schema
 
 STATES = ("not_returned", "received", "errors", "conflicts", "merged")
 ROUND_KEYS = ("name", "period", "due", "state", "opened_at", "closed_at")
@@ -41,6 +41,8 @@ def check_name(name: str) -> str:
 
 def parse_due(text: str) -> date:
     """A due date as officials write it: 2026-04-30, 2026/4/30, 2026年4月30日."""
+    from .normalize import parse_date  # the normaliser's date reading, loaded when a round is opened
+
     found = parse_date(text)
     if found.value is None or any(n.severity == "error" for n in found.notes) or found.notes:
         raise RoundError(f"“{text}” is not a date: give the due date as YYYY-MM-DD, for example 2026-04-30.")

@@ -6,18 +6,20 @@ module; no other place lists fields.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import unicodedata
 from dataclasses import dataclass, field
 from dataclasses import field as dataclass_field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
-import yaml
+import orjson
 
 from .resources import templates_dir
 
 LANGS = ("zh", "en")
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: 10x faster
 LIST_SEPARATORS = "、,，;；/\n"
 
 
@@ -271,10 +273,41 @@ def parse_schema(doc: dict) -> Schema:
     )
 
 
+def yaml_load(text: bytes | str) -> Any:
+    """Parse YAML safely (libyaml's parser when the wheel has it: 10x faster)."""
+    import yaml  # imported when YAML is parsed, not by every command that starts
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+
+
+def _cache_file(raw: bytes) -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cluster-wb" / f"schema-{hashlib.sha256(raw).hexdigest()[:32]}.json"
+
+
+def parse_yaml_cached(raw: bytes) -> Any:
+    """The YAML document, parsed once per content and kept as JSON in the user's cache: YAML's resolver runs
+    in Python (some 50 ms for the schema), which every command would pay at start otherwise. A cache that
+    cannot be read or written is simply not used."""
+    cached = _cache_file(raw)
+    try:
+        return orjson.loads(cached.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        pass
+    doc = yaml_load(raw)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+        partial.write_bytes(orjson.dumps(doc))
+        os.replace(partial, cached)
+    except (OSError, TypeError):  # read-only home, or a value JSON cannot hold: parse each time
+        pass
+    return doc
+
+
 @cache
 def load_schema() -> Schema:
-    with open(templates_dir() / "schema.yaml", encoding="utf-8") as fh:
-        return parse_schema(yaml.load(fh, Loader=SAFE_LOADER))  # noqa: S506 - a safe loader, C or Python
+    return parse_schema(parse_yaml_cached((templates_dir() / "schema.yaml").read_bytes()))
 
 
 def fold(text: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from .errors import CwbError
-from .schema import SAFE_LOADER, Schema
+from .schema import Schema, yaml_load
 from .store import Change
 
 ENTITY_FILES = {
@@ -34,7 +34,7 @@ def _load_list(path: Path) -> list[dict]:
         return []
     try:
         with open(path, encoding="utf-8") as fh:
-            doc = yaml.load(fh, Loader=SAFE_LOADER) or []  # noqa: S506 - a safe loader
+            doc = yaml_load(fh.read()) or []
     except yaml.YAMLError as exc:
         raise DatasetError(f"{path}: not valid YAML ({exc}).") from None
     if not isinstance(doc, list) or not all(isinstance(d, dict) for d in doc):

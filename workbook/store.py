@@ -224,6 +224,50 @@ class Store:
         with self._connect() as c:
             return {rid: _loads(data) for rid, data in c.execute(q.order_by(records_t.c.id))}
 
+    def records_in(self, regions: set[str], entities: list[str]) -> dict[str, dict[str, dict]]:
+        """Current, not deleted records of several entities in some regions, by entity and id, in one query
+        (a region's return reads its records so)."""
+        q = (select(records_t.c.entity, records_t.c.id, records_t.c.data)
+             .where(records_t.c.region.in_(sorted(regions)), records_t.c.entity.in_(entities),
+                    records_t.c.deleted.is_(False))
+             .order_by(records_t.c.entity, records_t.c.id))
+        out: dict[str, dict[str, dict]] = {e: {} for e in entities}
+        with self._connect() as c:
+            for entity, rid, data in c.execute(q):
+                out[entity][rid] = _loads(data)
+        return out
+
+    def changed_since(self, rev: int, regions: set[str] | None = None) -> set[tuple[str, str]]:
+        """The (entity, id) of every record changed after revision `rev` (the audit has an entry for each), of
+        every region or of some (a record keeps its region for life)."""
+        q = select(audit_t.c.entity, audit_t.c.record).where(audit_t.c.rev > rev)
+        if regions is not None:
+            q = q.join(records_t, (records_t.c.entity == audit_t.c.entity) & (records_t.c.id == audit_t.c.record)) \
+                .where(records_t.c.region.in_(sorted(regions)))
+        q = q.distinct()
+        with self._connect() as c:
+            return {(e, r) for e, r in c.execute(q)}
+
+    def versions_at(self, keys: set[tuple[str, str]], rev: int) -> dict[tuple[str, str], dict | None]:
+        """Each record as it was at revision `rev`: its data, or None where it did not exist or was deleted."""
+        out: dict[tuple[str, str], dict | None] = dict.fromkeys(keys)
+        by_entity: dict[str, list[str]] = {}
+        for entity, rid in keys:
+            by_entity.setdefault(entity, []).append(rid)
+        with self._connect() as c:
+            for entity, ids in by_entity.items():
+                for i in range(0, len(ids), 500):
+                    chunk = ids[i:i + 500]
+                    latest = (select(history_t.c.id, func.max(history_t.c.rev).label("rev"))
+                              .where(history_t.c.entity == entity, history_t.c.id.in_(chunk), history_t.c.rev <= rev)
+                              .group_by(history_t.c.id).subquery())
+                    q = (select(history_t.c.id, history_t.c.data, history_t.c.deleted)
+                         .join(latest, (history_t.c.id == latest.c.id) & (history_t.c.rev == latest.c.rev))
+                         .where(history_t.c.entity == entity))
+                    for row in c.execute(q):
+                        out[(entity, row.id)] = None if row.deleted else _loads(row.data)
+        return out
+
     def region_records(self, region: str, entities: list[str]) -> dict[str, dict[str, dict]]:
         """Current, not deleted records of several entities in one region, by entity and id, in id order:
         one query where a query per entity would cost more in statement overhead than in rows (a build
@@ -432,13 +476,16 @@ class Store:
 
     def round_of_workbook(self, workbook_id: str) -> tuple[dict, str] | None:
         """The round a workbook was issued in, and its region; None for a workbook built outside any round."""
+        q = (select(rounds_t, round_workbooks_t.c.region.label("workbook_region"))
+             .join(round_workbooks_t, round_workbooks_t.c.round == rounds_t.c.name)
+             .where(round_workbooks_t.c.workbook == workbook_id))
         with self._connect() as c:
-            row = c.execute(select(round_workbooks_t.c.round, round_workbooks_t.c.region)
-                            .where(round_workbooks_t.c.workbook == workbook_id)).first()
+            row = c.execute(q).mappings().first()
         if row is None:
             return None
-        found = self.round(row.round)
-        return (found, row.region) if found else None
+        found = dict(row)
+        region = found.pop("workbook_region")
+        return _round_row(found), region
 
     def round_workbooks(self, round_name: str) -> list[dict]:
         """The round's workbooks: {workbook, region, at (issued), path}."""

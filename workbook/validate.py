@@ -315,22 +315,26 @@ def _check_alignment(rows: list[Row], sheet: Sheet, region: str, ref: Reference,
                      lang: str, out: _Collector) -> None:
     """One error for a sheet whose editable cells moved away from their ids (a sort of some columns only);
     its rows are left out of the merge."""
+    if sum(1 for row in rows if not row.unchanged) < 2:  # most sheets of a return: nothing can have moved
+        return
     entity = sheet.entity
-    if sheet.kind == "constraints":  # the matrix has a row per cluster, assessed or not
-        clusters = ref.base.get("cluster", {})
-        assessed = ref.base.get(entity, {})
-        base = {cid: assessed.get(cid, {}) for cid, c in clusters.items() if c.get("region") == region}
-    else:
-        base = {rid: rec for rid, rec in ref.base.get(entity, {}).items() if rec.get("region") == region}
+    matrix = sheet.kind == "constraints"  # a row per cluster of the region, assessed or not
+    owners = ref.base.get("cluster" if matrix else entity, {})
+    records = ref.base.get(entity, {})
     column_of = {f.key: col for col, f in mapping.items()}
     fields = sorted((f for f in sheet.editable_fields if f.key in column_of), key=lambda f: column_of[f.key])
     seen: set[str] = set()
     candidates = []
+    base: dict[str, dict] = {}
     by_number: dict[int, Row] = {}
     for row in rows:
         if row.record is None or row.delete or row.record in seen:
             continue
         seen.add(row.record)
+        owner = owners.get(row.record)
+        if owner is None or owner.get("region") != region:  # another region's id: an error of its own
+            continue
+        base[row.record] = records.get(row.record, {}) if matrix else owner
         by_number[row.row] = row
         candidates.append(SheetRow(row.row, row.record, None if row.unchanged else row.values))
     found = find_displacement(candidates, base, fields)
