@@ -163,3 +163,44 @@ def test_a_region_read_at_once_is_each_entity_read_on_its_own(env):
         assert [list(v) for v in together.values()] == [list(v) for v in apart.values()]
     assert "XC-C02" not in st.region_records("XC", entities)["cluster"]
     assert st.region_records("XC", entities)["cluster"]
+
+
+def test_a_folder_merge_killed_at_any_point_leaves_whole_files(env, tmp_path):
+    """A folder of a round's returns is merged in batches of savepoints, committed about every second: a kill
+    at any statement leaves the store as it was after some number of whole files, never part of one, and the
+    same folder merged again ends where an uninterrupted merge ends."""
+    opened = json.loads(env.run("round", "open", "R1", "--due", "2026-04-30", "-o", str(tmp_path / "R1"),
+                                "--format", "json").stdout)
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    for i, w in enumerate(opened["workbooks"][:4]):
+        copy = returns / f"{i}-{w['region']}.xlsx"
+        wb = openpyxl.load_workbook(w["path"])
+        for kind, header, value in (("inventory", "备注", f"已核实 {i}"), ("recommendations", "责任单位", "发改委")):
+            ws = sheet_by_kind(wb, kind, w["region"])
+            col = column_of(ws, header)
+            for row in range(2, ws.max_row + 1):
+                if ws.cell(row=row, column=1).value:
+                    ws.cell(row=row, column=col).value = value
+        wb.save(copy)
+    pristine = tmp_path / "pristine.sqlite"
+    shutil.copy(env.store, pristine)
+    # the store after the first k files, for every k, merged one file at a time
+    states = [snapshot(env.store)]
+    for copy in sorted(returns.iterdir()):
+        assert cli_process(env.store, "merge", str(copy)).wait(120) == 0
+        states.append(snapshot(env.store))
+    assert len({s[3] for s in states}) == 5  # each file changed something
+    shutil.copy(pristine, env.store)
+    done = cli_process(env.store, "merge", str(returns), kill_at=0)
+    assert done.wait(120) == 0
+    total = int(done.stderr.read().rsplit("statements=", 1)[1])
+    assert snapshot(env.store)[3] == states[-1][3]
+    for kill_at in sorted({1, 3, *(int(total * f) for f in (0.1, 0.3, 0.5, 0.7, 0.9)), total - 1}):
+        shutil.copy(pristine, env.store)
+        cli_process(env.store, "merge", str(returns), kill_at=kill_at).wait(120)
+        data = snapshot(env.store)[3]
+        assert data in [s[3] for s in states], f"killed at statement {kill_at}: part of a file is in the store"
+        retry = cli_process(env.store, "merge", str(returns))
+        assert retry.wait(120) == 0
+        assert snapshot(env.store)[3] == states[-1][3]

@@ -205,3 +205,35 @@ def test_a_workbook_built_outside_rounds_is_no_attempt(env):
     edit(path, "inventory", "XC", "XC-C02", "企业数（家）", 120)
     assert run_json(env, "merge", str(path))["files"][0]["applied"]
     assert run_json(env, "status")["summary"]["returned"] == 0
+
+
+def test_a_store_of_the_format_before_rounds_is_upgraded_on_first_open(env):
+    """A store written before rounds existed (format 1: no round tables) gains them, in one transaction, the
+    first time any command opens it; its records and workbooks are untouched."""
+    import sqlite3
+
+    old = env.build("old.xlsx")
+    with sqlite3.connect(env.store) as db:
+        for table in ("cwb_rounds", "cwb_round_workbooks", "cwb_attempts"):
+            db.execute(f"DROP TABLE {table}")
+        db.execute("UPDATE cwb_meta SET value = '1' WHERE key = 'format'")
+    assert env.run("status").exit_code == 2  # no round yet, but the store opened
+    with sqlite3.connect(env.store) as db:
+        assert db.execute("SELECT value FROM cwb_meta WHERE key = 'format'").fetchone()[0] == "2"
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"cwb_rounds", "cwb_round_workbooks", "cwb_attempts"} <= tables
+    assert run_json(env, "validate", str(old))["ok"]  # a workbook issued before the upgrade still checks
+    open_round(env)
+    assert run_json(env, "status")["summary"]["issued"] == 5
+
+
+def test_a_store_of_a_newer_format_is_refused_and_left_alone(env):
+    import sqlite3
+
+    env.build("wb.xlsx")
+    with sqlite3.connect(env.store) as db:
+        db.execute("UPDATE cwb_meta SET value = '99' WHERE key = 'format'")
+    result = env.run("status")
+    assert result.exit_code == 2 and "newer cluster-wb" in result.stderr
+    with sqlite3.connect(env.store) as db:
+        assert db.execute("SELECT value FROM cwb_meta WHERE key = 'format'").fetchone()[0] == "99"

@@ -402,21 +402,26 @@ def files_guarded(paths: list[str]) -> Iterator[tuple[str, Callable[[], Any] | N
 def validate_files(st: Store, paths: list[str], lang: str, progress: Callable[[str], None] | None = None,
                    by: str | None = None) -> list[FileResult]:
     results = []
+    attempts = []  # written together at the end: one commit for a folder, not one per file
     ours = None  # the store does not change while files are validated: read its records once
-    for path, checking in files_guarded(expand_paths(paths)):
-        if progress:
-            progress(path)
-        try:
-            with bulk_work():
-                result = check_file(st, path, lang, ours, checking)
+    try:
+        for path, checking in files_guarded(expand_paths(paths)):
+            if progress:
+                progress(path)
+            try:
+                with bulk_work():
+                    result = check_file(st, path, lang, ours, checking)
+                attempts.append((result, _round_of(st, result, lang, "warning")))
+            except FileRejected as exc:
+                result = FileResult(path, rejected=str(exc))
+            ours = result.whole if result.whole is not None else ours
+            result.base = result.ours = result.whole = None  # a folder of returns must not hold a store per file
+            results.append(result)
+    finally:
+        if any(found for _result, found in attempts):
             with st.transaction():
-                _record_attempt(st, result, _round_of(st, result, lang, "warning"), action="validate",
-                                by=by or default_user())
-        except FileRejected as exc:
-            result = FileResult(path, rejected=str(exc))
-        ours = result.whole if result.whole is not None else ours
-        result.base = result.ours = result.whole = None  # a folder of returns must not hold a store per file
-        results.append(result)
+                for result, found in attempts:
+                    _record_attempt(st, result, found, action="validate", by=by or default_user())
     return results
 
 
@@ -425,31 +430,39 @@ def merge_files(st: Store, paths: list[str], *, dry_run: bool, by: str, lang: st
     """Each file in its own write-locked transaction: validate, plan, and commit all of it or nothing."""
     schema = load_schema()
     results = []
-    for path, checking in files_guarded(expand_paths(paths)):
-        if progress:
-            progress(path)
-        try:
-            with bulk_work(), st.transaction():
-                result = check_file(st, path, lang, checking=checking)
-                assert result.checked is not None and result.raw is not None
-                result.already = st.merged_sha(result.raw.sha256)
-                result.plan = plan_merge(result.checked.rows, schema, result.base, result.ours,
-                                         result.checked.columns, lambda e, r, taken: st.next_id(e, r, taken))
-                # planned: the records and rows are done with, and the commit needs the memory
-                result.base = result.ours = result.whole = None
-                result.checked.rows = []
-                found = _round_of(st, result, lang, "error")
-                if result.ok and result.plan.changes and not dry_run:
-                    result.revision = st.commit(
-                        result.plan.changes, by=by, source=Path(path).name, sha256=result.raw.sha256,
-                        workbook=result.checked.identity.workbook_id,
-                        summary=", ".join(f"{k} {v}" for k, v in result.plan.counts().items() if v))
-                    result.applied = True
-                _record_attempt(st, result, found, action="dry_run" if dry_run else "merge", by=by)
-        except FileRejected as exc:
-            result = FileResult(path, rejected=str(exc))
-        results.append(result)
+    with st.batch() as batch:
+        for path, checking in files_guarded(expand_paths(paths)):
+            if progress:
+                progress(path)
+            results.append(_merge_one(st, path, checking, schema, dry_run=dry_run, by=by, lang=lang))
+            batch.checkpoint()
     return results
+
+
+def _merge_one(st: Store, path: str, checking: Callable[[], Any] | None, schema: Schema, *, dry_run: bool, by: str,
+               lang: str) -> FileResult:
+    """One file, all or nothing: its own transaction, or its own savepoint of the caller's batch."""
+    try:
+        with bulk_work(), st.transaction():
+            result = check_file(st, path, lang, checking=checking)
+            assert result.checked is not None and result.raw is not None
+            result.already = st.merged_sha(result.raw.sha256)
+            result.plan = plan_merge(result.checked.rows, schema, result.base, result.ours,
+                                     result.checked.columns, lambda e, r, taken: st.next_id(e, r, taken))
+            # planned: the records and rows are done with, and the commit needs the memory
+            result.base = result.ours = result.whole = None
+            result.checked.rows = []
+            found = _round_of(st, result, lang, "error")
+            if result.ok and result.plan.changes and not dry_run:
+                result.revision = st.commit(
+                    result.plan.changes, by=by, source=Path(path).name, sha256=result.raw.sha256,
+                    workbook=result.checked.identity.workbook_id,
+                    summary=", ".join(f"{k} {v}" for k, v in result.plan.counts().items() if v))
+                result.applied = True
+            _record_attempt(st, result, found, action="dry_run" if dry_run else "merge", by=by)
+    except FileRejected as exc:
+        result = FileResult(path, rejected=str(exc))
+    return result
 
 
 def annotate_file(result: FileResult, target: str, lang: str) -> None:

@@ -16,7 +16,9 @@ def _n(x: float) -> str:
 
 
 def field_reference(schema: Schema) -> str:
-    lines = [f"Schema version {schema.version}. Stored enum values are the codes; the workbook shows the labels.", ""]
+    lines = [f"Schema version {schema.version}. Stored enum values are the codes; the workbook shows the labels. "
+             "A key in **bold** is a core field: a region's completeness (in `status` and the report) is the "
+             "share of its records' core fields that hold a value.", ""]
     for sheet in schema.sheets:
         lines += [f"### {sheet.title_zh} / {sheet.title_en} (`{sheet.kind}`, entity `{sheet.entity}`)", "",
                   "| key | 中文列名 | English header | type | unit | required | editable | allowed | help |",
@@ -33,11 +35,17 @@ def field_reference(schema: Schema) -> str:
             else:
                 allowed = ""
             editable = "locked" if not f.editable or f.derived else "yes"
-            lines.append(f"| `{f.key}` | {f.title_zh} | {f.title_en} | {f.type} | {f.unit or ''} | "
+            key = f"**`{f.key}`**" if f.core else f"`{f.key}`"
+            lines.append(f"| {key} | {f.title_zh} | {f.title_en} | {f.type} | {f.unit or ''} | "
                          f"{'yes' if f.required else ''} | {editable} | {allowed} | {f.help_en} |")
         if any(f.is_factor for f in sheet.fields):
             lines.append("| *one column per constraint factor* | *factor title* | *factor title* | severity | | "
                          "| yes | 0 – 3 | " + next(f.help_en for f in sheet.fields if f.is_factor) + " |")
+        lines.append("")
+    for entity, fields in schema.entities.items():
+        lines += [f"### The {entity} record (no sheet of its own)", "", "| key | 中文 | English | type |",
+                  "|---|---|---|---|"]
+        lines += [f"| `{f.key}` | {f.title_zh} | {f.title_en} | {f.type} |" for f in fields]
         lines.append("")
     lines += ["### Constraint factors", "", "| id | group | 中文 | English | what it covers |", "|---|---|---|---|---|"]
     for f in schema.factors:

@@ -8,6 +8,7 @@ migration. Every change goes through `commit`, one transaction and one revision.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from .errors import CwbError
 STORE_MARK = "cluster-wb store"
 STORE_FORMAT = "2"  # 2: reporting rounds, their workbooks and return attempts
 ID_LETTER = {"cluster": "C", "recommendation": "R", "project": "P", "indicator": "I"}
+ENTITY_NAMES = ("region", "cluster", "constraint", "recommendation", "project", "indicator")
 
 metadata = MetaData()
 meta_t = Table("cwb_meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text))
@@ -70,6 +72,7 @@ audit_t = Table(
     Column("entity", String(32)), Column("record", String(64)), Column("field", String(64)),
     Column("op", String(8)), Column("old", Text), Column("new", Text),
     Column("sheet", String(64)), Column("cell", String(16)),
+    Index("ix_cwb_audit_record", "entity", "record", "rev"),  # what changed of some records since a revision
 )
 workbooks_t = Table(
     "cwb_workbooks", metadata,
@@ -178,6 +181,32 @@ def _make_engine(url: str) -> Engine:
     return create_engine(url)
 
 
+class Batch:
+    """The outer transaction of `Store.batch`: begun on the first unit of work, committed now and then."""
+
+    def __init__(self, conn: Connection | None, every: float):
+        self.conn, self.every = conn, every
+        self.started: float | None = None
+
+    def begin(self) -> None:
+        if self.conn is None:
+            return
+        if not self.conn.in_transaction():
+            self.conn.begin()
+        if self.started is None:
+            self.started = time.monotonic()
+
+    def commit(self) -> None:
+        if self.conn is not None and self.conn.in_transaction():
+            self.conn.commit()
+        self.started = None
+
+    def checkpoint(self) -> None:
+        """Commit if the batch has been open for `every` seconds (other writers get their turn)."""
+        if self.started is not None and time.monotonic() - self.started >= self.every:
+            self.commit()
+
+
 class Store:
     """Access to one master store. Use `open_store` or `create_store` to get one."""
 
@@ -185,13 +214,20 @@ class Store:
         self.engine = engine
         self.location = location
         self._conn: Connection | None = None
+        self._batch: Batch | None = None
 
     # -- transactions -----------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[Store]:
-        """All reads and the commit inside run in one write-locked transaction."""
+        """All reads and the commit inside run in one write-locked transaction (inside a `batch`, a savepoint
+        of it: all or nothing, committed with the batch)."""
         if self._conn is not None:
-            yield self
+            if self._batch is None:
+                yield self
+                return
+            self._batch.begin()
+            with self._conn.begin_nested():
+                yield self
             return
         with self.engine.begin() as conn:
             self._conn = conn
@@ -199,6 +235,29 @@ class Store:
                 yield self
             finally:
                 self._conn = None
+
+    @contextmanager
+    def batch(self, every: float = 1.0) -> Iterator[Batch]:
+        """Several units of work (the files of a folder), each a savepoint, committed together about every
+        `every` seconds and at the end: a commit waits for the disk (about 8 ms here), which for a folder of
+        300 regions' returns cost more than merging them. A unit that fails is rolled back alone; a kill
+        loses only the units since the last commit, none of which was reported. An error that ends the
+        batch commits the units done before it."""
+        if self._conn is not None:
+            yield Batch(None, every)
+            return
+        conn = self.engine.connect()
+        self._conn = conn
+        batch = self._batch = Batch(conn, every)
+        try:
+            yield batch
+            batch.commit()
+        except BaseException:
+            batch.commit()  # the units before the failing one are whole; the failing one was rolled back
+            raise
+        finally:
+            self._conn = self._batch = None
+            conn.close()
 
     @contextmanager
     def _connect(self) -> Iterator[Connection]:
@@ -240,11 +299,13 @@ class Store:
     def changed_since(self, rev: int, regions: set[str] | None = None) -> set[tuple[str, str]]:
         """The (entity, id) of every record changed after revision `rev` (the audit has an entry for each), of
         every region or of some (a record keeps its region for life)."""
-        q = select(audit_t.c.entity, audit_t.c.record).where(audit_t.c.rev > rev)
-        if regions is not None:
-            q = q.join(records_t, (records_t.c.entity == audit_t.c.entity) & (records_t.c.id == audit_t.c.record)) \
-                .where(records_t.c.region.in_(sorted(regions)))
-        q = q.distinct()
+        if regions is None:
+            q = select(audit_t.c.entity, audit_t.c.record).where(audit_t.c.rev > rev).distinct()
+        else:  # from the regions' records (index on entity, region) to their audit entries (on entity, record)
+            q = (select(records_t.c.entity, records_t.c.id)
+                 .join(audit_t, (audit_t.c.entity == records_t.c.entity) & (audit_t.c.record == records_t.c.id))
+                 .where(records_t.c.entity.in_(ENTITY_NAMES), records_t.c.region.in_(sorted(regions)),
+                        audit_t.c.rev > rev).distinct())
         with self._connect() as c:
             return {(e, r) for e, r in c.execute(q)}
 
@@ -555,6 +616,9 @@ def _upgrade(engine: Engine) -> None:
         if fmt == STORE_FORMAT:
             return
         metadata.create_all(c, checkfirst=True)
+        for table in metadata.sorted_tables:  # create_all makes the tables it lacks, not their new indexes
+            for index in table.indexes:
+                index.create(c, checkfirst=True)
         if fmt is None:
             c.execute(meta_t.insert().values(key="format", value=STORE_FORMAT))
         else:
