@@ -46,7 +46,7 @@ TARGETS = {"build_vs_xlsxwriter": 1.5, "validate_vs_calamine": 3.0, "merge_vs_va
            "help_vs_imports": 1.5, "status_vs_imports": 1.5}
 RSS_TARGET_MB = 300
 ROUND = "bench"  # the campaign scenario's round: one workbook per region, each returned with 1 % edited
-STARTUP_RUNS = 7  # a command's start-up is timed as the fastest of this many fresh processes
+STARTUP_RUNS = {"T": 1}  # a command's start-up: the fastest of this many fresh processes (7 but at T)
 
 
 def _child(step: str, work: Path, size: str) -> dict:
@@ -140,7 +140,7 @@ def _child(step: str, work: Path, size: str) -> dict:
                 "startup_status": ["-c", "from workbook.cli import main; main()", "--store",
                                    str(work / "seed.sqlite"), "status"]}[step]
         times = []
-        for _ in range(STARTUP_RUNS):
+        for _ in range(STARTUP_RUNS.get(size, 7)):
             begun = time.perf_counter()
             subprocess.run([sys.executable, *argv], check=True, capture_output=True, cwd=work)
             times.append(time.perf_counter() - begun)

@@ -17,11 +17,18 @@ def test_bench_tiny_size_reports_every_figure(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["size"] == "T" and doc["clusters"] == 30
-    for step in ("build", "xlsxwriter", "calamine", "pandas", "validate", "validate_edited", "merge_dry_run", "merge"):
-        assert doc["seconds"][step] > 0 and doc["peak_rss_mb"][step] > 0
+    for step in ("build", "xlsxwriter", "calamine", "pandas", "validate", "validate_edited", "merge_dry_run", "merge",
+                 "round_open", "merge_folder", "status", "report", "startup_imports", "startup_help",
+                 "startup_status"):
+        assert doc["seconds"][step] > 0 and doc["peak_rss_mb"][step] > 0, step
     assert set(doc["ratios"]) == {"build_vs_xlsxwriter", "validate_vs_calamine", "validate_vs_pandas",
-                                  "merge_vs_validate"}
+                                  "merge_vs_validate", "merge_folder_vs_merge", "status_vs_merge_folder",
+                                  "report_vs_build", "help_vs_imports", "status_vs_imports"}
     details = doc["details"]
+    # the campaign: every region's file came back and merged, with the same edits as the one workbook
+    assert details["merge_folder"]["files"] == 3 and details["merge_folder"]["applied"] == 3
+    assert details["merge_folder"]["changes"] == details["merge"]["changes"]
+    assert details["status"]["merged"] == 3 and details["report"]["charts"] >= 5
     assert details["validate"]["errors"] == 0  # the untouched workbook is clean
     assert details["merge"]["applied"] and 0 < details["merge"]["changes"] <= details["edit"]["cells_changed"]
     assert details["build"]["notes"] > 0 and details["build"]["parts"] > details["xlsxwriter"]["parts"]

@@ -12,15 +12,14 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from .annotate import annotate
 from .build import BuildInput, RegionData, build_workbook
 from .errors import UsageError
-from .guard import GuardAhead, goes_aside, start_check
+from .guard import goes_aside, start_check
 from .merge import Plan, plan_merge
 from .messages import MESSAGES, t
-from .read import RawWorkbook, ReadError, read_workbook
+from .read import RawWorkbook, ReadAhead, ReadError, read_workbook
 from .resources import seed_dir
 from .rounds import attempt_record
 from .schema import Schema, load_schema
@@ -282,15 +281,22 @@ def _all_records(st: Store) -> dict[str, dict[str, dict]]:
 
 
 def check_file(st: Store, path: str, lang: str, ours: dict[str, dict[str, dict]] | None = None,
-               checking: Callable[[], Any] | None = None) -> FileResult:
+               reading: Callable[[], RawWorkbook] | None = None) -> FileResult:
     """Read and validate one file against the store (inside the caller's transaction, if any); `ours`: every
-    record of the store, if the caller has them already; `checking`: the input guard, begun earlier (see
-    `files_guarded`). A large file (a national workbook) is checked by the guard in a child process while the
+    record of the store, if the caller has them already; `reading`: the file being read by a worker (see
+    `files_ahead`). A large file (a national workbook) is checked by the guard in a child process while the
     whole store is read; for a small one (a region's return) only the regions it was issued for are read, once
     its identity is known."""
     schema = load_schema()
-    if checking is None and Path(path).is_file():
-        checking = start_check(path)
+    if reading is not None:
+        if ours is None and goes_aside(path):
+            ours = _all_records(st)
+        try:
+            raw = reading()
+        except ReadError as exc:
+            raise FileRejected(path, str(exc)) from None
+        return _check_read(st, path, raw, lang, ours, schema)
+    checking = start_check(path) if Path(path).is_file() else None
     try:
         if ours is None and goes_aside(path):
             ours = _all_records(st)  # while the guard looks at the file
@@ -303,6 +309,11 @@ def check_file(st: Store, path: str, lang: str, ours: dict[str, dict[str, dict]]
         raw = read_workbook(path, checking)
     except ReadError as exc:
         raise FileRejected(path, str(exc)) from None
+    return _check_read(st, path, raw, lang, ours, schema)
+
+
+def _check_read(st: Store, path: str, raw: RawWorkbook, lang: str, ours: dict[str, dict[str, dict]] | None,
+                schema: Schema) -> FileResult:
     try:
         document = raw.props.get("cwb_document")
         if document:  # a report or a tracker cluster-wb wrote: a read-only summary, not a workbook to return
@@ -382,18 +393,18 @@ def _record_attempt(st: Store, result: FileResult, found: tuple[dict, str] | Non
         applied=result.applied, revision=result.revision))
 
 
-def files_guarded(paths: list[str]) -> Iterator[tuple[str, Callable[[], Any] | None]]:
-    """Each file with its input guard; for a folder, the guard runs ahead in a worker process, checking the
-    next files while the caller reads, validates and merges this one."""
+def files_ahead(paths: list[str]) -> Iterator[tuple[str, Callable[[], RawWorkbook] | None]]:
+    """Each file, and for a folder the function that gives it read: a worker process reads the next files
+    (guard and calamine) while the caller validates and merges this one."""
     ahead = None
     if len(paths) > 1:
         try:
-            ahead = GuardAhead([p for p in paths if Path(p).is_file()])
-        except (OSError, ValueError, AssertionError):  # no worker here (a daemon process): each checks inline
+            ahead = ReadAhead(paths)
+        except (OSError, ValueError, AssertionError):  # no worker here (a daemon process): each is read inline
             ahead = None
     try:
-        for path in paths:
-            yield path, (ahead.checking(path) if ahead is not None and path in ahead.futures else None)
+        for i, path in enumerate(paths):
+            yield path, (ahead.reading(i) if ahead is not None else None)
     finally:
         if ahead is not None:
             ahead.close()
@@ -405,12 +416,12 @@ def validate_files(st: Store, paths: list[str], lang: str, progress: Callable[[s
     attempts = []  # written together at the end: one commit for a folder, not one per file
     ours = None  # the store does not change while files are validated: read its records once
     try:
-        for path, checking in files_guarded(expand_paths(paths)):
+        for path, reading in files_ahead(expand_paths(paths)):
             if progress:
                 progress(path)
             try:
                 with bulk_work():
-                    result = check_file(st, path, lang, ours, checking)
+                    result = check_file(st, path, lang, ours, reading)
                 attempts.append((result, _round_of(st, result, lang, "warning")))
             except FileRejected as exc:
                 result = FileResult(path, rejected=str(exc))
@@ -431,20 +442,20 @@ def merge_files(st: Store, paths: list[str], *, dry_run: bool, by: str, lang: st
     schema = load_schema()
     results = []
     with st.batch() as batch:
-        for path, checking in files_guarded(expand_paths(paths)):
+        for path, reading in files_ahead(expand_paths(paths)):
             if progress:
                 progress(path)
-            results.append(_merge_one(st, path, checking, schema, dry_run=dry_run, by=by, lang=lang))
+            results.append(_merge_one(st, path, reading, schema, dry_run=dry_run, by=by, lang=lang))
             batch.checkpoint()
     return results
 
 
-def _merge_one(st: Store, path: str, checking: Callable[[], Any] | None, schema: Schema, *, dry_run: bool, by: str,
-               lang: str) -> FileResult:
+def _merge_one(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, schema: Schema, *, dry_run: bool,
+               by: str, lang: str) -> FileResult:
     """One file, all or nothing: its own transaction, or its own savepoint of the caller's batch."""
     try:
         with bulk_work(), st.transaction():
-            result = check_file(st, path, lang, checking=checking)
+            result = check_file(st, path, lang, reading=reading)
             assert result.checked is not None and result.raw is not None
             result.already = st.merged_sha(result.raw.sha256)
             result.plan = plan_merge(result.checked.rows, schema, result.base, result.ours,

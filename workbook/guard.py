@@ -175,35 +175,6 @@ def start_check(path: str | Path, limits: Limits = LIMITS, aside_from: int | Non
     return result
 
 
-class GuardAhead:
-    """The guard of a folder of files in one worker process that runs ahead of the caller: while one file is
-    read, validated and merged, the next ones are being checked (one process for all of them: forking per
-    file costs about what the check of a region's file does)."""
-
-    def __init__(self, paths: list[str], limits: Limits = LIMITS):
-        from concurrent.futures import ProcessPoolExecutor
-
-        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-        self.futures = {p: self.pool.submit(check_file, p, limits) for p in dict.fromkeys(paths)}
-
-    def checking(self, path: str) -> Callable[[], PackageScan]:
-        future = self.futures[path]
-
-        def result() -> PackageScan:
-            from concurrent.futures.process import BrokenProcessPool
-
-            try:
-                return future.result()
-            except BrokenProcessPool:
-                raise Refused(f"{path}: the check of the file stopped before it ended; the file may be too large "
-                              "for this machine's memory. Split it by region.") from None
-
-        return result
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-
 def _check_in_child(path: str, limits: Limits, send) -> None:
     try:
         outcome = (True, check_file(path, limits))

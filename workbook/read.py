@@ -109,6 +109,55 @@ def read_workbook(path: str | Path, checking: Callable[[], PackageScan] | None =
                         "Open it in Excel, WPS or LibreOffice and save it again as .xlsx.") from None
 
 
+def read_whole(path: str | Path) -> RawWorkbook:
+    """The workbook read completely, guard included: every sheet's rows loaded and the file closed, so that a
+    worker process can hand the result to its caller (by pickling)."""
+    raw = read_workbook(path)
+    try:
+        for sheet in raw.sheets:
+            sheet.rows  # noqa: B018 - loads the sheet's rows and formulas
+            sheet.loader = None  # read once: nothing to read again
+    finally:
+        raw.close()
+    return raw
+
+
+class ReadAhead:
+    """A folder of files read in one worker process a few files ahead of the caller: while one file is
+    validated and merged, the next ones pass the guard and calamine (two cores instead of one; the worker's
+    results wait in memory, so it runs at most `window` files ahead)."""
+
+    def __init__(self, paths: list[str], window: int = 2):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.paths, self.window = paths, window
+        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+        self.futures: dict[int, Any] = {}
+
+    def reading(self, index: int) -> Callable[[], RawWorkbook]:
+        """The file at `index`, once read (the call waits for it); the next ones are started meanwhile."""
+        for i in range(index, min(index + self.window + 1, len(self.paths))):
+            if i not in self.futures:
+                self.futures[i] = self.pool.submit(read_whole, self.paths[i])
+        future = self.futures.pop(index)
+        path = self.paths[index]
+
+        def result() -> RawWorkbook:
+            from concurrent.futures.process import BrokenProcessPool
+
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                raise ReadError(f"{path}: reading the file stopped before it ended; it may be too large for this "
+                                "machine's memory. Split it by region.") from None
+
+        return result
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
