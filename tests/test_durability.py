@@ -157,12 +157,12 @@ def test_a_region_read_at_once_is_each_entity_read_on_its_own(env):
     st = open_store(env.store)
     entities = ["cluster", "constraint", "recommendation", "project", "indicator"]
     for region in st.regions():
-        together = st.region_records(region, entities)
+        together = st.records_in({region}, entities)
         apart = {e: st.records(e, region=region) for e in entities}
         assert together == apart
         assert [list(v) for v in together.values()] == [list(v) for v in apart.values()]
-    assert "XC-C02" not in st.region_records("XC", entities)["cluster"]
-    assert st.region_records("XC", entities)["cluster"]
+    assert "XC-C02" not in st.records_in({"XC"}, entities)["cluster"]
+    assert st.records_in({"XC"}, entities)["cluster"]
 
 
 def test_a_folder_merge_killed_at_any_point_leaves_whole_files(env, tmp_path):

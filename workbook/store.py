@@ -284,8 +284,9 @@ class Store:
             return {rid: _loads(data) for rid, data in c.execute(q.order_by(records_t.c.id))}
 
     def records_in(self, regions: set[str], entities: list[str]) -> dict[str, dict[str, dict]]:
-        """Current, not deleted records of several entities in some regions, by entity and id, in one query
-        (a region's return reads its records so)."""
+        """Current, not deleted records of several entities in some regions, by entity and id, in id order:
+        one query where a query per entity would cost more in statement overhead than in rows (a build reads
+        each region so, and a region's return)."""
         q = (select(records_t.c.entity, records_t.c.id, records_t.c.data)
              .where(records_t.c.region.in_(sorted(regions)), records_t.c.entity.in_(entities),
                     records_t.c.deleted.is_(False))
@@ -329,31 +330,14 @@ class Store:
                         out[(entity, row.id)] = None if row.deleted else _loads(row.data)
         return out
 
-    def region_records(self, region: str, entities: list[str]) -> dict[str, dict[str, dict]]:
-        """Current, not deleted records of several entities in one region, by entity and id, in id order:
-        one query where a query per entity would cost more in statement overhead than in rows (a build
-        reads each region so)."""
-        q = (select(records_t.c.entity, records_t.c.id, records_t.c.data)
-             .where(records_t.c.region == region, records_t.c.entity.in_(entities), records_t.c.deleted.is_(False))
-             .order_by(records_t.c.entity, records_t.c.id))
-        out: dict[str, dict[str, dict]] = {e: {} for e in entities}
-        with self._connect() as c:
-            for entity, rid, data in c.execute(q):
-                out[entity][rid] = _loads(data)
-        return out
-
-    def records_at(self, entity: str, rev: int, regions: set[str] | None = None) -> dict[str, dict]:
-        """Records of an entity as they were at revision `rev` (the base of a three-way merge), of every
-        region or of some (a record keeps its region for life, so the current one selects its history)."""
+    def records_at(self, entity: str, rev: int) -> dict[str, dict]:
+        """Records of an entity as they were at revision `rev` (a closed round's snapshot)."""
         latest = (
             select(history_t.c.id, func.max(history_t.c.rev).label("rev"))
             .where(history_t.c.entity == entity, history_t.c.rev <= rev)
+            .group_by(history_t.c.id)
+            .subquery()
         )
-        if regions is not None:
-            in_regions = select(records_t.c.id).where(records_t.c.entity == entity,
-                                                      records_t.c.region.in_(sorted(regions)))
-            latest = latest.where(history_t.c.id.in_(in_regions))
-        latest = latest.group_by(history_t.c.id).subquery()
         q = (
             select(history_t.c.id, history_t.c.data, history_t.c.deleted)
             .join(latest, (history_t.c.id == latest.c.id) & (history_t.c.rev == latest.c.rev))
@@ -588,17 +572,22 @@ def _round_row(row: dict) -> dict:
 
 
 def _check_ours(engine: Engine, location: str) -> None:
+    """Refuse a database that is not a cluster-wb store (one query when it is: every command pays it)."""
     try:
-        names = set(inspect(engine).get_table_names())
-    except (DatabaseError, OperationalError) as exc:
+        with engine.connect() as c:
+            meta = dict(c.execute(select(meta_t.c.key, meta_t.c.value)
+                                  .where(meta_t.c.key.in_(("mark", "format")))).all())
+    except DatabaseError as exc:
+        try:  # which is it: a database without our table, or not a database at all?
+            ours_missing = "cwb_meta" not in inspect(engine).get_table_names()
+        except DatabaseError:
+            ours_missing = False
+        if ours_missing:
+            raise StoreError(f"{location}: this database is not a cluster-wb store; it was left untouched. "
+                             "Point --store at a cluster-wb store or at a new file.") from None
         raise StoreError(f"{location}: not a readable database ({exc.orig}). Point --store at a cluster-wb "
                          "store, or move this file away to create a new one.") from None
-    if "cwb_meta" not in names:
-        raise StoreError(f"{location}: this database is not a cluster-wb store; it was left untouched. "
-                         "Point --store at a cluster-wb store or at a new file.")
-    with engine.connect() as c:
-        mark = c.execute(select(meta_t.c.value).where(meta_t.c.key == "mark")).scalar()
-        fmt = c.execute(select(meta_t.c.value).where(meta_t.c.key == "format")).scalar()
+    mark, fmt = meta.get("mark"), meta.get("format")
     if mark != STORE_MARK:
         raise StoreError(f"{location}: this database is not a cluster-wb store; it was left untouched.")
     if fmt is not None and fmt.isdigit() and int(fmt) > int(STORE_FORMAT):

@@ -1,19 +1,56 @@
-"""Terminal output: the schema listing, validation tables, merge summaries, the log, rounds and the return
-tracker (rich tables)."""
+"""Terminal output: the schema listing, validation tables, merge summaries, the log, rounds (rich tables),
+and the return tracker (a plain aligned table: `status` is what a coordinator runs many times a day, and
+rich's import and layout cost more than the query)."""
 
 from __future__ import annotations
 
+import os
+import sys
+import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:
+    from rich.console import Console
 
-from .schema import Schema
+    from .schema import Schema
 
 
 def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
     # markup off: file names, cell values and messages come from people and are printed as they are
     return Console(stderr=stderr, highlight=False, soft_wrap=False, width=160, markup=False)
+
+
+def Table(*args, **kwargs):  # noqa: N802 - rich's Table, imported when a table is made
+    from rich.table import Table as RichTable
+
+    return RichTable(*args, **kwargs)
+
+
+ANSI = {"red": "\033[1;31m", "yellow": "\033[33m", "bold": "\033[1m", "reset": "\033[0m"}
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal: two for a CJK or full-width character."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def aligned(headers: tuple[str, ...], rows: list[tuple[list[str], str | None]]) -> str:
+    """A plain table, columns padded to their widest cell; a row's colour (red, yellow) only on a terminal
+    that shows colours (and without NO_COLOR)."""
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    widths = [max([_width(h)] + [_width(cells[i]) for cells, _ in rows]) for i, h in enumerate(headers)]
+
+    def line(cells: list[str] | tuple[str, ...]) -> str:
+        return "  ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    out = [line(headers), "  ".join("─" * w for w in widths)]
+    for cells, style in rows:
+        text = line(cells)
+        out.append(f"{ANSI[style]}{text}{ANSI['reset']}" if colour and style else text)
+    return "\n".join(out)
 
 
 def print_schema(schema: Schema, lang: str) -> None:
@@ -200,20 +237,19 @@ def summary_line(tracker: dict, lang: str) -> str:
 
 
 def print_status(tracker: dict, lang: str) -> None:
-    """The tracker at a glance: overdue rows in red, rows waiting on the office in yellow, the summary last."""
-    out = console()
-    table = Table(title=summary_line(tracker, lang))
-    for i, col in enumerate(ROUND_WORDS["status_cols"][lang]):
-        table.add_column(col, overflow="fold", no_wrap=i in (1, 4, 5))  # ids and times on one line
+    """The tracker at a glance: overdue rows in red, rows waiting on errors or conflicts in yellow, the
+    word 逾期 / OVERDUE for terminals without colour, the summary first and last."""
+    rows = []
     for r in tracker["regions"]:
         name = r["name_zh"] if lang == "zh" else (r["name_en"] or r["name_zh"])
-        style = "bold red" if r["overdue"] else "yellow" if r["state"] in ("errors", "conflicts") else None
-        table.add_row(f"{r['region']} {name or ''}", r["workbook"] or "", STATE_WORDS[lang][r["state"]],
+        style = "red" if r["overdue"] else "yellow" if r["state"] in ("errors", "conflicts") else None
+        rows.append(([f"{r['region']} {name or ''}", r["workbook"] or "", STATE_WORDS[lang][r["state"]],
                       str(r["attempts"]), _when(r["last_attempt_at"]), _when(r["merged_at"]), str(r["changes"]),
                       str(r["errors"]), str(r["conflicts"]), ROUND_WORDS["overdue"][lang] if r["overdue"] else "",
-                      f"{r['completeness']:.0%}", r["contact"] or "", style=style)
-    out.print(table)
-    out.print(summary_line(tracker, lang))
+                      f"{r['completeness']:.0%}", r["contact"] or ""], style))
+    print(summary_line(tracker, lang))
+    print(aligned(ROUND_WORDS["status_cols"][lang], rows))
+    print(summary_line(tracker, lang))
 
 
 def print_rounds(rounds: list[dict], lang: str) -> None:
