@@ -126,15 +126,19 @@ def _total(rows: list[dict], statuses: list[str]) -> dict:
 def _constraints(schema: Schema, clusters: dict[str, list[tuple[str, dict]]], matrix: dict[str, dict],
                  order: list[str]) -> list[dict]:
     """Per factor and region: clusters assessed, clusters at severity 2 or 3, mean severity of the assessed."""
-    out = []
-    for f in schema.factors:
-        for rid in order:
-            values = [matrix.get(cid, {}).get(f.id) for cid, _c in clusters[rid]]
-            values = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
-            out.append({"factor": f.id, "group": f.group, "region": rid, "assessed": len(values),
-                        "at_least_2": sum(1 for v in values if v >= 2),
-                        "mean": round(sum(values) / len(values), 3) if values else None})
-    return out
+    tallies: dict[str, dict[str, list]] = {}  # region -> factor -> [assessed, at least 2, sum]
+    for rid in order:
+        tally = tallies[rid] = {f.id: [0, 0, 0] for f in schema.factors}
+        for cid, _c in clusters[rid]:
+            for fid, v in (matrix.get(cid) or {}).items():  # a matrix record holds the assessed factors only
+                counts = tally.get(fid)
+                if counts is not None and type(v) in (int, float):
+                    counts[0] += 1
+                    counts[1] += v >= 2
+                    counts[2] += v
+    return [{"factor": f.id, "group": f.group, "region": rid, "assessed": a, "at_least_2": at2,
+             "mean": round(total / a, 3) if a else None}
+            for f in schema.factors for rid in order for a, at2, total in (tallies[rid][f.id],)]
 
 
 def _ranking(schema: Schema, constraints: list[dict]) -> list[dict]:
@@ -228,10 +232,16 @@ def _quality(schema: Schema, clusters: dict, recs: dict, indicators: dict, order
     out = []
     for rid in order:
         filled = {}
-        for entity, key in core:
-            records = [r for _i, r in groups.get(entity, {}).get(rid, [])]
-            filled[f"{entity}.{key}"] = round(sum(1 for r in records if _filled(r.get(key))) / len(records), 4) \
-                if records else None
+        for entity in dict.fromkeys(e for e, _k in core):
+            keys = [k for e, k in core if e == entity]
+            records = groups.get(entity, {}).get(rid, [])
+            counts = dict.fromkeys(keys, 0)
+            for _i, r in records:
+                for k in keys:
+                    if r.get(k) not in (None, "", []):
+                        counts[k] += 1
+            for k in keys:
+                filled[f"{entity}.{k}"] = round(counts[k] / len(records), 4) if records else None
         approx = sum(len(r.get("approx") or []) for _i, r in clusters[rid]) + \
             sum(len(r.get("approx") or []) for _i, r in indicators[rid])
         unknown = sum(1 for _i, r in indicators[rid] if r.get("value") is None)
