@@ -288,3 +288,36 @@ def test_far_cell_behind_a_namespace_prefix_is_still_seen(env):
     prefixed = re.sub(rb"<(/?)(?![?!])([A-Za-z]+)", rb"<\1x:\2", xml).replace(b' xmlns="', b' xmlns:x="', 1)
     assert b"<x:c " in prefixed and b"<c " not in prefixed
     refused(env, rezip(plain, env.root / "prefixed.xlsx", replace={"xl/worksheets/sheet1.xml": prefixed}), "absurd")
+
+
+_REAL_READ = []  # the real `read.read_whole`, for the stand-in below (the worker is a fork: it has it too)
+
+
+def _read_or_die(path):
+    """Stands in for `read.read_whole` in the worker process: dies (as the out-of-memory killer would end it)
+    on the file named b.xlsx."""
+    import os
+
+    if str(path).endswith("b.xlsx"):
+        os._exit(9)
+    return _REAL_READ[0](path)
+
+
+def test_a_worker_that_dies_on_one_file_of_a_folder_costs_only_that_file(env, monkeypatch):
+    """A folder is read ahead by a worker process; a worker killed on one file makes that file a refusal that
+    says so, and the files after it are read by a new worker and merged."""
+    from workbook import read
+
+    folder = env.root / "returns"
+    folder.mkdir()
+    built = env.build("a.xlsx")
+    for name in ("a.xlsx", "b.xlsx", "c.xlsx"):
+        shutil.copy(built, folder / name)
+    _REAL_READ[:] = [read.read_whole]
+    monkeypatch.setattr(read, "read_whole", _read_or_die)
+    result = env.run("merge", str(folder), "--format", "json")
+    doc = json.loads(result.stdout)
+    by_name = {Path(f["path"]).name: f for f in doc["files"]}
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert by_name["a.xlsx"]["ok"] and by_name["c.xlsx"]["ok"]
+    assert not by_name["b.xlsx"]["ok"] and "stopped before it ended" in by_name["b.xlsx"]["issues"][-1]["message"]

@@ -125,18 +125,29 @@ def read_whole(path: str | Path) -> RawWorkbook:
 class ReadAhead:
     """A folder of files read in one worker process a few files ahead of the caller: while one file is
     validated and merged, the next ones pass the guard and calamine (two cores instead of one; the worker's
-    results wait in memory, so it runs at most `window` files ahead)."""
+    results wait in memory, so it runs at most `window` files ahead). A worker that dies on a file (out of
+    memory, say) makes that file unreadable and is replaced for the files after it."""
 
     def __init__(self, paths: list[str], window: int = 2):
+        self.paths, self.window = paths, window
+        self.pool = self._new_pool()
+        self.futures: dict[int, Any] = {}
+        self.broken = False  # the worker died: the files still waiting in it are read by a new one
+
+    @staticmethod
+    def _new_pool() -> Any:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        self.paths, self.window = paths, window
-        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-        self.futures: dict[int, Any] = {}
+        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
 
     def reading(self, index: int) -> Callable[[], RawWorkbook]:
         """The file at `index`, once read (the call waits for it); the next ones are started meanwhile."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self.broken:  # the worker died on an earlier file: start another for the files after it
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool, self.futures, self.broken = self._new_pool(), {}, False
         for i in range(index, min(index + self.window + 1, len(self.paths))):
             if i not in self.futures:
                 self.futures[i] = self.pool.submit(read_whole, self.paths[i])
@@ -144,11 +155,10 @@ class ReadAhead:
         path = self.paths[index]
 
         def result() -> RawWorkbook:
-            from concurrent.futures.process import BrokenProcessPool
-
             try:
                 return future.result()
             except BrokenProcessPool:
+                self.broken = True
                 raise ReadError(f"{path}: reading the file stopped before it ended; it may be too large for this "
                                 "machine's memory. Split it by region.") from None
 
