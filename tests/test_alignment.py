@@ -74,3 +74,41 @@ def test_one_matrix_row_exchanged_with_another_is_found():
     legit = [SheetRow(2, "C1", {"land": 3, "talent": 2}), SheetRow(3, "C2", plain), SheetRow(4, "C3", plain),
              SheetRow(5, "C4", plain)]
     assert find_displacement(legit, base, MATRIX) is None
+
+
+def test_values_that_another_record_also_holds_are_ordinary_edits():
+    """Corrections that happen to equal exactly one other record's values, while that record's row still
+    shows them, are edits: the other row did not lose its values (found by a review on the seed's
+    Xuchang inventory: two 所在地 corrections)."""
+    base = {f"C{i}": {"name_zh": f"集群{i}", "location": loc} for i, loc in
+            enumerate(["许昌市区", "长葛市", "禹州市", "襄城县", "魏都区", "禹州市、襄城县"], start=1)}
+    rows_ = [SheetRow(n, rid, dict(rec)) for n, (rid, rec) in enumerate(base.items(), start=2)]
+    rows_[0].values["location"] = "魏都区"  # as C5's
+    rows_[2].values["location"] = "禹州市、襄城县"  # as C6's
+    assert find_displacement(rows_, base, INVENTORY) is None
+    # a re-scoring that gives two clusters the pairs two untouched clusters hold
+    matrix = {"A": {"land": 1, "talent": 1}, "B": {"land": 1, "talent": 1}, "C": {"land": 3, "talent": 2},
+              "D": {"land": 2, "talent": 3}}
+    rescored = [SheetRow(2, "A", {"land": 3, "talent": 2}), SheetRow(3, "B", {"land": 2, "talent": 3}),
+                SheetRow(4, "C", None), SheetRow(5, "D", None)]
+    assert find_displacement(rescored, matrix, MATRIX) is None
+
+
+def test_one_dropdown_or_severity_column_sorted_alone_is_found():
+    stages = ["growth", "mature", "growth", "nascent", "mature", "growth"]
+    base = {f"C{i}": {"name_zh": f"集群{i}", "stage": s} for i, s in enumerate(stages, start=1)}
+    by_stage = sorted(stages)  # Data ▸ Sort on that column only: equal values end up side by side
+    moved = [SheetRow(n, f"C{i}", {"name_zh": f"集群{i}", "stage": s})
+             for n, (i, s) in enumerate(zip(range(1, 7), by_stage, strict=True), start=2)]
+    found = find_displacement(moved, base, INVENTORY)
+    assert found is not None and found.moved == ["stage"]
+    # the same values changed by hand, not left side by side: edits
+    edited = ["mature", "growth", "growth", "nascent", "growth", "mature"]
+    by_hand = [SheetRow(n, f"C{i}", {"name_zh": f"集群{i}", "stage": s})
+               for n, (i, s) in enumerate(zip(range(1, 7), edited, strict=True), start=2)]
+    assert find_displacement(by_hand, base, INVENTORY) is None
+    severities = {f"C{i}": {"land": v} for i, v in enumerate([2, 2, 3, 2, 3, 1], start=1)}
+    sorted_land = [SheetRow(n, f"C{i}", {"land": v})
+                   for n, (i, v) in enumerate(zip(range(1, 7), [3, 3, 2, 2, 2, 1], strict=True), start=2)]
+    found = find_displacement(sorted_land, severities, MATRIX)
+    assert found is not None and found.moved == ["land"]

@@ -237,3 +237,22 @@ def test_a_store_of_a_newer_format_is_refused_and_left_alone(env):
     assert result.exit_code == 2 and "newer cluster-wb" in result.stderr
     with sqlite3.connect(env.store) as db:
         assert db.execute("SELECT value FROM cwb_meta WHERE key = 'format'").fetchone()[0] == "99"
+
+
+def test_a_validation_after_a_merge_or_after_closing_moves_no_state(env):
+    """The same file validated after its merge reported conflicts keeps `conflicts`; returns after the round
+    closed leave the closed round's tracker as it was."""
+    opened = open_round(env)
+    xc = edit(path_of(opened, "XC"), "inventory", "XC", "XC-C02", "企业数（家）", 120, out=env.root / "xc.xlsx")
+    other = edit(path_of(opened, "XC"), "inventory", "XC", "XC-C02", "企业数（家）", 150, out=env.root / "xc2.xlsx")
+    run_json(env, "merge", str(xc))
+    run_json(env, "merge", str(other), code=1)
+    run_json(env, "validate", str(other))  # no conflict is computed by a validation: it must not clear one
+    row = by_region(run_json(env, "status"))["XC"]
+    assert row["state"] == "conflicts" and row["attempts"] == 2
+    assert env.run("round", "close", "R1").exit_code == 0
+    before = run_json(env, "status")
+    gd = edit(path_of(opened, "GD"), "inventory", "GD", "GD-C01", "企业数（家）", 30, out=env.root / "gd.xlsx")
+    run_json(env, "merge", str(gd), code=1)  # round_closed
+    run_json(env, "validate", str(gd))
+    assert run_json(env, "status") == before

@@ -7,13 +7,15 @@ the wrong cluster. This module finds it, per sheet, from the values alone: pure,
 
 Two signs, either enough:
 - **Rows that carry another record's values.** On the cells where a row differs from its own record, it
-  equals exactly one other record of the sheet (and on two or more cells, or on a text such as a name).
-  Two or more such rows, each pointing at a different record, are rows out of place; so is one such row
-  when the row of the record it points at now holds what the first row's record held (an exchange).
-- **A column whose values were rearranged.** In a column of names, numbers or dates, three or more rows
-  differ from their records, and what they hold now is what they held before, in another order.
-A genuine edit matches neither: a renamed cluster takes a new name, not another's, and figures typed in are
-not a reshuffle of the column's own.
+  equals exactly one other record of the sheet (on two or more cells, or on a text such as a name), and
+  that record's own row differs too (its values went elsewhere). Two or more such rows, each pointing at a
+  different record, are rows out of place; so is one such row when the row of the record it points at now
+  holds what the first row's record held (an exchange).
+- **A column whose values were rearranged.** Three or more rows differ from their records in a column, and
+  what they hold now is what they held before, in another order; in a column of few values (a dropdown, a
+  severity) only if equal values now stand side by side where they did not, as a sort leaves them.
+A genuine edit matches neither: a renamed cluster takes a new name, and if it is another's, that record
+still shows it; figures typed in are not a reshuffle of the column's own.
 """
 
 from __future__ import annotations
@@ -70,13 +72,12 @@ def find_displacement(rows: Iterable[SheetRow], base: dict[str, dict], fields: l
 
     `base`: the sheet's records as the workbook was cut (id -> record); `fields`: the editable fields whose
     columns the sheet has, in column order."""
+    rows = [r for r in rows if r.record in base]
     keys = [f.key for f in fields]
     present: list[str] = []
     changed: list[tuple[SheetRow, list[str]]] = []
     for r in rows:
-        rec = base.get(r.record)
-        if rec is None:
-            continue
+        rec = base[r.record]
         present.append(r.record)
         if r.values is not None:
             values = r.values
@@ -114,14 +115,14 @@ def find_displacement(rows: Iterable[SheetRow], base: dict[str, dict], fields: l
     for r, diff in changed:
         specific = len(diff) >= 2 or types[diff[0]] in TEXT_TYPES
         found = candidates[r.record]
-        if len(found) == 1 and specific:
-            donor = next(iter(found))
-            if donor not in donors:
-                donors.add(donor)
-                pinned.append((r, diff, donor))
-    if len(pinned) == 1:
+        # a row moved here: its donor's own row lost those values too (a record that still shows its own
+        # values only happens to share them with an edited row)
+        if len(found) == 1 and specific and (donor := next(iter(found))) in changed_rows and donor not in donors:
+            donors.add(donor)
+            pinned.append((r, diff, donor))
+    if len(pinned) == 1:  # one row pinned: out of place if its donor's row holds what this row's record held
         r, diff, donor = pinned[0]
-        if donor in changed_rows and r.record in candidates[donor]:
+        if r.record in candidates[donor]:
             pinned.append((*changed_rows[donor], r.record))
         else:
             pinned = []
@@ -131,18 +132,26 @@ def find_displacement(rows: Iterable[SheetRow], base: dict[str, dict], fields: l
             moved.update(diff)
             if example is None:
                 example = (r.row, r.record, donor)
-    # sign 2: a column of many values rearranged among three or more rows
+    # sign 2: a column whose values were rearranged among three or more rows; for a column of few values
+    # (a dropdown, a severity) only when the rearrangement left equal values side by side, as a sort does
+    by_row = sorted(rows, key=lambda r: r.row)
     for k in keys:
-        if types[k] not in ORDERED_TYPES:
-            continue
         differing = [r for r, diff in changed if k in diff]
         if len(differing) < 3:
             continue
         now = Counter(_key(r.values.get(k)) for r in differing)
-        if len(now) >= 2 and now == Counter(_key(base[r.record].get(k)) for r in differing):
-            moved.add(k)
-            for r in differing:
-                out_rows.setdefault(r.row, r)
+        if len(now) < 2 or now != Counter(_key(base[r.record].get(k)) for r in differing):
+            continue
+        if types[k] not in ORDERED_TYPES:
+            first, last = min(r.row for r in differing), max(r.row for r in differing)
+            block = [r for r in by_row if first <= r.row <= last]
+            after = [_key((r.values if r.values is not None else base[r.record]).get(k)) for r in block]
+            before = [_key(base[r.record].get(k)) for r in block]
+            if not _grouped(after) or _grouped(before):
+                continue
+        moved.add(k)
+        for r in differing:
+            out_rows.setdefault(r.row, r)
     if not out_rows:
         return None
     for r, _diff in changed:  # once cells are out of place, no difference on the sheet can be taken as an edit
@@ -150,6 +159,19 @@ def find_displacement(rows: Iterable[SheetRow], base: dict[str, dict], fields: l
     ordered = sorted(out_rows)
     return Displacement(rows=ordered, moved=[k for k in keys if k in moved], example=example,
                         records=[out_rows[n].record for n in ordered])
+
+
+def _grouped(values: list[Any]) -> bool:
+    """Whether equal values stand side by side (each value in one run), as after sorting by that column."""
+    seen: set[Any] = set()
+    previous: Any = object()
+    for v in values:
+        if v != previous:
+            if v in seen:
+                return False
+            seen.add(v)
+            previous = v
+    return True
 
 
 def spans(numbers: list[int]) -> list[tuple[int, int]]:

@@ -380,11 +380,14 @@ def _round_of(st: Store, result: FileResult, lang: str, severity: str) -> tuple[
 
 
 def _record_attempt(st: Store, result: FileResult, found: tuple[dict, str] | None, *, action: str, by: str) -> None:
-    """A validate or merge of a round's workbook is a return attempt of its region (see `rounds`)."""
+    """A validate or merge of a round's workbook is a return attempt of its region (see `rounds`), while the
+    round is open."""
     if found is None or result.checked is None or result.raw is None:
         return
     rnd, region = found
     result.round = rnd["name"]
+    if rnd["state"] == "closed":  # a closed round's tracker stands as it was at closing
+        return
     plan = result.plan
     st.record_attempt(attempt_record(
         rnd["name"], region, result.checked.identity.workbook_id, Path(result.path).name, result.raw.sha256,
@@ -393,18 +396,16 @@ def _record_attempt(st: Store, result: FileResult, found: tuple[dict, str] | Non
         applied=result.applied, revision=result.revision))
 
 
-def files_ahead(paths: list[str]) -> Iterator[tuple[str, Callable[[], RawWorkbook] | None]]:
-    """Each file, and for a folder the function that gives it read: a worker process reads the next files
-    (guard and calamine) while the caller validates and merges this one."""
-    ahead = None
-    if len(paths) > 1:
-        try:
-            ahead = ReadAhead(paths)
-        except (OSError, ValueError, AssertionError):  # no worker here (a daemon process): each is read inline
-            ahead = None
+@contextmanager
+def reading_ahead(paths: list[str]) -> Iterator[ReadAhead | None]:
+    """For a folder, a worker process that reads the next files (guard and calamine) while the caller
+    validates and merges one; None for one file, or where no child process may start (a daemon process).
+    Enter it before opening the store's connection: the worker is forked when it starts."""
+    import multiprocessing
+
+    ahead = ReadAhead(paths) if len(paths) > 1 and not multiprocessing.current_process().daemon else None
     try:
-        for i, path in enumerate(paths):
-            yield path, (ahead.reading(i) if ahead is not None else None)
+        yield ahead
     finally:
         if ahead is not None:
             ahead.close()
@@ -415,25 +416,44 @@ def validate_files(st: Store, paths: list[str], lang: str, progress: Callable[[s
     results = []
     attempts = []  # written together at the end: one commit for a folder, not one per file
     ours = None  # the store does not change while files are validated: read its records once
+    paths = expand_paths(paths)
     try:
-        for path, reading in files_ahead(expand_paths(paths)):
-            if progress:
-                progress(path)
-            try:
-                with bulk_work():
-                    result = check_file(st, path, lang, ours, reading)
-                attempts.append((result, _round_of(st, result, lang, "warning")))
-            except FileRejected as exc:
-                result = FileResult(path, rejected=str(exc))
-            ours = result.whole if result.whole is not None else ours
-            result.base = result.ours = result.whole = None  # a folder of returns must not hold a store per file
-            results.append(result)
+        with reading_ahead(paths) as ahead:
+            for i, path in enumerate(paths):
+                if progress:
+                    progress(path)
+                try:
+                    with bulk_work():
+                        result = check_file(st, path, lang, ours, ahead.reading(i) if ahead else None)
+                    attempts.append((result, _round_of(st, result, lang, "warning")))
+                except FileRejected as exc:
+                    result = FileResult(path, rejected=str(exc))
+                ours = result.whole if result.whole is not None else ours
+                result.base = result.ours = result.whole = None  # a folder of returns must not hold a store per file
+                results.append(result)
     finally:
-        if any(found for _result, found in attempts):
-            with st.transaction():
-                for result, found in attempts:
-                    _record_attempt(st, result, found, action="validate", by=by or default_user())
+        _record_validations(st, attempts, by or default_user(), lang)
     return results
+
+
+def _record_validations(st: Store, attempts: list[tuple[FileResult, tuple[dict, str] | None]], by: str,
+                        lang: str) -> None:
+    """The attempts of a validation, in one transaction. A store that cannot take them now (read-only, or
+    busy past the timeout) costs the tracker its entries, not the checks: each file says so."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if not any(found for _result, found in attempts):
+        return
+    try:
+        with st.transaction():
+            for result, found in attempts:
+                _record_attempt(st, result, found, action="validate", by=by)
+    except SQLAlchemyError as exc:
+        for result, found in attempts:
+            if found and result.checked is not None:
+                result.checked.issues.append(Issue("warning", "attempt_not_recorded", None, None, None, None,
+                                                   found[0]["name"], t("attempt_not_recorded", lang,
+                                                                       round=found[0]["name"], why=exc.orig)))
 
 
 def merge_files(st: Store, paths: list[str], *, dry_run: bool, by: str, lang: str,
@@ -441,11 +461,13 @@ def merge_files(st: Store, paths: list[str], *, dry_run: bool, by: str, lang: st
     """Each file in its own write-locked transaction: validate, plan, and commit all of it or nothing."""
     schema = load_schema()
     results = []
-    with st.batch() as batch:
-        for path, reading in files_ahead(expand_paths(paths)):
+    paths = expand_paths(paths)
+    with reading_ahead(paths) as ahead, st.batch() as batch:
+        for i, path in enumerate(paths):
             if progress:
                 progress(path)
-            results.append(_merge_one(st, path, reading, schema, dry_run=dry_run, by=by, lang=lang))
+            results.append(_merge_one(st, path, ahead.reading(i) if ahead else None, schema, dry_run=dry_run,
+                                      by=by, lang=lang))
             batch.checkpoint()
     return results
 

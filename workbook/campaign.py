@@ -92,13 +92,14 @@ def set_state(st: Store, name: str, state: str) -> tuple[dict, bool]:
 
 
 def list_rounds(st: Store) -> list[dict]:
-    return [round_json(r) for r in st.rounds()]
+    with st.reading():
+        return [round_json(r) for r in st.rounds()]
 
 
 def round_status(st: Store, name: str | None, today: date | None = None) -> dict:
     """The return tracker of a round (default: the one opened last)."""
     schema = load_schema()
-    with st.transaction():
+    with st.reading():
         if name is None:
             rounds = st.rounds()
             if not rounds:
@@ -131,7 +132,7 @@ def report_figures(st: Store, *, round_name: str | None, since_name: str | None,
     from .report import figures
 
     schema = load_schema()
-    with st.transaction():
+    with st.reading():
         rnd = _known_round(st, round_name) if round_name else None
         current = st.revision()
         revision = rnd["closed_rev"] if rnd and rnd["state"] == "closed" else current
@@ -139,7 +140,10 @@ def report_figures(st: Store, *, round_name: str | None, since_name: str | None,
             since_round = _known_round(st, since_name)
             if since_round["state"] != "closed":
                 raise UsageError(f"round “{since_name}” is open, so it has no snapshot to compare with; close "
-                                     f"it first (cluster-wb round close {since_name}) or name a closed round.")
+                                 f"it first (cluster-wb round close {since_name}) or name a closed round.")
+            if since_round["closed_rev"] > revision:
+                raise UsageError(f"round “{since_name}” closed after the snapshot reported (revision "
+                                 f"{since_round['closed_rev']} > {revision}); --since names an earlier round.")
         else:
             earlier = [r for r in st.rounds() if r["state"] == "closed" and r["closed_rev"] <= revision
                        and (rnd is None or r["name"] != rnd["name"])]

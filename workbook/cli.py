@@ -33,7 +33,8 @@ def guarded(fn):
         except CwbError as exc:
             _fail(f"cluster-wb: {exc}", exc.exit_code)
         except KeyboardInterrupt:
-            _fail("cluster-wb: interrupted; the store is unchanged by the unfinished step.", 130)
+            _fail("cluster-wb: interrupted. The step under way was not applied; a folder's files finished before "
+                  "it were kept. Run the command again: a file merged twice applies nothing.", 130)
         except OSError as exc:
             _fail(f"cluster-wb: {exc.filename or ''}: {exc.strerror or exc}")
         except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users

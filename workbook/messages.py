@@ -301,6 +301,9 @@ ISSUE_MESSAGES: dict[str, dict[str, str]] = {
                      "en": "This workbook belongs to reporting round “{round}”, which was closed on {date}; its edits are no "
                            "longer merged. If a late return must be taken, ask the coordinator to reopen the round "
                            "(cluster-wb round reopen {round}), then send this file again."},
+    "attempt_not_recorded": {"zh": "检查已完成，但未能在轮次“{round}”的交回记录中登记本次交回（{why}）。请稍后再校验一次。",
+                             "en": "The check is complete, but this return could not be recorded in round “{round}”'s "
+                                   "tracker ({why}). Validate it again later."},
     "duplicate_row": {"zh": "该新增行与第 {other} 行相同，可能重复粘贴。", "en": "This new row repeats row {other}; pasted twice?"},
     "conflict": {"zh": "冲突：工作簿改为“{theirs}”，而数据库已由他人改为“{ours}”（原值“{base}”）。未合并；请商定后在新工作簿中填写。",
                  "en": "Conflict: the workbook says “{theirs}”, but the store was changed to “{ours}” meanwhile (was "

@@ -133,6 +133,7 @@ class ReadAhead:
         self.pool = self._new_pool()
         self.futures: dict[int, Any] = {}
         self.broken = False  # the worker died: the files still waiting in it are read by a new one
+        self._submit(0)  # the worker is forked now, before the caller opens its store connection
 
     @staticmethod
     def _new_pool() -> Any:
@@ -146,11 +147,9 @@ class ReadAhead:
         from concurrent.futures.process import BrokenProcessPool
 
         if self.broken:  # the worker died on an earlier file: start another for the files after it
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool.shutdown(wait=True, cancel_futures=True)  # its threads end before the next fork
             self.pool, self.futures, self.broken = self._new_pool(), {}, False
-        for i in range(index, min(index + self.window + 1, len(self.paths))):
-            if i not in self.futures:
-                self.futures[i] = self.pool.submit(read_whole, self.paths[i])
+        self._submit(index)
         future = self.futures.pop(index)
         path = self.paths[index]
 
@@ -163,6 +162,11 @@ class ReadAhead:
                                 "machine's memory. Split it by region.") from None
 
         return result
+
+    def _submit(self, index: int) -> None:
+        for i in range(index, min(index + self.window + 1, len(self.paths))):
+            if i not in self.futures:
+                self.futures[i] = self.pool.submit(read_whole, self.paths[i])
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)

@@ -63,7 +63,7 @@ def figures(schema: Schema, records: dict[str, dict[str, dict]], regions: dict[s
         for key in FIGURES:
             row[key], row["coverage"][key] = _sum(cl, key)
         own = {"cluster": dict(clusters[rid]), "recommendation": dict(recs[rid])}
-        row["completeness"] = completeness(schema, own) or 0.0
+        row["completeness"] = completeness(schema, own)  # None: no record to fill
         counts = dict.fromkeys(statuses, 0) | {"unset": 0, "overdue": 0}
         for mid, m in recs[rid]:
             status = m.get("status")
@@ -118,8 +118,8 @@ def _total(rows: list[dict], statuses: list[str]) -> dict:
         total["coverage"][key] = sum(r["coverage"][key] for r in rows)
     total["recommendations"] = {k: sum(r["recommendations"][k] for r in rows)
                                 for k in [*statuses, "unset", "overdue"]}
-    filled = [r["completeness"] for r in rows]
-    total["completeness"] = round(sum(filled) / len(filled), 4) if filled else 0.0
+    filled = [r["completeness"] for r in rows if r["completeness"] is not None]
+    total["completeness"] = round(sum(filled) / len(filled), 4) if filled else None
     return total
 
 

@@ -211,7 +211,7 @@ def _overview(book: _Book) -> None:
             col += 1
         ws.write_number(row, col, data["recommendations"]["unset"], f[num])
         ws.write_number(row, col + 1, data["recommendations"]["overdue"], f[num])
-        ws.write_number(row, col + 2, data["completeness"], f[pct])
+        book.number(ws, row, col + 2, data["completeness"], pct)
     ws.conditional_format(top + 2, 12 + len(statuses) + 1, row - 1, 12 + len(statuses) + 1,
                           {"type": "cell", "criteria": ">", "value": 0,
                            "format": book.wb.add_format({"bg_color": COLOURS["overdue"]})})

@@ -95,7 +95,7 @@ def status(rnd: dict, workbooks: list[dict], attempts: list[dict], regions: dict
     rows = []
     for rid in rnd["regions"]:
         region = regions.get(rid, {})
-        tried = sorted(by_region.get(rid, []), key=lambda a: (a["at"], a["seq"]))
+        tried = sorted(by_region.get(rid, []), key=lambda a: a["ordinal"])
         latest = tried[-1] if tried else None
         state = latest["state"] if latest else "not_returned"
         merged = [a for a in tried if a["state"] == "merged"]

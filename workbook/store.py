@@ -113,6 +113,7 @@ attempts_t = Table(  # every validate or merge of a round's workbook; the same f
     Column("errors", Integer, nullable=False, default=0), Column("warnings", Integer, nullable=False, default=0),
     Column("conflicts", Integer, nullable=False, default=0), Column("changes", Integer, nullable=False, default=0),
     Column("applied", Boolean, nullable=False, default=False), Column("revision", Integer),
+    Column("ordinal", Integer, nullable=False),  # the order attempts took their outcome: the latest is the max
     Index("ix_cwb_attempts_round", "round", "region"),
     Index("ux_cwb_attempts_file", "workbook", "sha256", unique=True),
 )
@@ -174,8 +175,9 @@ def _make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover - driver hook
-            # Take the write lock at the start: two merges are serialised, never interleaved.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Take the write lock at the start: two merges are serialised, never interleaved. A read-only
+            # snapshot (`Store.reading`) takes none, so that it does not wait for a writer.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("cwb_read_only") else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url)
@@ -235,6 +237,22 @@ class Store:
                 yield self
             finally:
                 self._conn = None
+
+    @contextmanager
+    def reading(self) -> Iterator[Store]:
+        """All reads inside see one snapshot, without the write lock: `status` and the report do not wait
+        behind a merge or a round being opened (inside a caller's transaction, that one)."""
+        if self._conn is not None:
+            yield self
+            return
+        with self.engine.connect() as conn:
+            conn.execution_options(cwb_read_only=True)
+            with conn.begin():
+                self._conn = conn
+                try:
+                    yield self
+                finally:
+                    self._conn = None
 
     @contextmanager
     def batch(self, every: float = 1.0) -> Iterator[Batch]:
@@ -541,27 +559,29 @@ class Store:
             return [dict(r) for r in c.execute(q).mappings()]
 
     def attempts(self, round_name: str) -> list[dict]:
-        """Every return attempt of a round, oldest first."""
-        q = select(attempts_t).where(attempts_t.c.round == round_name).order_by(attempts_t.c.at, attempts_t.c.seq)
+        """Every return attempt of a round, in the order they took their outcome."""
+        q = select(attempts_t).where(attempts_t.c.round == round_name).order_by(attempts_t.c.ordinal)
         with self._connect() as c:
             return [dict(r) for r in c.execute(q).mappings()]
 
     def record_attempt(self, attempt: dict) -> None:
         """Record a validate or merge of a round's workbook. The same file again (same workbook and SHA-256)
-        is the same attempt: its outcome moves on (validated, then merged) but never back (a merged file
-        checked again stays merged), and it becomes the latest only when its outcome changes."""
+        is the same attempt: its outcome moves on (validated, then merged) but never back (a file merged,
+        or refused by a merge, and checked again keeps the merge's outcome), and it becomes the region's
+        latest only when its outcome changes."""
         with self._connect() as c:
             old = c.execute(select(attempts_t).where(attempts_t.c.workbook == attempt["workbook"],
                                                      attempts_t.c.sha256 == attempt["sha256"])).mappings().first()
             now = now_iso()
+            ordinal = c.execute(select(func.coalesce(func.max(attempts_t.c.ordinal), 0))).scalar_one() + 1
             if old is None:
-                c.execute(attempts_t.insert().values(**attempt, first_at=now, at=now))
+                c.execute(attempts_t.insert().values(**attempt, first_at=now, at=now, ordinal=ordinal))
                 return
-            if old["state"] == "merged":  # merged before: what it applied then stands
+            if old["state"] == "merged" or (old["action"] == "merge" and attempt["action"] != "merge"):
                 return
             values = dict(attempt)
             if old["state"] != attempt["state"]:
-                values["at"] = now
+                values.update(at=now, ordinal=ordinal)
             c.execute(attempts_t.update().where(attempts_t.c.seq == old["seq"]).values(**values))
 
 
