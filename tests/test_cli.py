@@ -47,6 +47,8 @@ def test_init_creates_then_refuses_to_overwrite(env):
     assert env.run("init").exit_code == 0
     assert open_store(env.store).revision() == 1
     again = env.run("init")
+    assert again.exit_code == 2 and "已有数据库" in again.stderr  # Chinese by default
+    again = env.run("init", lang="en")
     assert again.exit_code == 2 and "already exists" in again.stderr
 
 
@@ -90,8 +92,10 @@ def test_a_database_that_is_not_ours_is_refused_and_left_alone(env):
     con.commit()
     con.close()
     before = foreign.read_bytes()
-    result = env.run("--store", str(foreign), "build")
+    result = env.run("--store", str(foreign), "build", lang="en")
     assert result.exit_code == 2 and "not a cluster-wb store" in result.stderr
+    result = env.run("--store", str(foreign), "build")
+    assert result.exit_code == 2 and "不是 cluster-wb 数据库" in result.stderr
     assert foreign.read_bytes() == before
     junk = env.root / "junk.sqlite"
     junk.write_bytes(b"this is not a database" * 100)
@@ -154,5 +158,22 @@ def test_installed_wheel_carries_templates_and_seed(tmp_path):
 
 def test_an_empty_folder_of_returns_is_a_usage_error(env):
     (env.root / "returns").mkdir()
-    result = env.run("merge", str(env.root / "returns"))
+    result = env.run("merge", str(env.root / "returns"), lang="en")
     assert result.exit_code == 2 and "no .xlsx" in result.stderr
+    result = env.run("merge", str(env.root / "returns"))
+    assert result.exit_code == 2 and "没有找到 .xlsx 工作簿" in result.stderr
+
+
+def test_refusals_follow_lang(env):
+    """A CSV renamed to .xlsx is refused before any parser sees it: in Chinese by default, in English with
+    --lang en, naming the file and saying what to send instead."""
+    notes = env.root / "notes.xlsx"
+    notes.write_text("地区,集群\n许昌市,长葛\n", encoding="utf-8")
+    zh = env.run("validate", str(notes))
+    assert zh.exit_code == 2 and str(notes) in zh.stderr
+    assert "改了扩展名的文本或 CSV 文件" in zh.stderr and "renamed" not in zh.stderr
+    en = env.run("validate", str(notes), lang="en")
+    assert en.exit_code == 2 and "a text or CSV file renamed to .xlsx" in en.stderr
+    # the same for a usage error and a store refusal
+    assert "没有地区 ZZ" in env.run("build", "--region", "ZZ").stderr
+    assert "unknown region ZZ" in env.run("build", "--region", "ZZ", lang="en").stderr

@@ -130,4 +130,6 @@ def test_a_broken_dataset_folder_is_refused_clearly(env, tmp_path):
     with pytest.raises(DatasetError, match="unknown region ZZ"):
         load_dataset(bad, load_schema())
     result = env.run("init", "--from", str(bad))
-    assert result.exit_code == 2 and "unknown region ZZ" in result.stderr and "Traceback" not in result.output
+    assert result.exit_code == 2 and "不存在的地区 ZZ" in result.stderr and "Traceback" not in result.output
+    result = env.run("--store", str(tmp_path / "other.sqlite"), "init", "--from", str(bad), lang="en")
+    assert result.exit_code == 2 and "unknown region ZZ" in result.stderr

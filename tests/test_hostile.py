@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import time
 import zipfile
@@ -30,16 +31,23 @@ def rezip(src: Path, dst: Path, replace: dict[str, bytes] | None = None, add: di
 
 
 def refused(env, path: Path, *words: str) -> str:
-    started = time.monotonic()
-    result = env.run("validate", str(path))
-    assert time.monotonic() - started < 30
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output and "internal error" not in result.stderr
-    line = result.stderr.strip()
-    assert str(path) in line and len(line.splitlines()) == 1
-    for w in words:
-        assert w in line, line
-    return line
+    """The file is refused with exit 2 and one line naming it: in English with --lang en (holding `words`),
+    in Chinese by default."""
+    for lang in ("en", None):
+        started = time.monotonic()
+        result = env.run("validate", str(path), lang=lang)
+        assert time.monotonic() - started < 30
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output and "internal error" not in result.stderr
+        line = result.stderr.strip()
+        assert str(path) in line and len(line.splitlines()) == 1
+        if lang == "en":
+            english = line
+            for w in words:
+                assert w in line, line
+        else:
+            assert re.search("[\u4e00-\u9fff]", line.replace(str(path), "")), line
+    return english
 
 
 @pytest.fixture
@@ -315,7 +323,7 @@ def test_a_worker_that_dies_on_one_file_of_a_folder_costs_only_that_file(env, mo
         shutil.copy(built, folder / name)
     _REAL_READ[:] = [read.read_whole]
     monkeypatch.setattr(read, "read_whole", _read_or_die)
-    result = env.run("merge", str(folder), "--format", "json")
+    result = env.run("merge", str(folder), "--format", "json", lang="en")
     doc = json.loads(result.stdout)
     by_name = {Path(f["path"]).name: f for f in doc["files"]}
     assert result.exit_code == 2 and "Traceback" not in result.output

@@ -233,8 +233,9 @@ def test_a_store_of_a_newer_format_is_refused_and_left_alone(env):
     env.build("wb.xlsx")
     with sqlite3.connect(env.store) as db:
         db.execute("UPDATE cwb_meta SET value = '99' WHERE key = 'format'")
-    result = env.run("status")
+    result = env.run("status", lang="en")
     assert result.exit_code == 2 and "newer cluster-wb" in result.stderr
+    assert "更新版本的 cluster-wb" in env.run("status").stderr
     with sqlite3.connect(env.store) as db:
         assert db.execute("SELECT value FROM cwb_meta WHERE key = 'format'").fetchone()[0] == "99"
 

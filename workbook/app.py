@@ -56,8 +56,7 @@ def default_user() -> str:
 def init_store(store: str, *, empty: bool = False, from_dir: Path | None = None, by: str | None = None) -> Store:
     """Create the store and seed it (bundled dataset, nothing, or DIR). Refuses an existing store."""
     if store_exists(store):
-        raise UsageError(f"{store}: a store already exists here; it was left untouched. "
-                         "Use another --store path, or remove this one first.")
+        raise UsageError("store_exists", store=store)
     dataset = None if empty else load_dataset(from_dir or seed_dir(), load_schema())
     source = f"seed:{from_dir.name}" if from_dir else "seed:bundled"
     return init_with_dataset(store, dataset, source=source, by=by or default_user())
@@ -103,22 +102,22 @@ def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, 
         known = st.regions()
         unknown = [r for r in region_ids if r not in known]
         if unknown:
-            raise UsageError(f"unknown region {', '.join(unknown)}; known regions: {', '.join(known)}.")
+            raise UsageError("usage_unknown_region", unknown=", ".join(unknown), known=", ".join(known))
         chosen = list(dict.fromkeys(region_ids)) or sorted(known, key=lambda r: (known[r].get("order", 0), r))
         if not chosen:
-            raise UsageError("the store has no regions; run `cluster-wb init` with a dataset first.")
+            raise UsageError("usage_no_regions")
         now = datetime.now().astimezone()
         stamp = f"{now:%Y%m%d-%H%M%S}"
         if split:
             folder = Path(output) if output else Path("output") / f"cluster-wb-{stamp}"
             if folder.exists() and not folder.is_dir():
-                raise UsageError(f"{folder}: with --split, -o names a folder, but this is a file.")
+                raise UsageError("usage_split_file", path=str(folder))
             jobs = [([rid], folder / (file_name(rid, known[rid]) if file_name else f"cluster-wb-{rid}-{stamp}.xlsx"))
                     for rid in chosen]
         else:
             path = Path(output) if output else _unused(Path("output") / f"cluster-wb-{stamp}.xlsx")
             if path.is_dir():
-                raise UsageError(f"{path}: is a folder; give a file name ending in .xlsx, or use --split.")
+                raise UsageError("usage_is_folder", path=str(path), hint=" (or --split)")
             jobs = [(chosen, path)]
         written = []
         for regions, path in jobs:
@@ -186,7 +185,7 @@ def export(st: Store, output: str, fmt: str) -> list[str]:
         out.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
         return [str(out)]
     if out.exists() and not out.is_dir():
-        raise UsageError(f"{out}: CSV export writes one file per table into a folder; this is a file.")
+        raise UsageError("usage_csv_file", path=str(out))
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, rows in tables.items():
@@ -294,7 +293,7 @@ def check_file(st: Store, path: str, lang: str, ours: dict[str, dict[str, dict]]
         try:
             raw = reading()
         except ReadError as exc:
-            raise FileRejected(path, str(exc)) from None
+            raise FileRejected(path, exc.message(lang)) from None
         return _check_read(st, path, raw, lang, ours, schema)
     checking = start_check(path) if Path(path).is_file() else None
     try:
@@ -308,7 +307,7 @@ def check_file(st: Store, path: str, lang: str, ours: dict[str, dict[str, dict]]
     try:
         raw = read_workbook(path, checking)
     except ReadError as exc:
-        raise FileRejected(path, str(exc)) from None
+        raise FileRejected(path, exc.message(lang)) from None
     return _check_read(st, path, raw, lang, ours, schema)
 
 
@@ -327,7 +326,7 @@ def _check_read(st: Store, path: str, raw: RawWorkbook, lang: str, ours: dict[st
             raise FileRejected(path, t("not_issued", lang, path=path, id=ident.workbook_id))
         checked = validate(raw, schema, ref, lang)
     except ReadError as exc:  # a sheet read on demand turned out unreadable
-        raise FileRejected(path, str(exc)) from None
+        raise FileRejected(path, exc.message(lang)) from None
     finally:
         raw.close()
     return FileResult(path, checked, raw=raw, base=ref.base, ours=ref.ours, whole=ours)

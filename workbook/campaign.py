@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import UsageError
-from .rounds import RoundError, check_name, completeness, parse_due, round_json, status
+from .rounds import check_name, completeness, parse_due, round_json, status
 from .schema import load_schema
 
 if TYPE_CHECKING:
@@ -37,23 +37,19 @@ def open_round(st: Store, name: str, *, due: str, period: str | None, region_ids
     round, no registered workbook and no file of it behind."""
     from . import app  # the writer and its libraries, only when workbooks are written
 
-    try:
-        name = check_name(name)
-        due_date = parse_due(due)
-    except RoundError as exc:
-        raise UsageError(str(exc)) from None
+    name = check_name(name)
+    due_date = parse_due(due)
     folder = Path(output) if output else Path("output") / name
     if folder.exists() and not folder.is_dir():
-        raise UsageError(f"{folder}: -o names the folder for the round's workbooks, but this is a file.")
+        raise UsageError("usage_round_folder", path=str(folder))
     written: list[dict] = []
     with st.transaction():
         if st.round(name) is not None:
-            raise UsageError(f"a round named “{name}” exists already; choose another name "
-                                 "(`cluster-wb round list` shows them).")
+            raise UsageError("usage_round_exists", name=name)
         known = st.regions()
         unknown = [r for r in region_ids if r not in known]
         if unknown:
-            raise UsageError(f"unknown region {', '.join(unknown)}; known regions: {', '.join(known)}.")
+            raise UsageError("usage_unknown_region", unknown=", ".join(unknown), known=", ".join(known))
         chosen = list(dict.fromkeys(region_ids)) or sorted(known, key=lambda r: (known[r].get("order", 0), r))
         rnd = st.add_round(name, period=period, due=due_date.isoformat(), regions=chosen, by=by)
         naming = _file_name(name)
@@ -76,8 +72,7 @@ def open_round(st: Store, name: str, *, due: str, period: str | None, region_ids
 def _known_round(st: Store, name: str) -> dict:
     rnd = st.round(name)
     if rnd is None:
-        names = ", ".join(r["name"] for r in st.rounds()) or "none yet"
-        raise UsageError(f"no round named “{name}” (rounds: {names}).")
+        raise UsageError("usage_round_unknown", name=name, names=", ".join(r["name"] for r in st.rounds()) or "—")
     return rnd
 
 
@@ -103,7 +98,7 @@ def round_status(st: Store, name: str | None, today: date | None = None) -> dict
         if name is None:
             rounds = st.rounds()
             if not rounds:
-                raise UsageError("no round yet: open one with `cluster-wb round open NAME --due DATE`.")
+                raise UsageError("usage_no_round")
             rnd = rounds[-1]
         else:
             rnd = _known_round(st, name)
@@ -139,11 +134,9 @@ def report_figures(st: Store, *, round_name: str | None, since_name: str | None,
         if since_name:
             since_round = _known_round(st, since_name)
             if since_round["state"] != "closed":
-                raise UsageError(f"round “{since_name}” is open, so it has no snapshot to compare with; close "
-                                 f"it first (cluster-wb round close {since_name}) or name a closed round.")
+                raise UsageError("usage_since_open", name=since_name)
             if since_round["closed_rev"] > revision:
-                raise UsageError(f"round “{since_name}” closed after the snapshot reported (revision "
-                                 f"{since_round['closed_rev']} > {revision}); --since names an earlier round.")
+                raise UsageError("usage_since_later", name=since_name, since=since_round["closed_rev"], rev=revision)
         else:
             earlier = [r for r in st.rounds() if r["state"] == "closed" and r["closed_rev"] <= revision
                        and (rnd is None or r["name"] != rnd["name"])]
@@ -157,7 +150,7 @@ def report_figures(st: Store, *, round_name: str | None, since_name: str | None,
         known = records["region"]
         unknown = [r for r in region_ids if r not in known]
         if unknown:
-            raise UsageError(f"unknown region {', '.join(unknown)}; known regions: {', '.join(known)}.")
+            raise UsageError("usage_unknown_region", unknown=", ".join(unknown), known=", ".join(known))
         chosen = list(dict.fromkeys(region_ids)) or (list(rnd["regions"]) if rnd else
                                                      sorted(known, key=lambda r: (known[r].get("order", 0), r)))
         regions = {rid: known[rid] for rid in chosen if rid in known}
@@ -171,16 +164,13 @@ def write_report(fig: dict, output: str | None, lang: str, pdf: bool) -> list[st
     """The report workbook (default output/report-<time>.xlsx), and its PDF beside it if asked."""
     from datetime import datetime
 
-    from .report_book import PdfError, to_pdf
+    from .report_book import to_pdf
     from .report_book import write_report as write_book
 
     path = Path(output) if output else Path("output") / f"report-{datetime.now():%Y%m%d-%H%M%S}.xlsx"
     if path.is_dir():
-        raise UsageError(f"{path}: is a folder; give a file name ending in .xlsx.")
+        raise UsageError("usage_is_folder", path=str(path), hint="")
     written = [str(write_book(fig, load_schema(), path, lang))]
     if pdf:
-        try:
-            written.append(str(to_pdf(path)))
-        except PdfError as exc:
-            raise UsageError(str(exc)) from None
+        written.append(str(to_pdf(path)))
     return written

@@ -24,14 +24,17 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def guarded(fn):
-    """Turn every expected failure into one clear line on stderr and its exit code; never a traceback."""
+    """Turn every expected failure into one clear line on stderr, in the language of --lang, and its exit
+    code; never a traceback."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except CwbError as exc:
-            _fail(f"cluster-wb: {exc}", exc.exit_code)
+            ctx = click.get_current_context(silent=True)
+            lang = (ctx.find_root().obj or {}).get("lang", "zh") if ctx else "zh"
+            _fail(f"cluster-wb: {exc.message(lang)}", exc.exit_code)
         except KeyboardInterrupt:
             _fail("cluster-wb: interrupted. The step under way was not applied; a folder's files finished before "
                   "it were kept. Run the command again: a file merged twice applies nothing.", 130)
@@ -74,9 +77,9 @@ def init(obj: dict, empty: bool, from_dir: Path | None) -> None:
     """Create the store, seeded with the bundled dataset (default), nothing, or DIR."""
     from .errors import UsageError
     if empty and from_dir:
-        raise UsageError("--empty and --from exclude each other.")
+        raise UsageError("usage_empty_and_from")
     if from_dir is not None and not from_dir.is_dir():
-        raise UsageError(f"{from_dir}: not a folder of dataset files.")
+        raise UsageError("usage_not_dataset", path=str(from_dir))
     from . import app
     st = app.init_store(obj["store"], empty=empty, from_dir=from_dir)
     click.echo(f"created {obj['store']} at revision {st.revision()}", err=True)
@@ -157,7 +160,7 @@ def _input_files(files: tuple[str, ...]) -> list[str]:
     from .errors import UsageError
     paths = app.expand_paths(list(files))
     if not paths:
-        raise UsageError(f"no .xlsx workbook found in {', '.join(files)}.")
+        raise UsageError("usage_no_workbook", paths=", ".join(files))
     return paths
 
 
@@ -179,7 +182,7 @@ def validate(obj: dict, files: tuple[str, ...], fmt: str, annotate_out: str | No
     from .errors import UsageError
     paths = _input_files(files)
     if annotate_out and len(paths) != 1:
-        raise UsageError("--annotate takes exactly one input file.")
+        raise UsageError("usage_annotate_one")
     st = _store(obj)
     results = app.validate_files(st, paths, obj["lang"], progress=_progress(len(paths)))
     _answer(results, fmt, lambda r: r.validate_json(), lambda: terminal.print_validation(results, obj["lang"]))

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import CwbError
+
 
 def _env_int(name: str, default: int) -> int:
     try:
@@ -54,7 +56,7 @@ ROOT_START = re.compile(rb"<(?![?!])")
 ROOT_NAME = re.compile(rb"<([^\s>/]+)")
 
 
-class Refused(Exception):
+class Refused(CwbError):
     """The file is refused before parsing; the message says why and what to do."""
 
 
@@ -101,34 +103,30 @@ def check_file(path: str | Path, limits: Limits = LIMITS) -> PackageScan:
         with open(path, "rb") as fh:
             head = fh.read(8192)
     except OSError as exc:
-        raise Refused(f"{name}: cannot be opened ({exc.strerror}).") from None
+        raise Refused("guard_unopenable", path=name, why=exc.strerror) from None
     if size > limits.max_file_bytes:
-        raise Refused(f"{name}: {size / 1048576:.0f} MB is larger than the {limits.max_file_bytes // 1048576} MB "
-                      "a returned workbook may have. Send the regions in separate workbooks.")
+        raise Refused("guard_too_large", path=name, mb=size / 1048576, limit=limits.max_file_bytes // 1048576)
     if head.startswith(OLE_MAGIC):
         with open(path, "rb") as fh:
             blob = fh.read(min(size, 4 * 1024 * 1024))
         if "EncryptionInfo".encode("utf-16-le") in blob or "EncryptedPackage".encode("utf-16-le") in blob:
-            raise Refused(f"{name}: the workbook is encrypted (password-protected). Remove the password (File → "
-                          "Info → Protect Workbook) and save it again as .xlsx.")
-        raise Refused(f"{name}: a legacy Excel 97–2003 (.xls) file. Save it as “Excel Workbook (.xlsx)”.")
+            raise Refused("guard_encrypted", path=name)
+        raise Refused("guard_xls", path=name)
     if not head.startswith(b"PK"):
         if head.startswith(b"%PDF"):
-            kind = "a PDF file"
+            code = "guard_pdf"
         elif _looks_like_text(head):
-            kind = "a text or CSV file renamed to .xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else \
-                "a text or CSV file"
+            code = "guard_text_renamed" if path.suffix.lower() in (".xlsx", ".xlsm") else "guard_text"
         else:
-            kind = "not an Excel workbook"
-        raise Refused(f"{name}: {kind}. Send back the .xlsx workbook that cluster-wb built.")
+            code = "guard_not_excel"
+        raise Refused(code, path=name)
     try:
         with zipfile.ZipFile(path) as z:
             return _check_zip(z, name, limits)
     except zipfile.BadZipFile as exc:
-        raise Refused(f"{name}: the file is damaged or incomplete ({exc}). Save it again from Excel, WPS or "
-                      "LibreOffice, or ask for it to be sent again.") from None
+        raise Refused("guard_damaged_zip", path=name, why=str(exc)) from None
     except (EOFError, OSError, RuntimeError, NotImplementedError, ValueError, zlib.error) as exc:
-        raise Refused(f"{name}: the file is damaged or cannot be unpacked ({type(exc).__name__}: {exc}).") from None
+        raise Refused("guard_unpack", path=name, why=f"{type(exc).__name__}: {exc}") from None
 
 
 def goes_aside(path: str | Path, aside_from: int | None = None) -> bool:
@@ -163,8 +161,7 @@ def start_check(path: str | Path, limits: Limits = LIMITS, aside_from: int | Non
             ok, value = receive.recv()
         except EOFError:
             child.join()
-            raise Refused(f"{path}: the check of the file stopped before it ended (exit code {child.exitcode}); "
-                          "the file may be too large for this machine's memory. Split it by region.") from None
+            raise Refused("guard_died", path=str(path), code=child.exitcode) from None
         finally:
             receive.close()
         child.join()
@@ -187,26 +184,23 @@ def _check_in_child(path: str, limits: Limits, send) -> None:
 def _check_zip(z: zipfile.ZipFile, name: str, limits: Limits) -> PackageScan:
     infos = z.infolist()
     if len(infos) > limits.max_entries:
-        raise Refused(f"{name}: the package holds {len(infos)} parts (at most {limits.max_entries}); not a "
-                      "workbook cluster-wb built.")
+        raise Refused("guard_too_many_parts", path=name, parts=len(infos), limit=limits.max_entries)
     names = {i.filename for i in infos}
     if "xl/workbook.bin" in names:
-        raise Refused(f"{name}: an Excel binary workbook (.xlsb). Save it as “Excel Workbook (.xlsx)”.")
+        raise Refused("guard_xlsb", path=name)
     if "xl/workbook.xml" not in names:
-        raise Refused(f"{name}: a zip file, but not an Excel workbook. Send back the .xlsx that cluster-wb built.")
+        raise Refused("guard_zip_not_excel", path=name)
     if any(n.lower().endswith("vbaproject.bin") for n in names):
-        raise Refused(f"{name}: the workbook contains macros (VBA). cluster-wb never runs them and does not "
-                      "accept them: save it as a macro-free “Excel Workbook (.xlsx)”.")
+        raise Refused("guard_macros", path=name)
     total = sum(i.file_size for i in infos)
     if total > limits.max_uncompressed:
-        raise Refused(f"{name}: unpacks to {total / 1048576:.0f} MB (at most {limits.max_uncompressed // 1048576} MB);"
-                      " refused as a possible zip bomb.")
+        raise Refused("guard_zip_bomb", path=name, mb=total / 1048576, limit=limits.max_uncompressed // 1048576)
     for info in infos:
         if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            raise Refused(f"{name}: part {info.filename} is compressed {info.file_size // max(info.compress_size, 1)}"
-                          " times; refused as a possible zip bomb.")
+            raise Refused("guard_ratio", path=name, part=info.filename,
+                          ratio=info.file_size // max(info.compress_size, 1))
         if info.flag_bits & 0x1:
-            raise Refused(f"{name}: part {info.filename} is encrypted. Remove the password and save again.")
+            raise Refused("guard_part_encrypted", path=name, part=info.filename)
     cells = 0
     scan = PackageScan()
     for info in infos:
@@ -220,8 +214,7 @@ def _check_zip(z: zipfile.ZipFile, name: str, limits: Limits) -> PackageScan:
             scan.parts[info.filename] = part
         cells += part.cells
         if cells > limits.max_cells:
-            raise Refused(f"{name}: more than {limits.max_cells:,} cells; too large for one return. "
-                          "Split it by region.")
+            raise Refused("guard_too_many_cells", path=name, limit=limits.max_cells)
     return scan
 
 
@@ -251,7 +244,7 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Lim
             final = not chunk
             read += len(chunk)
             if read > info.file_size + 1024:  # a lying header: more data than declared
-                raise Refused(f"{name}: part {info.filename} is larger than it declares; refused.")
+                raise Refused("guard_part_lies", path=name, part=info.filename)
             data = tail + chunk
             if in_prolog:
                 # a DTD (and so any entity) can only stand in the prolog, before the root element
@@ -259,8 +252,7 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Lim
                 head = data if root is None else data[: root.start()]
                 for bad in DANGEROUS_XML:
                     if bad in head:
-                        raise Refused(f"{name}: part {info.filename} declares a DTD or entities, which workbooks "
-                                      "never need (an XML attack); refused.")
+                        raise Refused("guard_dtd", path=name, part=info.filename)
                 if root is not None:
                     in_prolog = False
                     tag = ROOT_NAME.match(data, root.start())
@@ -268,8 +260,7 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Lim
             if is_strings and read <= (1 << 20):
                 m = UNIQUE_COUNT.search(data)
                 if m and int(m.group(1)) > min(limits.max_shared_strings, info.file_size // 7 + 16):
-                    raise Refused(f"{name}: the shared-strings table claims {int(m.group(1)):,} entries, more than "
-                                  "it can hold; refused.")
+                    raise Refused("guard_shared_strings", path=name, count=int(m.group(1)))
             if not is_sheet:
                 if final:
                     break
@@ -293,7 +284,7 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Lim
                     rows = max(map(int, numbers))
                     cols = max(map(_col_number, set(letters)))
                     if rows > limits.max_rows or cols > limits.max_cols:
-                        raise Refused(f"{name}: {info.filename} has a cell outside Excel's grid; refused.")
+                        raise Refused("guard_cell_off_grid", path=name, part=info.filename)
                     max_row, max_col = max(max_row, rows), max(max_col, cols)
             elif b"<c " in window:
                 max_row, max_col = max(max_row, 9_999), max(max_col, 702)  # the most such references can span
@@ -303,15 +294,13 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Lim
                 merged += rows * cols
                 part.merged.append(m.group(0).split(b'ref="')[1].split(b'"')[0].decode())
                 if merged > limits.max_merged_cells:
-                    raise Refused(f"{name}: {info.filename} merges more than {limits.max_merged_cells:,} cells; "
-                                  "refused.")
+                    raise Refused("guard_merged", path=name, part=info.filename, limit=limits.max_merged_cells)
             for m in (FORMULA_CELL.finditer(window) if b"<f" in window or (prefixed and b":f" in window) else ()):
                 text = "" if m.group(2) else m.group(3).decode("utf-8", "replace")
                 part.formulas[m.group(1).decode()] = "=" + text if text else "="
             if final:
                 break
         if is_sheet and max_row * max_col > limits.max_rectangle:
-            raise Refused(f"{name}: {info.filename} spans {max_row:,} rows × {max_col:,} columns; refused as absurd "
-                          "(delete the stray cells far from the data).")
+            raise Refused("guard_span", path=name, part=info.filename, rows=max_row, cols=max_col)
     part.cells = cells
     return part

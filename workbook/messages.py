@@ -314,6 +314,163 @@ ISSUE_MESSAGES: dict[str, dict[str, str]] = {
                         "en": "Conflict: the workbook deletes record {record}, but it was changed in the store meanwhile. Not deleted; check it and mark it again in a fresh workbook."},
 }
 
+REFUSALS: dict[str, dict[str, str]] = {
+    # the input guard (workbook/guard.py): a file refused before any parser sees it
+    "guard_unopenable": {"zh": "{path}：无法打开（{why}）。", "en": "{path}: cannot be opened ({why})."},
+    "guard_too_large": {"zh": "{path}：文件 {mb:.0f} MB，超过交回工作簿允许的 {limit} MB。请把各地区分成几个工作簿交回。",
+                        "en": "{path}: {mb:.0f} MB is larger than the {limit} MB a returned workbook may have. Send the "
+                              "regions in separate workbooks."},
+    "guard_encrypted": {"zh": "{path}：工作簿已加密（设了密码）。请去掉密码（文件 → 信息 → 保护工作簿）后另存为 .xlsx 再交回。",
+                        "en": "{path}: the workbook is encrypted (password-protected). Remove the password (File → Info "
+                              "→ Protect Workbook) and save it again as .xlsx."},
+    "guard_xls": {"zh": "{path}：这是旧版 Excel 97–2003（.xls）文件。请另存为“Excel 工作簿（.xlsx）”。",
+                  "en": "{path}: a legacy Excel 97–2003 (.xls) file. Save it as “Excel Workbook (.xlsx)”."},
+    "guard_pdf": {"zh": "{path}：这是 PDF 文件，不是工作簿。请交回 cluster-wb 生成的 .xlsx 工作簿。",
+                  "en": "{path}: a PDF file. Send back the .xlsx workbook that cluster-wb built."},
+    "guard_text_renamed": {"zh": "{path}：这是改了扩展名的文本或 CSV 文件，不是工作簿。请交回 cluster-wb 生成的 .xlsx 工作簿。",
+                           "en": "{path}: a text or CSV file renamed to .xlsx. Send back the .xlsx workbook that "
+                                 "cluster-wb built."},
+    "guard_text": {"zh": "{path}：这是文本或 CSV 文件，不是工作簿。请交回 cluster-wb 生成的 .xlsx 工作簿。",
+                   "en": "{path}: a text or CSV file. Send back the .xlsx workbook that cluster-wb built."},
+    "guard_not_excel": {"zh": "{path}：不是 Excel 工作簿。请交回 cluster-wb 生成的 .xlsx 工作簿。",
+                        "en": "{path}: not an Excel workbook. Send back the .xlsx workbook that cluster-wb built."},
+    "guard_damaged_zip": {"zh": "{path}：文件已损坏或不完整（{why}）。请用 Excel、WPS 或 LibreOffice 重新保存，或请对方重发。",
+                          "en": "{path}: the file is damaged or incomplete ({why}). Save it again from Excel, WPS or "
+                                "LibreOffice, or ask for it to be sent again."},
+    "guard_unpack": {"zh": "{path}：文件已损坏，无法解包（{why}）。请用 Excel、WPS 或 LibreOffice 重新保存。",
+                     "en": "{path}: the file is damaged or cannot be unpacked ({why})."},
+    "guard_died": {"zh": "{path}：文件检查未能完成（退出码 {code}），文件可能超出本机内存。请按地区拆分后交回。",
+                   "en": "{path}: the check of the file stopped before it ended (exit code {code}); the file may be "
+                         "too large for this machine's memory. Split it by region."},
+    "guard_too_many_parts": {"zh": "{path}：文件包含 {parts} 个部件（最多 {limit} 个），不是 cluster-wb 生成的工作簿。",
+                             "en": "{path}: the package holds {parts} parts (at most {limit}); not a workbook "
+                                   "cluster-wb built."},
+    "guard_xlsb": {"zh": "{path}：这是 Excel 二进制工作簿（.xlsb）。请另存为“Excel 工作簿（.xlsx）”。",
+                   "en": "{path}: an Excel binary workbook (.xlsb). Save it as “Excel Workbook (.xlsx)”."},
+    "guard_zip_not_excel": {"zh": "{path}：这是 zip 压缩包，不是 Excel 工作簿。请交回 cluster-wb 生成的 .xlsx。",
+                            "en": "{path}: a zip file, but not an Excel workbook. Send back the .xlsx that cluster-wb "
+                                  "built."},
+    "guard_macros": {"zh": "{path}：工作簿含有宏（VBA）。cluster-wb 从不运行宏，也不接受含宏的文件：请另存为不含宏的“Excel 工作簿（.xlsx）”。",
+                     "en": "{path}: the workbook contains macros (VBA). cluster-wb never runs them and does not accept "
+                           "them: save it as a macro-free “Excel Workbook (.xlsx)”."},
+    "guard_zip_bomb": {"zh": "{path}：解压后 {mb:.0f} MB（最多 {limit} MB），疑为压缩炸弹，已拒收。",
+                       "en": "{path}: unpacks to {mb:.0f} MB (at most {limit} MB); refused as a possible zip bomb."},
+    "guard_ratio": {"zh": "{path}：部件 {part} 的压缩比为 {ratio} 倍，疑为压缩炸弹，已拒收。",
+                    "en": "{path}: part {part} is compressed {ratio} times; refused as a possible zip bomb."},
+    "guard_part_encrypted": {"zh": "{path}：部件 {part} 已加密。请去掉密码后重新保存。",
+                             "en": "{path}: part {part} is encrypted. Remove the password and save again."},
+    "guard_too_many_cells": {"zh": "{path}：单元格超过 {limit:,} 个，一次交回太大。请按地区拆分。",
+                             "en": "{path}: more than {limit:,} cells; too large for one return. Split it by region."},
+    "guard_part_lies": {"zh": "{path}：部件 {part} 的实际大小超过其声明，已拒收。",
+                        "en": "{path}: part {part} is larger than it declares; refused."},
+    "guard_dtd": {"zh": "{path}：部件 {part} 声明了 DTD 或实体，工作簿从不需要这些（属 XML 攻击手法），已拒收。",
+                  "en": "{path}: part {part} declares a DTD or entities, which workbooks never need (an XML attack); "
+                        "refused."},
+    "guard_shared_strings": {"zh": "{path}：共享字符串表声称有 {count:,} 项，超出其容量，已拒收。",
+                             "en": "{path}: the shared-strings table claims {count:,} entries, more than it can hold; "
+                                   "refused."},
+    "guard_cell_off_grid": {"zh": "{path}：{part} 中有超出 Excel 表格范围的单元格，已拒收。",
+                            "en": "{path}: {part} has a cell outside Excel's grid; refused."},
+    "guard_merged": {"zh": "{path}：{part} 合并的单元格超过 {limit:,} 个，已拒收。",
+                     "en": "{path}: {part} merges more than {limit:,} cells; refused."},
+    "guard_span": {"zh": "{path}：{part} 的范围达 {rows:,} 行 × {cols:,} 列，明显异常，已拒收（请删除远离数据区的零散单元格）。",
+                   "en": "{path}: {part} spans {rows:,} rows × {cols:,} columns; refused as absurd (delete the stray "
+                         "cells far from the data)."},
+    # the reader (workbook/read.py)
+    "read_missing": {"zh": "{path}：没有这个文件。", "en": "{path}: no such file."},
+    "read_memory": {"zh": "{path}：文件太大，本机内存无法读取；请按地区拆分。",
+                    "en": "{path}: too large to read in this machine's memory; split it by region."},
+    "read_unreadable": {"zh": "{path}：无法作为 .xlsx 工作簿读取（{why}）。请用 Excel、WPS 或 LibreOffice 打开后重新另存为 .xlsx。",
+                        "en": "{path}: cannot be read as an .xlsx workbook ({why}). Open it in Excel, WPS or "
+                              "LibreOffice and save it again as .xlsx."},
+    "read_worker_died": {"zh": "{path}：读取未能完成，文件可能超出本机内存。请按地区拆分。",
+                         "en": "{path}: reading the file stopped before it ended; it may be too large for this "
+                               "machine's memory. Split it by region."},
+    "read_sheet": {"zh": "{path}：工作表“{sheet}”无法读取（{why}）。请用 Excel、WPS 或 LibreOffice 打开后重新另存为 .xlsx。",
+                   "en": "{path}: sheet “{sheet}” cannot be read ({why}). Open the file in Excel, WPS or LibreOffice "
+                         "and save it again as .xlsx."},
+    # the store (workbook/store.py)
+    "store_not_ours": {"zh": "{store}：这个数据库不是 cluster-wb 数据库，未作任何改动。请让 --store 指向 cluster-wb 数据库或一个新文件。",
+                       "en": "{store}: this database is not a cluster-wb store; it was left untouched. Point --store at "
+                             "a cluster-wb store or at a new file."},
+    "store_unreadable": {"zh": "{store}：不是可读的数据库（{why}）。请让 --store 指向 cluster-wb 数据库，或把此文件移走以新建数据库。",
+                         "en": "{store}: not a readable database ({why}). Point --store at a cluster-wb store, or move "
+                               "this file away to create a new one."},
+    "store_newer": {"zh": "{store}：此数据库由更新版本的 cluster-wb 写入（格式 {found}，本版本只认识 {known}），未作任何改动。请升级 cluster-wb。",
+                    "en": "{store}: this store was written by a newer cluster-wb (store format {found}; this one knows "
+                          "{known}); it was left untouched. Upgrade cluster-wb to use it."},
+    "store_connect": {"zh": "{store}：无法连接（{why}）。", "en": "{store}: cannot connect ({why})."},
+    "store_missing": {"zh": "{store}：这里没有数据库。请运行 cluster-wb init 创建。",
+                      "en": "{store}: no store here. Run `cluster-wb init` to create it."},
+    "store_exists": {"zh": "{store}：这里已有数据库，未作任何改动。请换一个 --store 路径，或先移走它。",
+                     "en": "{store}: a store already exists here; it was left untouched. Use another --store path, or "
+                           "remove this one first."},
+    # options and arguments
+    "usage_unknown_region": {"zh": "没有地区 {unknown}；已有的地区：{known}。",
+                             "en": "unknown region {unknown}; known regions: {known}."},
+    "usage_no_regions": {"zh": "数据库中没有地区；请先用含数据的 cluster-wb init 初始化。",
+                         "en": "the store has no regions; run `cluster-wb init` with a dataset first."},
+    "usage_split_file": {"zh": "{path}：使用 --split 时 -o 应为文件夹，但这是一个文件。",
+                         "en": "{path}: with --split, -o names a folder, but this is a file."},
+    "usage_is_folder": {"zh": "{path}：这是文件夹；请给出以 .xlsx 结尾的文件名{hint}。",
+                        "en": "{path}: is a folder; give a file name ending in .xlsx{hint}."},
+    "usage_csv_file": {"zh": "{path}：CSV 导出会在文件夹中为每张表写一个文件，但这是一个文件。",
+                       "en": "{path}: CSV export writes one file per table into a folder; this is a file."},
+    "usage_round_folder": {"zh": "{path}：-o 应为存放本轮工作簿的文件夹，但这是一个文件。",
+                           "en": "{path}: -o names the folder for the round's workbooks, but this is a file."},
+    "usage_round_exists": {"zh": "已有名为“{name}”的轮次；请换一个名称（cluster-wb round list 可列出全部轮次）。",
+                           "en": "a round named “{name}” exists already; choose another name (`cluster-wb round list` "
+                                 "shows them)."},
+    "usage_round_unknown": {"zh": "没有名为“{name}”的轮次（已有：{names}）。",
+                            "en": "no round named “{name}” (rounds: {names})."},
+    "usage_no_round": {"zh": "还没有任何轮次：请用 cluster-wb round open 名称 --due 日期 开启一轮。",
+                       "en": "no round yet: open one with `cluster-wb round open NAME --due DATE`."},
+    "usage_round_name": {"zh": "“{name}”不能用作轮次名称：请用不超过 100 个字的字母、数字、- 或 _（不含 / \\ : * ? \" < > |），如 2026-Q1 或 2026年度。",
+                         "en": "“{name}” cannot name a round: use up to 100 letters, digits, - or _ (no / \\ : * ? \" < > "
+                               "|), for example 2026-Q1 or 2026年度."},
+    "usage_due_date": {"zh": "“{text}”不是日期：截止日期请写成 年-月-日，如 2026-04-30。",
+                       "en": "“{text}” is not a date: give the due date as YYYY-MM-DD, for example 2026-04-30."},
+    "usage_since_open": {"zh": "轮次“{name}”尚未关闭，没有可比较的快照；请先关闭它（cluster-wb round close {name}），或指定已关闭的轮次。",
+                         "en": "round “{name}” is open, so it has no snapshot to compare with; close it first "
+                               "(cluster-wb round close {name}) or name a closed round."},
+    "usage_since_later": {"zh": "轮次“{name}”在所报告的快照之后才关闭（数据版本 {since} > {rev}）；--since 应指定更早的轮次。",
+                          "en": "round “{name}” closed after the snapshot reported (revision {since} > {rev}); --since "
+                                "names an earlier round."},
+    "usage_empty_and_from": {"zh": "--empty 与 --from 不能同时使用。", "en": "--empty and --from exclude each other."},
+    "usage_not_dataset": {"zh": "{path}：不是数据集文件夹。", "en": "{path}: not a folder of dataset files."},
+    "usage_no_workbook": {"zh": "在 {paths} 中没有找到 .xlsx 工作簿。", "en": "no .xlsx workbook found in {paths}."},
+    "usage_annotate_one": {"zh": "--annotate 只能用于一个输入文件。", "en": "--annotate takes exactly one input file."},
+    # a dataset folder (`init --from DIR`, workbook/seed.py)
+    "dataset_yaml": {"zh": "{path}：不是有效的 YAML（{why}）。", "en": "{path}: not valid YAML ({why})."},
+    "dataset_not_list": {"zh": "{path}：应为记录列表。", "en": "{path}: expected a list of records."},
+    "dataset_not_folder": {"zh": "{path}：不是文件夹。", "en": "{path}: not a folder."},
+    "dataset_no_regions": {"zh": "{path}：没有 regions.yaml；数据集文件夹应包含 regions.yaml、clusters.yaml、constraints.yaml、recommendations.yaml、projects.yaml 和 indicators.yaml。",
+                           "en": "{path}: no regions.yaml; a dataset folder holds regions.yaml, clusters.yaml, "
+                                 "constraints.yaml, recommendations.yaml, projects.yaml and indicators.yaml."},
+    "dataset_no_id": {"zh": "{path}：第 {n} 条记录没有 id。", "en": "{path}: record {n} has no id."},
+    "dataset_duplicate_id": {"zh": "{path}：id {id} 出现了两次。", "en": "{path}: id {id} appears twice."},
+    "dataset_empty_keys": {"zh": "{path}：{id} 有没有值的键：{keys}；含逗号的文字请加引号。",
+                           "en": "{path}: {id} has keys without a value: {keys}; quote text that contains a comma."},
+    "dataset_no_region": {"zh": "{path}：{id} 没有 region。", "en": "{path}: {id} has no region."},
+    "dataset_unknown_region": {"zh": "{path}：{id} 指向不存在的地区 {region}。", "en": "{path}: {id} names unknown region {region}."},
+    "dataset_unknown_fields": {"zh": "{path}：{id} 有模板中没有的字段：{fields}。",
+                               "en": "{path}: {id} has fields the schema does not know: {fields}."},
+    "dataset_bad_code": {"zh": "{path}：{id}.{field} = {value} 不是允许的代码。",
+                         "en": "{path}: {id}.{field} = {value} is not one of the allowed codes."},
+    "dataset_unknown_factor": {"zh": "{path}：第 {n} 条诊断指向不存在的制约因素 {factor}。",
+                               "en": "{path}: diagnosis {n} names unknown factor {factor}."},
+    "dataset_bad_severity": {"zh": "{path}：第 {n} 条诊断的程度为 {severity}；请用 0、1、2 或 3。",
+                             "en": "{path}: diagnosis {n} has severity {severity}; use 0, 1, 2 or 3."},
+    "dataset_unknown_cluster": {"zh": "{path}：第 {n} 条诊断指向不存在的集群 {cluster}。",
+                                "en": "{path}: diagnosis {n} names unknown cluster {cluster}."},
+    "pdf_no_office": {"zh": "未安装 LibreOffice（soffice），未生成 PDF；工作簿已写好。请安装（Debian：apt-get install libreoffice-calc-nogui fonts-noto-cjk），或在 Excel、WPS、LibreOffice 中打印该工作簿。",
+                      "en": "LibreOffice (soffice) is not installed, so no PDF was written; the workbook is there. "
+                            "Install it (Debian: apt-get install libreoffice-calc-nogui fonts-noto-cjk) or print the "
+                            "workbook from Excel, WPS or LibreOffice."},
+    "pdf_timeout": {"zh": "{path}：LibreOffice 在 10 分钟内未能完成打印。", "en": "{path}: LibreOffice did not finish printing within 10 minutes."},
+    "pdf_failed": {"zh": "{path}：LibreOffice 无法打印它（{why}）。", "en": "{path}: LibreOffice could not print it ({why})."},
+}
+
 KIND_WORDS = {
     "integer": ({"zh": "整数", "en": "whole number"}, {"zh": "整数，如 32000 或 3.2万", "en": "a whole number, e.g. 32000 or 3.2万"}),
     "number": ({"zh": "数字", "en": "number"}, {"zh": "数字，如 30 或 近30亿元", "en": "a number, e.g. 30"}),
@@ -325,6 +482,6 @@ KIND_WORDS = {
 
 def t(key: str, lang: str, /, **values: Any) -> str:
     """The message `key` in `lang` (zh if the language is unknown), with `values` filled in."""
-    entry = MESSAGES.get(key) or ISSUE_MESSAGES[key]
+    entry = MESSAGES.get(key) or ISSUE_MESSAGES.get(key) or REFUSALS[key]
     text = entry.get(lang) or entry["zh"]
     return text.format(**values) if values else text

@@ -20,10 +20,11 @@ import python_calamine
 from defusedxml import ElementTree
 
 from .build import LISTS_SHEET, META_SHEET
+from .errors import CwbError
 from .guard import PackageScan, Refused, check_file
 
 
-class ReadError(Exception):
+class ReadError(CwbError):
     """The file cannot be read as a workbook (exit code 2)."""
 
 
@@ -93,20 +94,19 @@ def read_workbook(path: str | Path, checking: Callable[[], PackageScan] | None =
     `guard.start_check`)."""
     path = Path(path)
     if not path.exists():
-        raise ReadError(f"{path}: no such file.")
+        raise ReadError("read_missing", path=str(path))
     try:
         scan = checking() if checking is not None else check_file(path)
     except Refused as exc:
-        raise ReadError(str(exc)) from None
+        raise ReadError(exc.code, **exc.params) from None
     try:
         return _read(path, scan)
     except ReadError:
         raise
     except MemoryError:
-        raise ReadError(f"{path}: too large to read in this machine's memory; split it by region.") from None
+        raise ReadError("read_memory", path=str(path)) from None
     except Exception as exc:  # noqa: BLE001 - whatever a damaged file makes a parser raise, it is unreadable
-        raise ReadError(f"{path}: cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc}). "
-                        "Open it in Excel, WPS or LibreOffice and save it again as .xlsx.") from None
+        raise ReadError("read_unreadable", path=str(path), why=f"{type(exc).__name__}: {exc}") from None
 
 
 def read_whole(path: str | Path) -> RawWorkbook:
@@ -158,8 +158,7 @@ class ReadAhead:
                 return future.result()
             except BrokenProcessPool:
                 self.broken = True
-                raise ReadError(f"{path}: reading the file stopped before it ended; it may be too large for this "
-                                "machine's memory. Split it by region.") from None
+                raise ReadError("read_worker_died", path=path) from None
 
         return result
 
@@ -278,8 +277,8 @@ def _sheet_loader(book: Any, title: str, part: Any) -> Callable[[], tuple[list, 
         try:
             values = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
         except Exception as exc:  # noqa: BLE001 - a sheet that cannot be read makes the file unreadable
-            raise ReadError(f"{book.path}: sheet “{title}” cannot be read ({type(exc).__name__}: {exc}). "
-                            "Open the file in Excel, WPS or LibreOffice and save it again as .xlsx.") from None
+            raise ReadError("read_sheet", path=str(book.path), sheet=title,
+                            why=f"{type(exc).__name__}: {exc}") from None
         rows = _rows(values)
         formulas = {}
         if part and part.formulas:

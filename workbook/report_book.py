@@ -16,6 +16,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .build import COLOURS
+from .errors import CwbError
 from .messages import t
 from .schema import Schema
 
@@ -28,7 +29,7 @@ STATUS_COLOURS = {"not_started": "#BFBFBF", "in_progress": "#5B9BD5", "done": "#
 SERIES_COLOURS = ["#1F4E79", "#2E75B6", "#9DC3E6", "#F4B183", "#C55A11", "#A9D18E", "#7F7F7F"]
 
 
-class PdfError(Exception):
+class PdfError(CwbError):
     """LibreOffice is not there, or could not print the report."""
 
 
@@ -454,18 +455,16 @@ def to_pdf(path: Path) -> Path:
     """Print the workbook to a PDF beside it with LibreOffice (headless, a throwaway profile)."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        raise PdfError("LibreOffice (soffice) is not installed, so no PDF was written; the workbook is there. "
-                       "Install it (Debian: apt-get install libreoffice-calc-nogui fonts-noto-cjk) or print the "
-                       "workbook from Excel, WPS or LibreOffice.")
+        raise PdfError("pdf_no_office")
     profile = Path(tempfile.mkdtemp(prefix="cwb-pdf-"))
     try:
         done = subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
                                "pdf", "--outdir", str(path.parent), str(path)], capture_output=True, timeout=600)
     except subprocess.TimeoutExpired:
-        raise PdfError(f"{path}: LibreOffice did not finish printing within 10 minutes.") from None
+        raise PdfError("pdf_timeout", path=str(path)) from None
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     pdf = path.with_suffix(".pdf")
     if done.returncode != 0 or not pdf.exists():
-        raise PdfError(f"{path}: LibreOffice could not print it ({done.stderr.decode(errors='replace').strip()}).")
+        raise PdfError("pdf_failed", path=str(path), why=done.stderr.decode(errors="replace").strip())
     return pdf

@@ -18,6 +18,8 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from .errors import UsageError
+
 if TYPE_CHECKING:
     from .schema import Schema
 
@@ -26,16 +28,11 @@ ROUND_KEYS = ("name", "period", "due", "state", "opened_at", "closed_at")
 UNSAFE_NAME = re.compile(r"[\\/:*?\"<>|\x00-\x1f]")
 
 
-class RoundError(ValueError):
-    """A round name or due date that cannot be used; the message says what to type instead."""
-
-
 def check_name(name: str) -> str:
     """A round's name also names its folder of workbooks: no path characters, not empty."""
     name = name.strip()
     if not name or name in (".", "..") or UNSAFE_NAME.search(name) or len(name) > 100:
-        raise RoundError(f"“{name}” cannot name a round: use up to 100 letters, digits, - or _ "
-                         "(no / \\ : * ? \" < > |), for example 2026-Q1 or 2026年度.")
+        raise UsageError("usage_round_name", name=name)
     return name
 
 
@@ -45,7 +42,7 @@ def parse_due(text: str) -> date:
 
     found = parse_date(text)
     if found.value is None or any(n.severity == "error" for n in found.notes) or found.notes:
-        raise RoundError(f"“{text}” is not a date: give the due date as YYYY-MM-DD, for example 2026-04-30.")
+        raise UsageError("usage_due_date", text=text)
     return date.fromisoformat(found.value)
 
 

@@ -36,9 +36,9 @@ def _load_list(path: Path) -> list[dict]:
         with open(path, encoding="utf-8") as fh:
             doc = yaml_load(fh.read()) or []
     except yaml.YAMLError as exc:
-        raise DatasetError(f"{path}: not valid YAML ({exc}).") from None
+        raise DatasetError("dataset_yaml", path=str(path), why=str(exc)) from None
     if not isinstance(doc, list) or not all(isinstance(d, dict) for d in doc):
-        raise DatasetError(f"{path}: expected a list of records.")
+        raise DatasetError("dataset_not_list", path=str(path))
     return doc
 
 
@@ -46,28 +46,26 @@ def load_dataset(folder: Path, schema: Schema) -> dict[str, dict[str, dict]]:
     """Read and check a dataset folder; returns {entity: {id: record}}."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise DatasetError(f"{folder}: not a folder.")
+        raise DatasetError("dataset_not_folder", path=str(folder))
     if not (folder / "regions.yaml").exists():
-        raise DatasetError(f"{folder}: no regions.yaml; a dataset folder holds regions.yaml, clusters.yaml, "
-                           "constraints.yaml, recommendations.yaml, projects.yaml and indicators.yaml.")
+        raise DatasetError("dataset_no_regions", path=str(folder))
     out: dict[str, dict[str, dict]] = {}
     for entity, name in ENTITY_FILES.items():
         records: dict[str, dict] = {}
         for i, rec in enumerate(_load_list(folder / name), start=1):
             rid = rec.get("id")
             if not rid:
-                raise DatasetError(f"{folder / name}: record {i} has no id.")
+                raise DatasetError("dataset_no_id", path=str(folder / name), n=i)
             if rid in records:
-                raise DatasetError(f"{folder / name}: id {rid} appears twice.")
+                raise DatasetError("dataset_duplicate_id", path=str(folder / name), id=rid)
             empty_keys = [k for k, v in rec.items() if v is None]
             if empty_keys:  # usually an unquoted comma in a flow mapping, which YAML turns into a stray key
                 keys = ", ".join(map(str, empty_keys))
-                raise DatasetError(f"{folder / name}: {rid} has keys without a value: {keys}; "
-                                   "quote text that contains a comma.")
+                raise DatasetError("dataset_empty_keys", path=str(folder / name), id=rid, keys=keys)
             data = {k: v for k, v in rec.items() if k != "id"}
             if entity != "region":
                 if data.get("region") is None:
-                    raise DatasetError(f"{folder / name}: {rid} has no region.")
+                    raise DatasetError("dataset_no_region", path=str(folder / name), id=rid)
                 _check_record(schema, entity, rid, data, folder / name)
             if entity == "region":
                 data.setdefault("order", i)
@@ -77,7 +75,8 @@ def load_dataset(folder: Path, schema: Schema) -> dict[str, dict[str, dict]]:
     for entity, records in out.items():
         for rid, data in records.items():
             if entity != "region" and data["region"] not in regions:
-                raise DatasetError(f"{folder / ENTITY_FILES[entity]}: {rid} names unknown region {data['region']}.")
+                raise DatasetError("dataset_unknown_region", path=str(folder / ENTITY_FILES[entity]), id=rid,
+                                   region=data["region"])
     out["constraint"] = _expand_constraints(folder / "constraints.yaml", out["cluster"], schema)
     return out
 
@@ -87,13 +86,13 @@ def _check_record(schema: Schema, entity: str, rid: str, data: dict, path: Path)
     keys = {f.key for f in sheet.stored_fields} | {"region", "approx"}
     unknown = set(data) - keys
     if unknown:
-        raise DatasetError(f"{path}: {rid} has fields the schema does not know: {', '.join(sorted(unknown))}.")
+        raise DatasetError("dataset_unknown_fields", path=str(path), id=rid, fields=", ".join(sorted(unknown)))
     for f in sheet.stored_fields:
         value = data.get(f.key)
         if value is None:
             continue
         if f.enum and schema.option(f.enum, value) is None:
-            raise DatasetError(f"{path}: {rid}.{f.key} = {value!r} is not one of the allowed codes.")
+            raise DatasetError("dataset_bad_code", path=str(path), id=rid, field=f.key, value=repr(value))
         if f.type == "factor_list":
             for fid in value:
                 schema.factor(fid)
@@ -106,15 +105,15 @@ def _expand_constraints(path: Path, clusters: dict[str, dict], schema: Schema) -
     for i, d in enumerate(_load_list(path), start=1):
         factor = d.get("factor")
         if factor not in factor_ids:
-            raise DatasetError(f"{path}: diagnosis {i} names unknown factor {factor!r}.")
+            raise DatasetError("dataset_unknown_factor", path=str(path), n=i, factor=repr(factor))
         severity = d.get("severity")
         if severity not in (0, 1, 2, 3):
-            raise DatasetError(f"{path}: diagnosis {i} has severity {severity!r}; use 0, 1, 2 or 3.")
+            raise DatasetError("dataset_bad_severity", path=str(path), n=i, severity=repr(severity))
         if d.get("clusters"):
             targets = list(d["clusters"])
             for cid in targets:
                 if cid not in clusters:
-                    raise DatasetError(f"{path}: diagnosis {i} names unknown cluster {cid}.")
+                    raise DatasetError("dataset_unknown_cluster", path=str(path), n=i, cluster=cid)
         else:
             targets = [cid for cid, c in clusters.items() if c["region"] == d.get("region")]
         for cid in targets:

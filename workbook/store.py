@@ -603,16 +603,13 @@ def _check_ours(engine: Engine, location: str) -> None:
         except DatabaseError:
             ours_missing = False
         if ours_missing:
-            raise StoreError(f"{location}: this database is not a cluster-wb store; it was left untouched. "
-                             "Point --store at a cluster-wb store or at a new file.") from None
-        raise StoreError(f"{location}: not a readable database ({exc.orig}). Point --store at a cluster-wb "
-                         "store, or move this file away to create a new one.") from None
+            raise StoreError("store_not_ours", store=location) from None
+        raise StoreError("store_unreadable", store=location, why=str(exc.orig)) from None
     mark, fmt = meta.get("mark"), meta.get("format")
     if mark != STORE_MARK:
-        raise StoreError(f"{location}: this database is not a cluster-wb store; it was left untouched.")
+        raise StoreError("store_not_ours", store=location)
     if fmt is not None and fmt.isdigit() and int(fmt) > int(STORE_FORMAT):
-        raise StoreError(f"{location}: this store was written by a newer cluster-wb (store format {fmt}; this one "
-                         f"knows {STORE_FORMAT}); it was left untouched. Upgrade cluster-wb to use it.")
+        raise StoreError("store_newer", store=location, found=fmt, known=STORE_FORMAT)
     if fmt != STORE_FORMAT:
         _upgrade(engine)
 
@@ -642,7 +639,7 @@ def store_exists(store: str) -> bool:
     try:
         return "cwb_meta" in inspect(engine).get_table_names()
     except OperationalError as exc:
-        raise StoreError(f"{store}: cannot connect ({exc.orig}).") from None
+        raise StoreError("store_connect", store=store, why=str(exc.orig)) from None
 
 
 def create_store(store: str) -> Store:
@@ -662,7 +659,7 @@ def create_store(store: str) -> Store:
 def open_store(store: str) -> Store:
     url, path = resolve_url(store)
     if path is not None and not path.exists():
-        raise StoreError(f"{store}: no store here. Run `cluster-wb init` to create it.")
+        raise StoreError("store_missing", store=store)
     engine = _make_engine(url)
     _check_ours(engine, store)
     return Store(engine, store)
