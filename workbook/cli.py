@@ -6,7 +6,6 @@ workbook reader, writer and their libraries (openpyxl alone costs more than the 
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
@@ -23,28 +22,26 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
-def guarded(fn):
-    """Turn every expected failure into one clear line on stderr, in the language of --lang, and its exit
-    code; never a traceback."""
+class GuardedGroup(click.Group):
+    """The command group that turns every expected failure of any of its commands, subcommands included,
+    into one clear line on stderr, in the language of --lang, and its exit code; never a traceback."""
 
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def invoke(self, ctx: click.Context):
         try:
-            return fn(*args, **kwargs)
+            return super().invoke(ctx)
         except CwbError as exc:
-            ctx = click.get_current_context(silent=True)
-            lang = (ctx.find_root().obj or {}).get("lang", "zh") if ctx else "zh"
+            lang = (ctx.obj or {}).get("lang", "zh")
             _fail(f"cluster-wb: {exc.message(lang)}", exc.exit_code)
         except KeyboardInterrupt:
             _fail("cluster-wb: interrupted. The step under way was not applied; a folder's files finished before "
                   "it were kept. Run the command again: a file merged twice applies nothing.", 130)
         except OSError as exc:
             _fail(f"cluster-wb: {exc.filename or ''}: {exc.strerror or exc}")
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click's own: usage errors (exit 2) and --help
         except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
             _fail(f"cluster-wb: internal error ({type(exc).__name__}: {exc}). Please report it with the "
                   "command you ran.", 2)
-
-    return wrapper
 
 
 def _store(obj: dict):
@@ -56,7 +53,7 @@ def _store(obj: dict):
     return app.init_store(obj["store"])
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--store", envvar="CLUSTER_WB_STORE", default=DEFAULT_STORE, show_default=True,
               help="Master store: a SQLite path or a postgresql:// URL (env CLUSTER_WB_STORE).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
@@ -72,7 +69,6 @@ def cli(ctx: click.Context, store: str, lang: str) -> None:
 @click.option("--empty", is_flag=True, help="Create an empty store.")
 @click.option("--from", "from_dir", type=click.Path(path_type=Path), help="Seed from the dataset files in DIR.")
 @click.pass_obj
-@guarded
 def init(obj: dict, empty: bool, from_dir: Path | None) -> None:
     """Create the store, seeded with the bundled dataset (default), nothing, or DIR."""
     from .errors import UsageError
@@ -91,7 +87,6 @@ def init(obj: dict, empty: bool, from_dir: Path | None) -> None:
 @click.option("--split", is_flag=True, help="One workbook per region, into the folder -o.")
 @click.option("--by", default=None, help="Who builds it (recorded as the issuer).")
 @click.pass_obj
-@guarded
 def build(obj: dict, output: str | None, regions: tuple[str, ...], split: bool, by: str | None) -> None:
     """Write a workbook for all regions (or the named ones) and register it as issued."""
     from . import app
@@ -105,7 +100,6 @@ def build(obj: dict, output: str | None, regions: tuple[str, ...], split: bool, 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
-@guarded
 def schema(obj: dict, fmt: str) -> None:
     """The sheets, fields, types, allowed values and constraint factors the workbooks use."""
     from .schema import load_schema
@@ -121,7 +115,6 @@ def schema(obj: dict, fmt: str) -> None:
 @click.option("-o", "output", required=True, help="Folder (csv) or file (json).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.pass_obj
-@guarded
 def export(obj: dict, output: str, fmt: str) -> None:
     """Write the whole master dataset."""
     from . import app
@@ -175,7 +168,6 @@ def _exit_code(results) -> int:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--annotate", "annotate_out", help="Write a copy of the (single) input with each problem marked.")
 @click.pass_obj
-@guarded
 def validate(obj: dict, files: tuple[str, ...], fmt: str, annotate_out: str | None) -> None:
     """Re-read edited workbooks and report every problem at its cell."""
     from . import app, terminal
@@ -198,7 +190,6 @@ def validate(obj: dict, files: tuple[str, ...], fmt: str, annotate_out: str | No
 @click.option("--by", default=None, help="Who merges (recorded in the audit trail).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
-@guarded
 def merge(obj: dict, files: tuple[str, ...], dry_run: bool, by: str | None, fmt: str) -> None:
     """Validate, then three-way merge each workbook's edits into the store (each file all or nothing)."""
     from . import app, campaign, terminal
@@ -217,7 +208,6 @@ def merge(obj: dict, files: tuple[str, ...], dry_run: bool, by: str | None, fmt:
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N entries.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
-@guarded
 def log(obj: dict, limit: int | None, fmt: str) -> None:
     """The audit trail, newest first."""
     from . import app
@@ -230,7 +220,7 @@ def log(obj: dict, limit: int | None, fmt: str) -> None:
         terminal.print_log(entries)
 
 
-@cli.group("round")
+@cli.group("round", cls=click.Group)
 def round_group() -> None:
     """Reporting rounds: issue one workbook per region with a due date, then close the round."""
 
@@ -248,7 +238,6 @@ def _print_json(doc: dict) -> None:
 @click.option("--by", default=None, help="Who opens it (recorded as the issuer).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
-@guarded
 def round_open(obj: dict, name: str, due: str, period: str | None, regions: tuple[str, ...], output: str | None,
                by: str | None, fmt: str) -> None:
     """Open a reporting round and issue one workbook per region into a folder."""
@@ -268,7 +257,6 @@ def round_open(obj: dict, name: str, due: str, period: str | None, regions: tupl
 @round_group.command("list")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
-@guarded
 def round_list(obj: dict, fmt: str) -> None:
     """The rounds, in the order they were opened."""
     from . import campaign, terminal
@@ -288,7 +276,6 @@ def _set_round_state(obj: dict, name: str, state: str) -> None:
 @round_group.command("close")
 @click.argument("name")
 @click.pass_obj
-@guarded
 def round_close(obj: dict, name: str) -> None:
     """Close a round: its snapshot is the store revision now; its workbooks no longer merge."""
     _set_round_state(obj, name, "closed")
@@ -297,7 +284,6 @@ def round_close(obj: dict, name: str) -> None:
 @round_group.command("reopen")
 @click.argument("name")
 @click.pass_obj
-@guarded
 def round_reopen(obj: dict, name: str) -> None:
     """Reopen a closed round: its workbooks merge again."""
     _set_round_state(obj, name, "open")
@@ -308,7 +294,6 @@ def round_reopen(obj: dict, name: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-o", "output", default=None, help="Also write the tracker as a workbook (.xlsx).")
 @click.pass_obj
-@guarded
 def status(obj: dict, round_name: str | None, fmt: str, output: str | None) -> None:
     """The return tracker of a round: per region, issued, returned, merged, stuck or late."""
     from . import campaign
@@ -332,7 +317,6 @@ def status(obj: dict, round_name: str | None, fmt: str, output: str | None) -> N
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "json"]), default="xlsx", show_default=True)
 @click.option("--pdf", is_flag=True, help="Also print the workbook to a PDF beside it (LibreOffice).")
 @click.pass_obj
-@guarded
 def report(obj: dict, output: str | None, round_name: str | None, since_name: str | None, regions: tuple[str, ...],
            fmt: str, pdf: bool) -> None:
     """The consolidated report across regions: a read-only workbook with charts, or its figures as JSON."""
