@@ -475,7 +475,9 @@ def test_json_shapes_follow_the_contract(env):
     assert set(doc) == {"ok", "files"}
     f = doc["files"][0]
     assert {"path", "ok", "errors", "warnings", "issues"} <= set(f)
-    assert set(f["issues"][0]) == {"severity", "code", "sheet", "cell", "field", "record", "value", "message"}
+    issue = f["issues"][0]
+    assert set(issue) - {"ctx"} == {"severity", "code", "sheet", "cell", "field", "record", "value", "message"}
+    assert issue["code"] == "synonym" and issue["ctx"]["text"] == "成长"  # the message's parameters, as data
     code, doc = merge(env, path)
     f = doc["files"][0]
     assert {"path", "ok", "applied", "revision", "changes", "conflicts", "issues"} <= set(f)

@@ -242,8 +242,7 @@ class FileResult:
     def validate_json(self) -> dict:
         issues = [i.to_json() for i in self.issues]
         if self.rejected:
-            issues.append({"severity": "error", "code": "file", "sheet": None, "cell": None, "field": None,
-                           "record": None, "value": self.path, "message": self.rejected})
+            issues.append(Issue.of("file", "en", value=self.path, message=self.rejected).to_json())
         return {"path": self.path, "ok": self.ok, "errors": self.errors,
                 "warnings": self.checked.warnings if self.checked else 0, "issues": issues}
 
@@ -373,8 +372,9 @@ def _round_of(st: Store, result: FileResult, lang: str, severity: str) -> tuple[
     found = st.round_of_workbook(result.checked.identity.workbook_id)
     if found and found[0]["state"] == "closed":
         rnd = found[0]
-        result.checked.issues.append(Issue(severity, "round_closed", None, None, None, None, rnd["name"], t(
-            "round_closed", lang, round=rnd["name"], date=(rnd["closed_at"] or "")[:10])))
+        result.checked.issues.append(Issue.of("round_closed" if severity == "error" else "round_is_closed", lang,
+                                              value=rnd["name"], round=rnd["name"],
+                                              date=(rnd["closed_at"] or "")[:10]))
     return found
 
 
@@ -450,9 +450,8 @@ def _record_validations(st: Store, attempts: list[tuple[FileResult, tuple[dict, 
     except SQLAlchemyError as exc:
         for result, found in attempts:
             if found and result.checked is not None:
-                result.checked.issues.append(Issue("warning", "attempt_not_recorded", None, None, None, None,
-                                                   found[0]["name"], t("attempt_not_recorded", lang,
-                                                                       round=found[0]["name"], why=exc.orig)))
+                result.checked.issues.append(Issue.of("attempt_not_recorded", lang, value=found[0]["name"],
+                                                      round=found[0]["name"], why=str(exc.orig)))
 
 
 def merge_files(st: Store, paths: list[str], *, dry_run: bool, by: str, lang: str,

@@ -1,4 +1,5 @@
-"""`cluster-wb`: parse options, call `app` or `campaign`, print. Exit codes as in CONTRACT.md.
+"""`cluster-wb`: parse options, call `app` or `campaign`, print. Each command's help ends with its exit codes;
+`python -m workbook.docs` copies the helps into the README's command reference.
 
 Each command imports what it needs when it runs: `--help`, `status` and `round list` start without the
 workbook reader, writer and their libraries (openpyxl alone costs more than the status query).
@@ -67,10 +68,13 @@ def cli(ctx: click.Context, store: str, lang: str) -> None:
 
 @cli.command()
 @click.option("--empty", is_flag=True, help="Create an empty store.")
-@click.option("--from", "from_dir", type=click.Path(path_type=Path), help="Seed from the dataset files in DIR.")
+@click.option("--from", "from_dir", type=click.Path(path_type=Path), metavar="DIR",
+              help="Seed from the dataset files in DIR.")
 @click.pass_obj
 def init(obj: dict, empty: bool, from_dir: Path | None) -> None:
-    """Create the store, seeded with the bundled dataset (default), nothing, or DIR."""
+    """Create the store, seeded with the bundled dataset (default), nothing, or DIR.
+
+    Exit: 0 created; 2 a store exists there already, or DIR is not a dataset."""
     from .errors import UsageError
     if empty and from_dir:
         raise UsageError("usage_empty_and_from")
@@ -82,13 +86,16 @@ def init(obj: dict, empty: bool, from_dir: Path | None) -> None:
 
 
 @cli.command()
-@click.option("-o", "output", help="Output file (folder with --split). Default: output/cluster-wb-<time>.xlsx")
-@click.option("--region", "regions", multiple=True, help="Region ID; repeat for several. Default: all.")
+@click.option("-o", "output", metavar="PATH",
+              help="Output file (folder with --split). Default: output/cluster-wb-<time>.xlsx")
+@click.option("--region", "regions", multiple=True, metavar="ID", help="Region ID; repeat for several. Default: all.")
 @click.option("--split", is_flag=True, help="One workbook per region, into the folder -o.")
-@click.option("--by", default=None, help="Who builds it (recorded as the issuer).")
+@click.option("--by", default=None, metavar="NAME", help="Who builds it (recorded as the issuer).")
 @click.pass_obj
 def build(obj: dict, output: str | None, regions: tuple[str, ...], split: bool, by: str | None) -> None:
-    """Write a workbook for all regions (or the named ones) and register it as issued."""
+    """Write a workbook for all regions (or the named ones) and register it as issued.
+
+    Exit: 0; 2 an unknown region or a wrong path."""
     from . import app
     st = _store(obj)
     written = app.build(st, output=output, region_ids=list(regions), split=split, by=by or app.default_user(),
@@ -101,7 +108,9 @@ def build(obj: dict, output: str | None, regions: tuple[str, ...], split: bool, 
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 def schema(obj: dict, fmt: str) -> None:
-    """The sheets, fields, types, allowed values and constraint factors the workbooks use."""
+    """The sheets, fields, types, allowed values and constraint factors the workbooks use.
+
+    Exit: 0."""
     from .schema import load_schema
     sch = load_schema()
     if fmt == "json":
@@ -112,11 +121,13 @@ def schema(obj: dict, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("-o", "output", required=True, help="Folder (csv) or file (json).")
+@click.option("-o", "output", required=True, metavar="PATH", help="Folder (csv) or file (json).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.pass_obj
 def export(obj: dict, output: str, fmt: str) -> None:
-    """Write the whole master dataset."""
+    """Write the whole master dataset: one CSV per table into a folder, or one JSON file.
+
+    Exit: 0; 2 a wrong path."""
     from . import app
     st = _store(obj)
     for path in app.export(st, output, fmt):
@@ -166,10 +177,14 @@ def _exit_code(results) -> int:
 @cli.command()
 @click.argument("files", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--annotate", "annotate_out", help="Write a copy of the (single) input with each problem marked.")
+@click.option("--annotate", "annotate_out", metavar="OUT",
+              help="Write a copy of the (single) input with each problem marked.")
 @click.pass_obj
 def validate(obj: dict, files: tuple[str, ...], fmt: str, annotate_out: str | None) -> None:
-    """Re-read edited workbooks and report every problem at its cell."""
+    """Re-read edited workbooks and report every problem at its cell.
+
+    Exit: 0 no errors (warnings allowed); 1 at least one error; 2 a file is unreadable, not a cluster-wb
+    workbook, or not issued by this store."""
     from . import app, terminal
     from .errors import UsageError
     paths = _input_files(files)
@@ -187,11 +202,13 @@ def validate(obj: dict, files: tuple[str, ...], fmt: str, annotate_out: str | No
 @cli.command()
 @click.argument("files", nargs=-1, required=True)
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-@click.option("--by", default=None, help="Who merges (recorded in the audit trail).")
+@click.option("--by", default=None, metavar="NAME", help="Who merges (recorded in the audit trail).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 def merge(obj: dict, files: tuple[str, ...], dry_run: bool, by: str | None, fmt: str) -> None:
-    """Validate, then three-way merge each workbook's edits into the store (each file all or nothing)."""
+    """Validate, then three-way merge each workbook's edits into the store (each file all or nothing).
+
+    Exit: 0 every file merged (or had nothing to change); 1 a file had errors or conflicts; 2 as validate."""
     from . import app, campaign, terminal
     paths = _input_files(files)
     st = _store(obj)
@@ -205,11 +222,13 @@ def merge(obj: dict, files: tuple[str, ...], dry_run: bool, by: str | None, fmt:
 
 
 @cli.command()
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N entries.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N", help="At most N entries.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 def log(obj: dict, limit: int | None, fmt: str) -> None:
-    """The audit trail, newest first."""
+    """The audit trail, newest first.
+
+    Exit: 0."""
     from . import app
     st = _store(obj)
     entries = app.log_entries(st, limit)
@@ -231,16 +250,18 @@ def _print_json(doc: dict) -> None:
 
 @round_group.command("open")
 @click.argument("name")
-@click.option("--due", required=True, help="Due date, YYYY-MM-DD.")
-@click.option("--period", default=None, help="Period label shown in the workbooks, e.g. 2026年度.")
-@click.option("--region", "regions", multiple=True, help="Region ID; repeat for several. Default: all.")
-@click.option("-o", "output", default=None, help="Folder for the workbooks. Default: output/NAME/")
-@click.option("--by", default=None, help="Who opens it (recorded as the issuer).")
+@click.option("--due", required=True, metavar="DATE", help="Due date, YYYY-MM-DD.")
+@click.option("--period", default=None, metavar="LABEL", help="Period label shown in the workbooks, e.g. 2026年度.")
+@click.option("--region", "regions", multiple=True, metavar="ID", help="Region ID; repeat for several. Default: all.")
+@click.option("-o", "output", default=None, metavar="PATH", help="Folder for the workbooks. Default: output/NAME/")
+@click.option("--by", default=None, metavar="NAME", help="Who opens it (recorded as the issuer).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 def round_open(obj: dict, name: str, due: str, period: str | None, regions: tuple[str, ...], output: str | None,
                by: str | None, fmt: str) -> None:
-    """Open a reporting round and issue one workbook per region into a folder."""
+    """Open a reporting round and issue one workbook per region into a folder (default output/NAME/).
+
+    Exit: 0; 2 a duplicate name, a bad date or an unknown region."""
     from . import app, campaign, terminal
     st = _store(obj)
     done = campaign.open_round(st, name, due=due, period=period, region_ids=list(regions), output=output,
@@ -258,7 +279,9 @@ def round_open(obj: dict, name: str, due: str, period: str | None, regions: tupl
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 def round_list(obj: dict, fmt: str) -> None:
-    """The rounds, in the order they were opened."""
+    """The rounds, in the order they were opened.
+
+    Exit: 0."""
     from . import campaign, terminal
     rounds = campaign.list_rounds(_store(obj))
     if fmt == "json":
@@ -277,7 +300,9 @@ def _set_round_state(obj: dict, name: str, state: str) -> None:
 @click.argument("name")
 @click.pass_obj
 def round_close(obj: dict, name: str) -> None:
-    """Close a round: its snapshot is the store revision now; its workbooks no longer merge."""
+    """Close a round: its snapshot is the store revision now; its workbooks no longer merge.
+
+    Exit: 0; 2 an unknown round."""
     _set_round_state(obj, name, "closed")
 
 
@@ -285,17 +310,22 @@ def round_close(obj: dict, name: str) -> None:
 @click.argument("name")
 @click.pass_obj
 def round_reopen(obj: dict, name: str) -> None:
-    """Reopen a closed round: its workbooks merge again."""
+    """Reopen a closed round: its workbooks merge again.
+
+    Exit: 0; 2 an unknown round."""
     _set_round_state(obj, name, "open")
 
 
 @cli.command()
-@click.option("--round", "round_name", default=None, help="Round name. Default: the one opened last.")
+@click.option("--round", "round_name", default=None, metavar="NAME", help="Round name. Default: the one opened last.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("-o", "output", default=None, help="Also write the tracker as a workbook (.xlsx).")
+@click.option("-o", "output", default=None, metavar="PATH", help="Also write the tracker as a workbook (.xlsx).")
 @click.pass_obj
 def status(obj: dict, round_name: str | None, fmt: str, output: str | None) -> None:
-    """The return tracker of a round: per region, issued, returned, merged, stuck or late."""
+    """The return tracker of a round (default: the one opened last): per region, issued, returned, merged,
+    stuck or late.
+
+    Exit: 0; 2 no such round, or no round yet."""
     from . import campaign
     tracker = campaign.round_status(_store(obj), round_name)
     if output:
@@ -310,16 +340,20 @@ def status(obj: dict, round_name: str | None, fmt: str, output: str | None) -> N
 
 
 @cli.command()
-@click.option("-o", "output", default=None, help="Report workbook. Default: output/report-<time>.xlsx")
-@click.option("--round", "round_name", default=None, help="Report a closed round's snapshot (default: the store now).")
-@click.option("--since", "since_name", default=None, help="Compare with this closed round (default: the last closed).")
-@click.option("--region", "regions", multiple=True, help="Region ID; repeat for several. Default: all.")
+@click.option("-o", "output", default=None, metavar="PATH", help="Report workbook. Default: output/report-<time>.xlsx")
+@click.option("--round", "round_name", default=None, metavar="NAME",
+              help="Report a closed round's snapshot (default: the store now).")
+@click.option("--since", "since_name", default=None, metavar="ROUND",
+              help="Compare with this closed round (default: the last closed).")
+@click.option("--region", "regions", multiple=True, metavar="ID", help="Region ID; repeat for several. Default: all.")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "json"]), default="xlsx", show_default=True)
 @click.option("--pdf", is_flag=True, help="Also print the workbook to a PDF beside it (LibreOffice).")
 @click.pass_obj
 def report(obj: dict, output: str | None, round_name: str | None, since_name: str | None, regions: tuple[str, ...],
            fmt: str, pdf: bool) -> None:
-    """The consolidated report across regions: a read-only workbook with charts, or its figures as JSON."""
+    """The consolidated report across regions: a read-only workbook with charts, or its figures as JSON.
+
+    Exit: 0; 2 an unknown round or region, a --since round that is open or later, or no LibreOffice for --pdf."""
     from . import campaign
     fig = campaign.report_figures(_store(obj), round_name=round_name, since_name=since_name,
                                   region_ids=list(regions))

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .messages import ISSUE_MESSAGES
 from .schema import LIST_SEPARATORS, Field, Schema, fold
 
 UNKNOWN_WORDS = {fold(w) for w in ("不详", "未知", "无", "暂无", "无数据", "—", "——", "-", "--", "/", "?", "？",
@@ -33,9 +34,12 @@ EXCEL_1904 = date(1904, 1, 1)
 
 @dataclass
 class Note:
-    severity: str  # "error" | "warning"
-    code: str
+    code: str  # a code of the issue catalogue, which says its severity
     params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def severity(self) -> str:
+        return ISSUE_MESSAGES[self.code]["severity"]
 
 
 @dataclass
@@ -60,12 +64,12 @@ def _as_number_text(text: str) -> str:
 def parse_number(raw: Any, f: Field) -> Normalized:
     """A number in the field's unit, from a number or from text such as `３.２万`, `1100多家`, `近30亿元`."""
     if isinstance(raw, bool):
-        return Normalized(None, [Note("error", "type", {"expected": f.type})])
+        return Normalized(None, [Note("type", {"expected": f.type})])
     if isinstance(raw, (int, float)):
         return Normalized(_tidy(raw) if isinstance(raw, float) else raw)
     text = _clean_text(raw)
     if fold(text) in UNKNOWN_WORDS:
-        return Normalized(None, [Note("warning", "unknown_value", {"text": text})])
+        return Normalized(None, [Note("unknown_value", {"text": text})])
     s = _as_number_text(text)
     approx = False
     for q in PREFIX_QUALIFIERS:
@@ -80,7 +84,7 @@ def parse_number(raw: Any, f: Field) -> Normalized:
                 s, approx, changed = s[: -len(q)], True, True
     m = re.fullmatch(r"([-+]?\d+(?:\.\d+)?)(万亿|亿|千万|百万|万|千)?(.*)", s)
     if not m:
-        return Normalized(None, [Note("error", "type", {"expected": f.type, "text": text})])
+        return Normalized(None, [Note("type", {"expected": f.type, "text": text})])
     number_text, magnitude, rest = m.groups()
     for q in SUFFIX_QUALIFIERS + ("以上", "左右"):
         if q in rest:
@@ -88,15 +92,15 @@ def parse_number(raw: Any, f: Field) -> Normalized:
     try:
         n = Decimal(number_text)
     except InvalidOperation:
-        return Normalized(None, [Note("error", "type", {"expected": f.type, "text": text})])
+        return Normalized(None, [Note("type", {"expected": f.type, "text": text})])
     unit = rest.strip()
     notes: list[Note] = []
     if f.type == "percent":
         if unit not in ("", "%"):
-            return Normalized(None, [Note("error", "unit", {"text": text, "unit": "%"})])
+            return Normalized(None, [Note("unit", {"text": text, "unit": "%"})])
         value = float(n * Decimal(MAGNITUDES[magnitude])) if magnitude else float(n)
         if unit == "":
-            notes.append(Note("warning", "percent_guess", {"text": text, "value": value}))
+            notes.append(Note("percent_guess", {"text": text, "value": value}))
             if 0 < value <= 1 and "." in number_text:
                 value *= 100
         return Normalized(_tidy(value), notes, approx)
@@ -105,7 +109,7 @@ def parse_number(raw: Any, f: Field) -> Normalized:
     if scale is not None:
         # money: whatever magnitude and unit were typed, bring it to the field's unit (亿元)
         if unit and unit not in UNIT_SCALE:
-            return Normalized(None, [Note("error", "unit", {"text": text, "unit": field_unit})])
+            return Normalized(None, [Note("unit", {"text": text, "unit": field_unit})])
         if not magnitude and unit in ("", field_unit):
             value = n
         else:
@@ -114,7 +118,7 @@ def parse_number(raw: Any, f: Field) -> Normalized:
             value = n * mult * typed / Decimal(scale)
     else:
         if unit and field_unit and unit not in UNIT_WORDS.get(field_unit, {field_unit}):
-            return Normalized(None, [Note("error", "unit", {"text": text, "unit": field_unit or "—"})])
+            return Normalized(None, [Note("unit", {"text": text, "unit": field_unit or "—"})])
         value = n * Decimal(MAGNITUDES[magnitude]) if magnitude else n
     return Normalized(_tidy(float(value)), notes, approx)
 
@@ -133,32 +137,32 @@ def parse_date(raw: Any, epoch1904: bool = False) -> Normalized:
         return Normalized(raw.isoformat())
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         if not 1 <= raw <= 2958465:
-            return Normalized(None, [Note("error", "type", {"expected": "date", "text": str(raw)})])
+            return Normalized(None, [Note("type", {"expected": "date", "text": str(raw)})])
         base = EXCEL_1904 if epoch1904 else EXCEL_1900
         return Normalized((base + timedelta(days=int(raw))).isoformat())
     text = _clean_text(raw)
     if fold(text) in UNKNOWN_WORDS:
-        return Normalized(None, [Note("warning", "unknown_value", {"text": text})])
+        return Normalized(None, [Note("unknown_value", {"text": text})])
     s = unicodedata.normalize("NFKC", text).replace(" ", "")
     m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", s)
     if m:
         try:
             return Normalized(date(int(m[1]), int(m[2]), int(m[3])).isoformat())
         except ValueError:
-            return Normalized(None, [Note("error", "type", {"expected": "date", "text": text})])
+            return Normalized(None, [Note("type", {"expected": "date", "text": text})])
     m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})月?(?:底|末)?", s)
     if m and 1 <= int(m[2]) <= 12:
         y, mo = int(m[1]), int(m[2])
         last = (date(y + (mo == 12), mo % 12 + 1, 1) - timedelta(days=1))
-        return Normalized(last.isoformat(), [Note("warning", "date_guess", {"text": text, "value": last.isoformat()})])
+        return Normalized(last.isoformat(), [Note("date_guess", {"text": text, "value": last.isoformat()})])
     m = re.fullmatch(r"(\d{4})年?(?:底|末)?", s)
     if m:
         last = date(int(m[1]), 12, 31)
-        return Normalized(last.isoformat(), [Note("warning", "date_guess", {"text": text, "value": last.isoformat()})])
+        return Normalized(last.isoformat(), [Note("date_guess", {"text": text, "value": last.isoformat()})])
     m = re.fullmatch(r"(\d{5})(?:\.0+)?", s)
     if m:
         return parse_date(int(m[1]), epoch1904)
-    return Normalized(None, [Note("error", "type", {"expected": "date", "text": text})])
+    return Normalized(None, [Note("type", {"expected": "date", "text": text})])
 
 
 def match_option(schema: Schema, enum: str, raw: Any) -> tuple[Any, bool] | None:
@@ -180,9 +184,9 @@ def parse_enum(schema: Schema, f: Field, raw: Any) -> Normalized:
     hit = _cached_enum(schema, f.enum, text) if isinstance(text, str) else match_option(schema, f.enum, text)
     if hit is None:
         allowed = [o.zh for o in schema.enums[f.enum]]
-        return Normalized(None, [Note("error", "enum", {"text": str(text), "allowed": allowed})])
+        return Normalized(None, [Note("enum", {"text": str(text), "allowed": allowed})])
     code, guessed = hit
-    notes = [Note("warning", "synonym", {"text": str(text), "code": code})] if guessed and not isinstance(text, int) \
+    notes = [Note("synonym", {"text": str(text), "code": code})] if guessed and not isinstance(text, int) \
         else []
     return Normalized(code, notes)
 
@@ -227,7 +231,7 @@ def normalize_value(schema: Schema, f: Field, raw: Any, epoch1904: bool = False)
     if t in ("integer", "number"):
         out = parse_number(raw, f)
         if out.approximate:
-            out.notes.append(Note("warning", "approximate", {"text": _clean_text(raw), "value": out.value}))
+            out.notes.append(Note("approximate", {"text": _clean_text(raw), "value": out.value}))
         if t == "integer" and out.value is not None:
             whole = _whole(out.value, f)
             whole.notes = out.notes + whole.notes
@@ -238,10 +242,10 @@ def normalize_value(schema: Schema, f: Field, raw: Any, epoch1904: bool = False)
             # the workbook stores fractions with a % format; a plain 80 pasted in means 80 %
             if 0 <= raw <= 1:
                 return Normalized(_tidy(raw * 100))
-            return Normalized(_tidy(float(raw)), [Note("warning", "percent_guess", {"text": str(raw), "value": raw})])
+            return Normalized(_tidy(float(raw)), [Note("percent_guess", {"text": str(raw), "value": raw})])
         out = parse_number(raw, f)
         if out.approximate:
-            out.notes.append(Note("warning", "approximate", {"text": _clean_text(raw), "value": out.value}))
+            out.notes.append(Note("approximate", {"text": _clean_text(raw), "value": out.value}))
         return out
     if t == "date":
         return parse_date(raw, epoch1904)
@@ -255,7 +259,7 @@ def normalize_value(schema: Schema, f: Field, raw: Any, epoch1904: bool = False)
             return Normalized(True)
         if key in FALSE_WORDS:
             return Normalized(False)
-        return Normalized(None, [Note("error", "enum", {"text": _clean_text(raw), "allowed": ["是", "否"]})])
+        return Normalized(None, [Note("enum", {"text": _clean_text(raw), "allowed": ["是", "否"]})])
     if t == "factor_list":
         return _factor_list(schema, raw)
     if t == "cluster_list":
@@ -267,7 +271,7 @@ def normalize_value(schema: Schema, f: Field, raw: Any, epoch1904: bool = False)
 def _whole(value: Any, f: Field) -> Normalized:
     if isinstance(value, float):
         if not value.is_integer():
-            return Normalized(None, [Note("error", "whole", {"text": str(value)})])
+            return Normalized(None, [Note("whole", {"text": str(value)})])
         value = int(value)
     return Normalized(value)
 
@@ -291,7 +295,7 @@ def _factor_list(schema: Schema, raw: Any) -> Normalized:
             continue
         fid = titles.get(fold(part))
         if fid is None:
-            notes.append(Note("error", "enum", {"text": part, "allowed": [f.title_zh for f in schema.factors]}))
+            notes.append(Note("enum", {"text": part, "allowed": [f.title_zh for f in schema.factors]}))
         elif fid not in ids:
             ids.append(fid)
     return Normalized(ids, notes)

@@ -149,7 +149,7 @@ class Schema:
         return None
 
     def to_json(self) -> dict:
-        """The shape `schema --format json` prints (see CONTRACT.md)."""
+        """The shape `schema --format json` prints (the README lists the fields)."""
         return {
             "version": self.version,
             "sheets": [

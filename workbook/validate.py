@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from .alignment import SheetRow, find_displacement, spans
 from .build import defined_name, display_value
 from .digest import row_digest
-from .messages import KIND_WORDS, t
+from .messages import ISSUE_MESSAGES, KIND_WORDS, t
 from .normalize import Normalized, Note, make_converter
 from .read import RawSheet, RawWorkbook
 from .schema import Field, Schema, Sheet, fold
@@ -36,10 +36,19 @@ class Issue:
     record: str | None
     value: Any
     message: str
+    ctx: dict[str, Any] = field(default_factory=dict)  # the parameters of the message, as pydantic keeps them
+
+    @classmethod
+    def of(cls, code: str, lang: str, *, sheet: str | None = None, cell: str | None = None,
+           field: str | None = None, record: str | None = None, value: Any = None, **params: Any) -> Issue:
+        """An issue of the catalogue (`messages.ISSUE_MESSAGES`), which gives its severity and its message."""
+        return cls(ISSUE_MESSAGES[code]["severity"], code, sheet, cell, field, record, value,
+                   t(code, lang, record=record, **params), params)
 
     def to_json(self) -> dict:
         return {"severity": self.severity, "code": self.code, "sheet": self.sheet, "cell": self.cell,
-                "field": self.field, "record": self.record, "value": _jsonable(self.value), "message": self.message}
+                "field": self.field, "record": self.record, "value": _jsonable(self.value), "message": self.message,
+                "ctx": {k: _jsonable(v) for k, v in self.ctx.items()}}
 
 
 def _jsonable(v: Any) -> Any:
@@ -75,7 +84,7 @@ class Identity:
     schema_version: str | None
     regions: list[str]
     lang: str | None
-    issues: list[tuple[str, str, dict]] = field(default_factory=list)  # (severity, code, params)
+    issues: list[tuple[str, dict]] = field(default_factory=list)  # (code, params)
 
 
 @dataclass
@@ -113,16 +122,16 @@ def identity(raw: RawWorkbook) -> Identity | None:
         return None
     notes: list[tuple[str, str, dict]] = []
     if not props.get("workbook_id"):
-        notes.append(("warning", "meta_partial", {"where": "document properties"}))
+        notes.append(("meta_partial", {"where": "document properties"}))
     elif not meta.get("workbook_id"):
-        notes.append(("warning", "meta_partial", {"where": "_cwb_meta"}))
+        notes.append(("meta_partial", {"where": "_cwb_meta"}))
     merged: dict[str, str] = {}
     for key in META_KEYS + ("lang",):
         a, b = meta.get(key), props.get(key)
         if key == "revision":  # LibreOffice turns numeric properties into floats; compare as numbers
             a, b = _as_int_text(a), _as_int_text(b)
         if a and b and a != b:
-            notes.append(("error", "meta_mismatch", {"key": key, "a": a, "b": b}))
+            notes.append(("meta_mismatch", {"key": key, "a": a, "b": b}))
         merged[key] = a or b or ""
     return Identity(
         workbook_id=merged["workbook_id"],
@@ -149,10 +158,10 @@ class _Collector:
         self.lang = lang
         self.issues: list[Issue] = []
 
-    def add(self, severity: str, code: str, *, sheet: str | None = None, cell: str | None = None,
-            field: str | None = None, record: str | None = None, value: Any = None, **params: Any) -> None:
-        self.issues.append(Issue(severity, code, sheet, cell, field, record, value,
-                                 t(code, self.lang, record=record, **params)))
+    def add(self, code: str, *, sheet: str | None = None, cell: str | None = None, field: str | None = None,
+            record: str | None = None, value: Any = None, **params: Any) -> None:
+        self.issues.append(Issue.of(code, self.lang, sheet=sheet, cell=cell, field=field, record=record,
+                                    value=value, **params))
 
 
 _TITLES: dict[int, tuple[Sheet, dict[str, Field]]] = {}
@@ -186,13 +195,13 @@ def _header_map(sheet: Sheet, header: tuple[Any, ...], lang: str, out: _Collecto
             unmatched.append((col, text))
             continue
         if id(f) in mapped:
-            out.add("warning", "extra_column", sheet=title, cell=f"{get_column_letter(col + 1)}1", value=text,
+            out.add("extra_column", sheet=title, cell=f"{get_column_letter(col + 1)}1", value=text,
                     header=text)
             continue
         mapping[col] = f
         mapped.add(id(f))
         if text not in (f.title_zh, f.title_en):
-            out.add("warning", "header_variant", sheet=title, cell=f"{get_column_letter(col + 1)}1", field=f.key,
+            out.add("header_variant", sheet=title, cell=f"{get_column_letter(col + 1)}1", field=f.key,
                     value=text, header=text, name=f.title(lang))
     missing = [f for f in sheet.fields if id(f) not in mapped]
     ok = True
@@ -209,13 +218,13 @@ def _header_map(sheet: Sheet, header: tuple[Any, ...], lang: str, out: _Collecto
         else:
             hint = t("restore_column", lang)
         if f.key == "id" or f.required:
-            out.add("error", "missing_column", sheet=title, cell=None, field=f.key, value=None,
+            out.add("missing_column", sheet=title, cell=None, field=f.key, value=None,
                     name=f.title(lang), hint=hint)
             ok = False
         elif not f.derived:
-            out.add("warning", "missing_column_optional", sheet=title, field=f.key, name=f.title(lang))
+            out.add("missing_column_optional", sheet=title, field=f.key, name=f.title(lang))
     for col, text in unmatched:
-        out.add("warning", "extra_column", sheet=title, cell=f"{get_column_letter(col + 1)}1", value=text,
+        out.add("extra_column", sheet=title, cell=f"{get_column_letter(col + 1)}1", value=text,
                 header=text)
     return mapping if ok else None
 
@@ -256,7 +265,7 @@ def _find_sheets(raw: RawWorkbook, schema: Schema, ident: Identity, out: _Collec
             found.append((candidates[0], kind, region))
             used.add(candidates[0].title)
         else:
-            out.add("error", "missing_sheet", sheet=name or None, title=sheet.title(out.lang), region=region)
+            out.add("missing_sheet", sheet=name or None, title=sheet.title(out.lang), region=region)
     return found
 
 
@@ -265,12 +274,12 @@ def validate(raw: RawWorkbook, schema: Schema, ref: Reference, lang: str = "zh")
     ident = identity(raw)
     if ident is None:
         raise ValueError("not a cluster-wb workbook")
-    for severity, code, params in ident.issues:
-        out.add(severity, code, **params)
+    for code, params in ident.issues:
+        out.add(code, **params)
     if ident.schema_version and ident.schema_version != schema.version:
-        out.add("error", "schema_version", theirs=ident.schema_version, ours=schema.version)
+        out.add("schema_version", theirs=ident.schema_version, ours=schema.version)
     if ident.revision is not None and ident.revision != ref.issued["rev"]:
-        out.add("error", "meta_revision", theirs=ident.revision, ours=ref.issued["rev"])
+        out.add("meta_revision", theirs=ident.revision, ours=ref.issued["rev"])
     rows: list[Row] = []
     sheets = []
     columns: dict[str, set[str]] = {}
@@ -279,11 +288,11 @@ def validate(raw: RawWorkbook, schema: Schema, ref: Reference, lang: str = "zh")
     for rs, kind, region in _find_sheets(raw, schema, ident, out):
         sheets.append((rs.title, kind, region))
         if region not in ref.issued["regions"]:
-            out.add("error", "region_not_issued", sheet=rs.title, region=region)
+            out.add("region_not_issued", sheet=rs.title, region=region)
             continue
         sheet = schema.sheet(kind)
         if not rs.rows or rs.rows[0][0] != 1:
-            out.add("error", "missing_column", sheet=rs.title, field="id", name=sheet.field("id").title(lang),
+            out.add("missing_column", sheet=rs.title, field="id", name=sheet.field("id").title(lang),
                     hint=t("restore_column", lang))
             continue
         mapping = _header_map(sheet, rs.rows[0][1], lang, out, rs.title)
@@ -293,7 +302,7 @@ def validate(raw: RawWorkbook, schema: Schema, ref: Reference, lang: str = "zh")
         for rng in rs.merged:
             _, min_row, _, max_row = range_boundaries(rng)
             if max_row and max_row >= 2:
-                out.add("error", "merged", sheet=rs.title, cell=rng.split(":")[0], value=rng, range=rng)
+                out.add("merged", sheet=rs.title, cell=rng.split(":")[0], value=rng, range=rng)
         # rows can be known by their fingerprints only where every column stands where it was written
         as_built = len(mapping) == len(sheet.fields) and all(mapping.get(i) is f for i, f in enumerate(sheet.fields))
         issued = ref.issued_rows.get((kind, region)) if as_built else None
@@ -353,7 +362,7 @@ def _check_alignment(rows: list[Row], sheet: Sheet, region: str, ref: Reference,
         number, shown, other = found.example
         example = t("misaligned_example", lang, row=number, record=shown, other=other)
     first_row = by_number[found.rows[0]]
-    out.add("error", "misaligned", sheet=first_row.sheet, cell=f"{letters[0]}{found.rows[0]}" if letters else None,
+    out.add("misaligned", sheet=first_row.sheet, cell=f"{letters[0]}{found.rows[0]}" if letters else None,
             record=first_row.record, value=found.records, rows=rows_text, moved=moved, id_col=id_col,
             example=example)
 
@@ -409,11 +418,11 @@ def _read_rows(rs: RawSheet, sheet: Sheet, kind: str, region: str, mapping: dict
                 text, cached = formulas[(number, col)]
                 cell = row.cells[f.key]
                 if cached is None:
-                    out.add("error", "formula_no_value", sheet=rs.title, cell=cell, field=f.key, record=row.record,
+                    out.add("formula_no_value", sheet=rs.title, cell=cell, field=f.key, record=row.record,
                             value=text, text=text)
                     row.valid = False
                     continue
-                out.add("warning", "formula", sheet=rs.title, cell=cell, field=f.key, record=row.record, value=text,
+                out.add("formula", sheet=rs.title, cell=cell, field=f.key, record=row.record, value=text,
                         val=cached)
                 raw_value = cached
             if raw_value is None or raw_value == "":
@@ -464,7 +473,7 @@ def _note_issue(out: _Collector, note: Note, sheet: str, cell: str, f: Field, ra
     if "value" in params:
         params["val"] = params.pop("value")
     value = normalized if note.severity == "warning" else raw
-    out.add(note.severity, note.code, sheet=sheet, cell=cell, field=f.key, record=record, value=value, **params)
+    out.add(note.code, sheet=sheet, cell=cell, field=f.key, record=record, value=value, **params)
 
 
 class _RowChecks:
@@ -490,7 +499,7 @@ class _RowChecks:
         ours = ref.ours.get(row.entity, {})
         if rec_id is None and row.kind == "constraints":
             # the matrix has a row per cluster; a new cluster gets its row in the next build
-            out.add("error", "matrix_row_without_id", sheet=row.sheet, cell=row.cells.get("id"), field="id")
+            out.add("matrix_row_without_id", sheet=row.sheet, cell=row.cells.get("id"), field="id")
             row.valid = False
             return
         if rec_id is not None:
@@ -498,26 +507,26 @@ class _RowChecks:
             if key in self.seen:
                 first = self.seen[key]
                 other = f"{first.sheet}!{first.cells.get('id')}"
-                out.add("error", "duplicate_id", sheet=row.sheet, cell=row.cells.get("id"), field="id", record=rec_id,
+                out.add("duplicate_id", sheet=row.sheet, cell=row.cells.get("id"), field="id", record=rec_id,
                         value=rec_id, other=other)
                 row.valid = False
                 return
             self._note_present(row)
             if row.kind == "constraints":
                 if rec_id not in self.clusters_by_region.get(row.region, set()):
-                    out.add("error", "cross_sheet", sheet=row.sheet, cell=row.cells.get("id"), field="id",
+                    out.add("cross_sheet", sheet=row.sheet, cell=row.cells.get("id"), field="id",
                             record=rec_id, value=rec_id, ref=rec_id, name=sheet.field("id").title(lang))
                     row.valid = False
                     return
             else:
                 record = base.get(rec_id) or ours.get(rec_id)
                 if record is None:
-                    out.add("error", "unknown_id", sheet=row.sheet, cell=row.cells.get("id"), field="id",
+                    out.add("unknown_id", sheet=row.sheet, cell=row.cells.get("id"), field="id",
                             record=rec_id, value=rec_id)
                     row.valid = False
                     return
                 if record.get("region") != row.region:
-                    out.add("error", "wrong_region", sheet=row.sheet, cell=row.cells.get("id"), field="id",
+                    out.add("wrong_region", sheet=row.sheet, cell=row.cells.get("id"), field="id",
                             record=rec_id, value=rec_id, region=record.get("region"))
                     row.valid = False
                     return
@@ -548,7 +557,7 @@ class _RowChecks:
             if row.record is None:
                 sig = (row.kind, row.region, tuple(sorted((k, str(v)) for k, v in row.values.items())))
                 if sig in first_new:
-                    out.add("warning", "duplicate_row", sheet=row.sheet, cell=f"A{row.row}", other=first_new[sig].row)
+                    out.add("duplicate_row", sheet=row.sheet, cell=f"A{row.row}", other=first_new[sig].row)
                 else:
                     first_new[sig] = row
         # records that vanished from their sheet
@@ -570,7 +579,7 @@ class _RowChecks:
                 if rid not in ids:
                     if kind == "constraints" and not any(rec.get(f.id) is not None for f in schema.factors):
                         continue
-                    out.add("warning", "row_missing", sheet=title, record=rid, value=rid)
+                    out.add("row_missing", sheet=title, record=rid, value=rid)
 
 
 def _compact(row: Row, sheet: Sheet, ref: Reference, present: set[str]) -> None:
@@ -606,7 +615,7 @@ def _check_readonly(row: Row, sheet: Sheet, schema: Schema, ref: Reference, lang
             if same_value(theirs, old):
                 continue
         shown = display_value(schema, f, old, lang)
-        out.add("error", "readonly", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
+        out.add("readonly", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
                 value=theirs, old="" if shown is None else shown, name=f.title(lang))
         row.valid = False
 
@@ -646,22 +655,22 @@ def _check_fields(row: Row, checks: list, lang: str, out: _Collector, clusters: 
         v = values.get(f.key)
         if v is None:
             if required and not row.delete:
-                out.add("error", "required", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key,
+                out.add("required", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key,
                         record=row.record, name=f.title(lang))
                 row.valid = False
             continue
         if ranged and isinstance(v, (int, float)) and not (f.min <= v <= f.max):
-            out.add("error", "range", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
+            out.add("range", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
                     value=v, val=v, min=_num(f.min), max=_num(f.max))
             row.valid = False
         if length and len(str(v)) > f.max:
-            out.add("error", "length", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
+            out.add("length", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
                     value=v, length=len(str(v)), max=_num(f.max))
             row.valid = False
         if reference:
             for r in (v if f.type == "cluster_list" else [v]):
                 if r not in clusters:
-                    out.add("error", "cross_sheet", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key,
+                    out.add("cross_sheet", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key,
                             record=row.record, value=r, ref=r, name=f.title(lang))
                     row.valid = False
 
@@ -675,19 +684,19 @@ def _check_cross(row: Row, schema: Schema, lang: str, out: _Collector) -> None:
     if row.kind == "inventory":
         above, total = v.get("above_scale"), v.get("enterprises")
         if above is not None and total is not None and above > total:
-            out.add("error", "cross_above_scale", sheet=row.sheet, cell=row.cells.get("above_scale"),
+            out.add("cross_above_scale", sheet=row.sheet, cell=row.cells.get("above_scale"),
                     field="above_scale", record=row.record, value=above, above=above, total=total)
             row.valid = False
     if row.kind == "recommendations":
         progress, status = v.get("progress"), v.get("status")
         if progress is not None and status is not None and ((progress >= 100) != (status == "done")):
             opt = schema.option("rec_status", status)
-            out.add("error", "cross_progress", sheet=row.sheet, cell=row.cells.get("progress"), field="progress",
+            out.add("cross_progress", sheet=row.sheet, cell=row.cells.get("progress"), field="progress",
                     record=row.record, value=progress, progress=_num(progress),
                     status=opt.label(lang) if opt else status)
             row.valid = False
     start, due = v.get("start_date"), v.get("due_date")
     if start and due and due < start:
-        out.add("error", "cross_dates", sheet=row.sheet, cell=row.cells.get("due_date"), field="due_date",
+        out.add("cross_dates", sheet=row.sheet, cell=row.cells.get("due_date"), field="due_date",
                 record=row.record, value=due, due=due, start=start)
         row.valid = False
