@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .annotate import annotate
 from .build import BuildInput, RegionData, build_workbook
 from .errors import UsageError
 from .guard import goes_aside, start_check
+from .layout import DOCUMENT_PROPERTY
 from .merge import Plan, plan_merge
 from .messages import MESSAGES, t
 from .read import RawWorkbook, ReadAhead, ReadError, read_workbook
@@ -313,7 +313,7 @@ def check_file(st: Store, path: str, lang: str, ours: dict[str, dict[str, dict]]
 def _check_read(st: Store, path: str, raw: RawWorkbook, lang: str, ours: dict[str, dict[str, dict]] | None,
                 schema: Schema) -> FileResult:
     try:
-        document = raw.props.get("cwb_document")
+        document = raw.props.get(DOCUMENT_PROPERTY)
         if document:  # a report or a tracker cluster-wb wrote: a read-only summary, not a workbook to return
             raise FileRejected(path, t("not_a_return", lang, path=path, kind=t(f"document_{document}", lang)
                                        if f"document_{document}" in MESSAGES else document))
@@ -499,6 +499,8 @@ def _merge_one(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, 
 def annotate_file(result: FileResult, target: str, lang: str) -> None:
     """The marked copy of a validated file; its list names each column by the header the workbook shows (in
     the workbook's own language), not by the field's key."""
+    from .annotate import annotate  # openpyxl, which only the marked copy needs
+
     schema = load_schema()
     checked = result.checked
     assert checked is not None

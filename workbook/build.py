@@ -21,14 +21,12 @@ from xlsxwriter.utility import xl_col_to_name
 from . import __version__
 from .digest import number_as_read, row_digest
 from .fastxml import DataWorkbook, DataWorksheet
+from .layout import LISTS_SHEET, META_SHEET, PROPERTY_PREFIX, defined_name, display_value
 from .messages import t
 from .schema import Field, Schema, Sheet
 
-META_SHEET = "_cwb_meta"
-LISTS_SHEET = "_cwb_lists"
 SPARE_ROWS = 300  # rows below the data that keep dropdowns, formats and unlocked cells for new records
 INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
-LIST_SEPARATOR = {"zh": "、", "en": "; "}
 
 COLOURS = {
     "header": "#1F4E79", "header_font": "#FFFFFF", "locked": "#EDEDED", "editable": "#FFFFFF",
@@ -74,11 +72,6 @@ class SheetPlan:
     digests: dict[str, str] = field(default_factory=dict)  # record id -> fingerprint of its row as written
 
 
-def defined_name(kind: str, region: str) -> str:
-    """The workbook-level name that follows a data sheet through renames (Excel and LibreOffice update it)."""
-    return "_cwb_" + kind + "_" + re.sub(r"[^A-Za-z0-9_]", "_", region)
-
-
 def sheet_name(region_name: str, title: str, taken: set[str]) -> str:
     """A valid, unique Excel sheet name (≤ 31 characters, none of []:*?/\\) for any region name."""
     suffix = "-" + title
@@ -96,32 +89,6 @@ def sheet_name(region_name: str, title: str, taken: set[str]) -> str:
 
 def region_label(region: dict, lang: str) -> str:
     return region.get("name_zh" if lang == "zh" else "name_en") or region.get("name_zh") or ""
-
-
-def display_value(schema: Schema, f: Field, value: Any, lang: str) -> Any:
-    """The cell value an official sees for a stored value (labels in the language, lists joined)."""
-    if value is None or value == "" or value == []:
-        return None
-    if f.enum and f.type != "severity":
-        opt = schema.option(f.enum, value)
-        return opt.label(lang) if opt else str(value)
-    if f.type == "factor_list":
-        titles = []
-        for fid in value:
-            try:
-                titles.append(schema.factor(fid).title(lang))
-            except KeyError:
-                titles.append(str(fid))
-        return LIST_SEPARATOR[lang].join(titles)
-    if f.type == "cluster_list":
-        return LIST_SEPARATOR[lang].join(str(v) for v in value)
-    if f.type == "boolean":
-        return t("yes", lang) if value else None
-    if f.type == "date":
-        return date.fromisoformat(value) if isinstance(value, str) else value
-    if f.type == "percent":
-        return float(value) / 100.0
-    return value
 
 
 class _Formats:
@@ -600,4 +567,4 @@ def _write_meta(wb, data: BuildInput, schema: Schema, lang: str, plans: list[She
     ws.protect("")
     for k, v in values.items():
         if len(v) <= CUSTOM_PROPERTY_MAX:  # a longer one (the regions of a national book) lives in the sheet only
-            wb.set_custom_property(f"cwb_{k}", v)
+            wb.set_custom_property(PROPERTY_PREFIX + k, v)

@@ -19,9 +19,9 @@ from typing import Any
 import python_calamine
 from defusedxml import ElementTree
 
-from .build import LISTS_SHEET, META_SHEET
 from .errors import CwbError
 from .guard import PackageScan, Refused, check_file
+from .layout import LISTS_SHEET, META_SHEET
 
 
 class ReadError(CwbError):

@@ -17,6 +17,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .build import COLOURS
 from .errors import CwbError
+from .layout import DOCUMENT_PROPERTY
 from .messages import t
 from .schema import Schema
 
@@ -40,7 +41,7 @@ class _Book:
         self.lang, self.fig, self.schema = lang, fig, schema
         self.wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                                   "strings_to_numbers": False})
-        self.wb.set_custom_property("cwb_document", DOCUMENT_KIND)
+        self.wb.set_custom_property(DOCUMENT_PROPERTY, DOCUMENT_KIND)
         self.wb.set_properties({"title": t("rpt_title", lang), "comments": self.data_date()})
         wb = self.wb
         base = {"font_name": FONT, "font_size": 10, "valign": "top"}

@@ -7,6 +7,7 @@ from pathlib import Path
 import xlsxwriter
 
 from .build import COLOURS
+from .layout import DOCUMENT_PROPERTY
 from .terminal import ROUND_WORDS, STATE_WORDS, summary_line
 
 FONT = "Noto Sans CJK SC"
@@ -22,7 +23,7 @@ def write_tracker(tracker: dict, path: Path, lang: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False})
-    wb.set_custom_property("cwb_document", DOCUMENT_KIND)
+    wb.set_custom_property(DOCUMENT_PROPERTY, DOCUMENT_KIND)
     base = {"font_name": FONT, "font_size": 10, "valign": "top", "text_wrap": True}
     title = wb.add_format({**base, "bold": True, "font_size": 13, "font_color": COLOURS["title"], "text_wrap": False})
     header = wb.add_format({**base, "bold": True, "font_color": COLOURS["header_font"], "bg_color": COLOURS["header"],

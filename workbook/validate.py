@@ -11,17 +11,13 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl.utils import get_column_letter, range_boundaries
-
 from .alignment import SheetRow, find_displacement, spans
-from .build import defined_name, display_value
 from .digest import row_digest
+from .layout import IDENTITY_KEYS, PROPERTY_PREFIX, column_letter, defined_name, display_value, last_row_of
 from .messages import ISSUE_MESSAGES, KIND_WORDS, t
 from .normalize import Normalized, Note, make_converter
 from .read import RawSheet, RawWorkbook
 from .schema import Field, Schema, Sheet, fold
-
-META_KEYS = ("workbook_id", "revision", "schema_version", "regions")
 
 
 @dataclass
@@ -116,7 +112,7 @@ class Checked:
 
 def identity(raw: RawWorkbook) -> Identity | None:
     """The workbook's identity from its two hidden copies; None when neither is there (not ours)."""
-    props = {k[4:]: str(v) for k, v in raw.props.items() if k.startswith("cwb_")}
+    props = {k[len(PROPERTY_PREFIX):]: str(v) for k, v in raw.props.items() if k.startswith(PROPERTY_PREFIX)}
     meta = raw.meta
     if not props.get("workbook_id") and not meta.get("workbook_id"):
         return None
@@ -126,7 +122,7 @@ def identity(raw: RawWorkbook) -> Identity | None:
     elif not meta.get("workbook_id"):
         notes.append(("meta_partial", {"where": "_cwb_meta"}))
     merged: dict[str, str] = {}
-    for key in META_KEYS + ("lang",):
+    for key in IDENTITY_KEYS + ("lang",):
         a, b = meta.get(key), props.get(key)
         if key == "revision":  # LibreOffice turns numeric properties into floats; compare as numbers
             a, b = _as_int_text(a), _as_int_text(b)
@@ -195,13 +191,13 @@ def _header_map(sheet: Sheet, header: tuple[Any, ...], lang: str, out: _Collecto
             unmatched.append((col, text))
             continue
         if id(f) in mapped:
-            out.add("extra_column", sheet=title, cell=f"{get_column_letter(col + 1)}1", value=text,
+            out.add("extra_column", sheet=title, cell=f"{column_letter(col + 1)}1", value=text,
                     header=text)
             continue
         mapping[col] = f
         mapped.add(id(f))
         if text not in (f.title_zh, f.title_en):
-            out.add("header_variant", sheet=title, cell=f"{get_column_letter(col + 1)}1", field=f.key,
+            out.add("header_variant", sheet=title, cell=f"{column_letter(col + 1)}1", field=f.key,
                     value=text, header=text, name=f.title(lang))
     missing = [f for f in sheet.fields if id(f) not in mapped]
     ok = True
@@ -213,7 +209,7 @@ def _header_map(sheet: Sheet, header: tuple[Any, ...], lang: str, out: _Collecto
                 guess = (col, text)
                 break
         if guess:
-            hint = t("did_you_mean", lang, col=get_column_letter(guess[0] + 1), header=guess[1],
+            hint = t("did_you_mean", lang, col=column_letter(guess[0] + 1), header=guess[1],
                      name=f.title(lang))
         else:
             hint = t("restore_column", lang)
@@ -224,7 +220,7 @@ def _header_map(sheet: Sheet, header: tuple[Any, ...], lang: str, out: _Collecto
         elif not f.derived:
             out.add("missing_column_optional", sheet=title, field=f.key, name=f.title(lang))
     for col, text in unmatched:
-        out.add("extra_column", sheet=title, cell=f"{get_column_letter(col + 1)}1", value=text,
+        out.add("extra_column", sheet=title, cell=f"{column_letter(col + 1)}1", value=text,
                 header=text)
     return mapping if ok else None
 
@@ -300,8 +296,7 @@ def validate(raw: RawWorkbook, schema: Schema, ref: Reference, lang: str = "zh")
             continue
         columns[rs.title] = {f.key for f in mapping.values()}
         for rng in rs.merged:
-            _, min_row, _, max_row = range_boundaries(rng)
-            if max_row and max_row >= 2:
+            if last_row_of(rng) >= 2:
                 out.add("merged", sheet=rs.title, cell=rng.split(":")[0], value=rng, range=rng)
         # rows can be known by their fingerprints only where every column stands where it was written
         as_built = len(mapping) == len(sheet.fields) and all(mapping.get(i) is f for i, f in enumerate(sheet.fields))
@@ -351,10 +346,10 @@ def _check_alignment(rows: list[Row], sheet: Sheet, region: str, ref: Reference,
         return
     for number in found.rows:
         by_number[number].valid = False
-    letters = [get_column_letter(column_of[k] + 1) for k in found.moved]
+    letters = [column_letter(column_of[k] + 1) for k in found.moved]
     first, last = min(column_of[k] for k in found.moved), max(column_of[k] for k in found.moved)
-    moved = get_column_letter(first + 1) + ("" if first == last else "–" + get_column_letter(last + 1))
-    id_col = get_column_letter(column_of["id"] + 1) if "id" in column_of else "A"
+    moved = column_letter(first + 1) + ("" if first == last else "–" + column_letter(last + 1))
+    id_col = column_letter(column_of["id"] + 1) if "id" in column_of else "A"
     rows_text = ("、" if lang == "zh" else ", ").join(
         str(a) if a == b else f"{a}–{b}" for a, b in spans(found.rows))
     example = ""
@@ -393,7 +388,7 @@ def _read_rows(rs: RawSheet, sheet: Sheet, kind: str, region: str, mapping: dict
     entity = sheet.entity
     # the id first, so that every issue of the row can name its record
     plan = sorted(mapping.items(), key=lambda item: item[1].key != "id")
-    letters = {f.key: get_column_letter(col + 1) for col, f in plan}
+    letters = {f.key: column_letter(col + 1) for col, f in plan}
     converters = {col: make_converter(schema, f, epoch1904) for col, f in plan}
     sheet_rows = rs.rows
     formulas = rs.formulas

@@ -1,0 +1,71 @@
+"""The workbook's layout contract: what the writer puts where and the reader looks for, in one place.
+
+`build` writes it, `read` and `validate` read it back (neither imports the other): the hidden sheets, the
+defined names that follow a data sheet through renames, the metadata keys and their document properties, how a
+stored value is shown in a cell, and the property that marks a read-only document (a report, a tracker).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from .messages import t
+from .schema import Field, Schema
+
+META_SHEET = "_cwb_meta"  # very hidden: the workbook's identity and its sheets (title, kind, region)
+LISTS_SHEET = "_cwb_lists"  # hidden: the dropdowns' values, each list behind a defined name
+PROPERTY_PREFIX = "cwb_"  # the identity again, as custom document properties (a re-save keeps one or the other)
+IDENTITY_KEYS = ("workbook_id", "revision", "schema_version", "regions")  # compared between the two copies
+DOCUMENT_PROPERTY = "cwb_document"  # "report" or "tracker": a document to read, not a workbook to return
+LIST_SEPARATOR = {"zh": "、", "en": "; "}  # how a list value is shown
+
+
+def defined_name(kind: str, region: str) -> str:
+    """The workbook-level name that follows a data sheet through renames (Excel and LibreOffice update it)."""
+    return "_cwb_" + kind + "_" + re.sub(r"[^A-Za-z0-9_]", "_", region)
+
+
+def display_value(schema: Schema, f: Field, value: Any, lang: str) -> Any:
+    """The cell value an official sees for a stored value (labels in the language, lists joined)."""
+    if value is None or value == "" or value == []:
+        return None
+    if f.enum and f.type != "severity":
+        opt = schema.option(f.enum, value)
+        return opt.label(lang) if opt else str(value)
+    if f.type == "factor_list":
+        titles = []
+        for fid in value:
+            try:
+                titles.append(schema.factor(fid).title(lang))
+            except KeyError:
+                titles.append(str(fid))
+        return LIST_SEPARATOR[lang].join(titles)
+    if f.type == "cluster_list":
+        return LIST_SEPARATOR[lang].join(str(v) for v in value)
+    if f.type == "boolean":
+        return t("yes", lang) if value else None
+    if f.type == "date":
+        return date.fromisoformat(value) if isinstance(value, str) else value
+    if f.type == "percent":
+        return float(value) / 100.0
+    return value
+
+
+
+
+def column_letter(number: int) -> str:
+    """The letters of a 1-based column number: 1 -> A, 27 -> AA (without importing openpyxl for it)."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def last_row_of(cell_range: str) -> int:
+    """The last row a range such as "B2:D7" covers (7); a whole-column range ("A:C") covers every row."""
+    last = cell_range.split(":")[-1].lstrip("$")
+    digits = "".join(ch for ch in last if ch.isdigit())
+    return int(digits) if digits else 1_048_576
