@@ -14,26 +14,11 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from .build import row_height
+from .messages import ANNOTATION_HEADERS, ANNOTATION_NEXT_STEP, ANNOTATION_SUMMARY, ANNOTATION_TITLE, SEVERITY_WORDS
 from .validate import Issue
 
 FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
-TITLES = {"zh": "校验结果", "en": "Validation"}
-HEADERS = {"zh": ["级别", "工作表", "单元格", "列", "记录", "填写的值", "说明"],
-           "en": ["Severity", "Sheet", "Cell", "Column", "Record", "Value", "Message"]}
 WIDTHS = (7, 16, 7, 16, 9, 16, 70)
-SEVERITY = {"zh": {"error": "错误", "warning": "警告"}, "en": {"error": "Error", "warning": "Warning"}}
-SUMMARY = {"zh": "{name}：{errors} 个错误，{warnings} 个警告。",
-           "en": "{name}: {errors} errors, {warnings} warnings."}
-NEXT_STEP = {
-    "zh": {"error": "有错误的工作簿不会合并。请按下表逐项改正：点击“单元格”可跳到该处，出错的单元格已标红并附批注；"
-                    "改完后保存，再次交回本文件。",
-           "warning": "没有错误，可以交回。黄色单元格为警告，请核对其理解是否正确。",
-           "ok": "没有发现问题，可以交回。"},
-    "en": {"error": "A workbook with errors is not merged. Fix each line below: click the Cell to jump there; cells "
-                    "with errors are red and carry a note. Then save and send this file back again.",
-           "warning": "No errors: it can be sent back. Yellow cells are warnings; check that they were read right.",
-           "ok": "No problems found: it can be sent back."},
-}
 HEADER_ROW = 4
 FONT = "Noto Sans CJK SC"  # the workbook's own font: CJK text prints with it in every application
 
@@ -62,22 +47,22 @@ def annotate(source: str, target: str, issues: list[Issue], lang: str,
         cell = wb[sheet][ref]
         worst = "error" if any(i.severity == "error" for i in found) else "warning"
         cell.fill = FILLS[worst]
-        text = "\n".join(f"[{SEVERITY[lang][i.severity]}] {i.message}" for i in found)
+        text = "\n".join(f"[{SEVERITY_WORDS[lang][i.severity]}] {i.message}" for i in found)
         cell.comment = Comment(text, "cluster-wb", width=320, height=140)
-    title = TITLES[lang]
+    title = ANNOTATION_TITLE[lang]
     if title in wb.sheetnames:
         del wb[title]
     ws = wb.create_sheet(title, 0)
     errors = sum(1 for i in issues if i.severity == "error")
     warnings = len(issues) - errors
-    ws["A1"] = SUMMARY[lang].format(name=Path(source).name, errors=errors, warnings=warnings)
+    ws["A1"] = ANNOTATION_SUMMARY[lang].format(name=Path(source).name, errors=errors, warnings=warnings)
     ws["A1"].font = Font(name=FONT, bold=True, size=13, color="1F4E79")
     ws["A2"].font = Font(name=FONT, size=10)
-    ws["A2"] = NEXT_STEP[lang]["error" if errors else "warning" if warnings else "ok"]
+    ws["A2"] = ANNOTATION_NEXT_STEP[lang]["error" if errors else "warning" if warnings else "ok"]
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(WIDTHS))
     ws.row_dimensions[2].height = row_height([(ws["A2"].value, sum(WIDTHS))])
-    for col, h in enumerate(HEADERS[lang], start=1):
+    for col, h in enumerate(ANNOTATION_HEADERS[lang], start=1):
         c = ws.cell(row=HEADER_ROW, column=col, value=h)
         c.font = Font(name=FONT, bold=True, color="FFFFFF")
         c.fill = PatternFill("solid", fgColor="1F4E79")
@@ -85,7 +70,7 @@ def annotate(source: str, target: str, issues: list[Issue], lang: str,
     body = Font(name=FONT, size=10)
     for r, i in enumerate(issues, start=HEADER_ROW + 1):
         column = titles.get((i.sheet or "", i.field or ""), i.field) if i.field else None
-        values = [SEVERITY[lang][i.severity], i.sheet, i.cell, column, i.record, i.value, i.message]
+        values = [SEVERITY_WORDS[lang][i.severity], i.sheet, i.cell, column, i.record, i.value, i.message]
         for col, v in enumerate(values, start=1):
             cell = ws.cell(row=r, column=col)
             _text(cell, v)

@@ -1,4 +1,6 @@
-"""Every sentence the tool shows, in Chinese and English. `t(key, lang, **values)` picks and fills one."""
+"""Every sentence and word the tool shows, in Chinese and English: the workbook's texts, the issue catalogue, the
+refusals, and the words of the terminal tables, the tracker and the annotated copy. `t(key, lang, **values)` picks
+and fills a sentence."""
 
 from __future__ import annotations
 
@@ -486,6 +488,71 @@ KIND_WORDS = {
     "percent": ({"zh": "百分比", "en": "percentage"}, {"zh": "百分比，如 80%", "en": "a percentage, e.g. 80%"}),
     "date": ({"zh": "日期", "en": "date"}, {"zh": "日期，如 2026-12-31", "en": "a date, e.g. 2026-12-31"}),
     "severity": ({"zh": "制约程度", "en": "severity"}, {"zh": "0、1、2、3 之一", "en": "one of 0, 1, 2, 3"}),
+}
+
+
+# Words of the terminal tables, the return tracker and the annotated copy's results sheet.
+SEVERITY_WORDS = {"zh": {"error": "错误", "warning": "警告"}, "en": {"error": "Error", "warning": "Warning"}}
+TERMINAL_WORDS = {
+    "ok": {"zh": "通过", "en": "ok"},
+    "summary": {"zh": "{errors} 个错误，{warnings} 个警告", "en": "{errors} errors, {warnings} warnings"},
+    "cols": {"zh": ("级别", "工作表", "单元格", "字段", "记录", "说明"),
+             "en": ("severity", "sheet", "cell", "field", "record", "message")},
+    "merged": {"zh": "已合并为版本 {rev}：{counts}", "en": "merged as revision {rev}: {counts}"},
+    "nothing": {"zh": "没有需要合并的改动", "en": "nothing to change"},
+    "already": {"zh": "（此文件已于版本 {rev} 合并过）", "en": "(this file was merged before, as revision {rev})"},
+    "dry": {"zh": "试运行，未写入：{counts}", "en": "dry run, nothing written: {counts}"},
+    "not_merged": {"zh": "未合并：{errors} 个错误，{conflicts} 个冲突；本文件的改动均未写入",
+                   "en": "not merged: {errors} errors, {conflicts} conflicts; nothing of this file was applied"},
+    "change_cols": {"zh": ("操作", "记录", "字段", "原值", "新值", "单元格"),
+                    "en": ("op", "record", "field", "old", "new", "cell")},
+    "conflict_cols": {"zh": ("记录", "字段", "原值（发出时）", "数据库现值", "工作簿值", "单元格"),
+                      "en": ("record", "field", "base", "ours (store)", "theirs (workbook)", "cell")},
+    "total": {"zh": "共 {files} 个文件：{ok} 个通过，{bad} 个有问题",
+              "en": "{files} files: {ok} ok, {bad} with problems"},
+}
+STATE_WORDS = {
+    "zh": {"not_returned": "未交回", "received": "已收到，待合并", "errors": "有错误，待改", "conflicts": "有冲突，待商定",
+           "merged": "已合并", "open": "进行中", "closed": "已关闭"},
+    "en": {"not_returned": "not returned", "received": "received, not merged", "errors": "errors to fix",
+           "conflicts": "conflicts to settle", "merged": "merged", "open": "open", "closed": "closed"},
+}
+ROUND_WORDS = {
+    "status_cols": {"zh": ("地区", "工作簿", "状态", "交回", "最近交回", "合并于", "改动", "错误", "冲突", "逾期",
+                           "完整度", "联系人"),
+                    "en": ("region", "workbook", "state", "returns", "last return", "merged at", "changes", "errors",
+                           "conflicts", "overdue", "complete", "contact")},
+    "round_cols": {"zh": ("轮次", "报告期", "截止日期", "状态", "地区数", "开启于", "关闭于", "快照版本"),
+                   "en": ("round", "period", "due", "state", "regions", "opened", "closed", "snapshot")},
+    "summary": {"zh": "轮次 {name}（截止 {due}，{state}）：已发 {issued}，已交回 {returned}，已合并 {merged}，逾期 {overdue}",
+                "en": "Round {name} (due {due}, {state}): issued {issued}, returned {returned}, merged {merged}, "
+                      "overdue {overdue}"},
+    "overdue": {"zh": "逾期", "en": "OVERDUE"},
+    "tracker_sheet": {"zh": "交回情况", "en": "Returns"},
+    "period": {"zh": "报告期", "en": "Period"},
+    "opened": {"zh": "已开启轮次 {name}：{n} 个工作簿写入 {folder}，截止 {due}",
+               "en": "opened round {name}: {n} workbooks written to {folder}, due {due}"},
+    "closed": {"zh": "轮次 {name} 已关闭，快照为数据版本 {rev}；其工作簿不再合并", "en": "round {name} closed at store revision {rev}; "
+               "its workbooks no longer merge"},
+    "reopened": {"zh": "轮次 {name} 已重新开放，其工作簿可以再次合并", "en": "round {name} reopened; its workbooks merge again"},
+    "unchanged_closed": {"zh": "轮次 {name} 已于 {at} 关闭（快照为数据版本 {rev}），未作改动",
+                         "en": "round {name} was closed already, on {at} (snapshot: revision {rev}); nothing changed"},
+    "unchanged_open": {"zh": "轮次 {name} 本来就是开放的，未作改动", "en": "round {name} is open already; nothing changed"},
+}
+ANNOTATION_TITLE = {"zh": "校验结果", "en": "Validation"}
+ANNOTATION_HEADERS = {"zh": ["级别", "工作表", "单元格", "列", "记录", "填写的值", "说明"],
+                      "en": ["Severity", "Sheet", "Cell", "Column", "Record", "Value", "Message"]}
+ANNOTATION_SUMMARY = {"zh": "{name}：{errors} 个错误，{warnings} 个警告。",
+                      "en": "{name}: {errors} errors, {warnings} warnings."}
+ANNOTATION_NEXT_STEP = {
+    "zh": {"error": "有错误的工作簿不会合并。请按下表逐项改正：点击“单元格”可跳到该处，出错的单元格已标红并附批注；"
+                    "改完后保存，再次交回本文件。",
+           "warning": "没有错误，可以交回。黄色单元格为警告，请核对其理解是否正确。",
+           "ok": "没有发现问题，可以交回。"},
+    "en": {"error": "A workbook with errors is not merged. Fix each line below: click the Cell to jump there; cells "
+                    "with errors are red and carry a note. Then save and send this file back again.",
+           "warning": "No errors: it can be sent back. Yellow cells are warnings; check that they were read right.",
+           "ok": "No problems found: it can be sent back."},
 }
 
 

@@ -10,6 +10,8 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .messages import ROUND_WORDS, SEVERITY_WORDS, STATE_WORDS, TERMINAL_WORDS
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -77,29 +79,10 @@ def print_schema(schema: Schema, lang: str) -> None:
     out.print(table)
 
 
-SEVERITY_WORD = {"error": {"zh": "错误", "en": "error"}, "warning": {"zh": "警告", "en": "warning"}}
-WORDS = {
-    "ok": {"zh": "通过", "en": "ok"},
-    "summary": {"zh": "{errors} 个错误，{warnings} 个警告", "en": "{errors} errors, {warnings} warnings"},
-    "cols": {"zh": ("级别", "工作表", "单元格", "字段", "记录", "说明"),
-             "en": ("severity", "sheet", "cell", "field", "record", "message")},
-    "merged": {"zh": "已合并为版本 {rev}：{counts}", "en": "merged as revision {rev}: {counts}"},
-    "nothing": {"zh": "没有需要合并的改动", "en": "nothing to change"},
-    "already": {"zh": "（此文件已于版本 {rev} 合并过）", "en": "(this file was merged before, as revision {rev})"},
-    "dry": {"zh": "试运行，未写入：{counts}", "en": "dry run, nothing written: {counts}"},
-    "not_merged": {"zh": "未合并：{errors} 个错误，{conflicts} 个冲突；本文件的改动均未写入",
-                   "en": "not merged: {errors} errors, {conflicts} conflicts; nothing of this file was applied"},
-    "change_cols": {"zh": ("操作", "记录", "字段", "原值", "新值", "单元格"),
-                    "en": ("op", "record", "field", "old", "new", "cell")},
-    "conflict_cols": {"zh": ("记录", "字段", "原值（发出时）", "数据库现值", "工作簿值", "单元格"),
-                      "en": ("record", "field", "base", "ours (store)", "theirs (workbook)", "cell")},
-    "total": {"zh": "共 {files} 个文件：{ok} 个通过，{bad} 个有问题",
-              "en": "{files} files: {ok} ok, {bad} with problems"},
-}
 
 
 def w(key: str, lang: str, **values) -> str:
-    text = WORDS[key][lang]
+    text = TERMINAL_WORDS[key][lang]
     return text.format(**values) if values else text
 
 
@@ -112,10 +95,10 @@ def print_issues(out: Console, issues, lang: str) -> None:
     if not issues:
         return
     table = Table(show_lines=False)
-    for col in WORDS["cols"][lang]:
+    for col in TERMINAL_WORDS["cols"][lang]:
         table.add_column(col, overflow="fold")
     for i in issues:
-        table.add_row(SEVERITY_WORD[i.severity][lang], i.sheet or "", i.cell or "", i.field or "", i.record or "",
+        table.add_row(SEVERITY_WORDS[lang][i.severity], i.sheet or "", i.cell or "", i.field or "", i.record or "",
                       i.message)
     out.print(table)
 
@@ -162,7 +145,7 @@ def print_merge(results, lang: str, dry_run: bool) -> None:
         print_issues(out, r.issues, lang)
         if r.plan.conflicts:
             table = Table(title="conflicts")
-            for col in WORDS["conflict_cols"][lang]:
+            for col in TERMINAL_WORDS["conflict_cols"][lang]:
                 table.add_column(col, overflow="fold")
             for c in r.plan.conflicts:
                 table.add_row(c.record or "", c.field or "", _short(c.base), _short(c.ours), _short(c.theirs),
@@ -172,7 +155,7 @@ def print_merge(results, lang: str, dry_run: bool) -> None:
                 out.print(f"{c.sheet}!{c.cell} {c.record}: {c.message(lang)}")
         if r.plan.changes and (dry_run or r.applied):
             table = Table()
-            for col in WORDS["change_cols"][lang]:
+            for col in TERMINAL_WORDS["change_cols"][lang]:
                 table.add_column(col, overflow="fold")
             for c in r.plan.changes:
                 table.add_row(c.op, c.record or "", c.field or "", _short(c.old), _short(c.new), f"{c.sheet}!{c.cell}")
@@ -195,34 +178,6 @@ def print_log(entries: list[dict]) -> None:
 
 
 # -- rounds and the return tracker -------------------------------------------------------------------
-STATE_WORDS = {
-    "zh": {"not_returned": "未交回", "received": "已收到，待合并", "errors": "有错误，待改", "conflicts": "有冲突，待商定",
-           "merged": "已合并", "open": "进行中", "closed": "已关闭"},
-    "en": {"not_returned": "not returned", "received": "received, not merged", "errors": "errors to fix",
-           "conflicts": "conflicts to settle", "merged": "merged", "open": "open", "closed": "closed"},
-}
-ROUND_WORDS = {
-    "status_cols": {"zh": ("地区", "工作簿", "状态", "交回", "最近交回", "合并于", "改动", "错误", "冲突", "逾期",
-                           "完整度", "联系人"),
-                    "en": ("region", "workbook", "state", "returns", "last return", "merged at", "changes", "errors",
-                           "conflicts", "overdue", "complete", "contact")},
-    "round_cols": {"zh": ("轮次", "报告期", "截止日期", "状态", "地区数", "开启于", "关闭于", "快照版本"),
-                   "en": ("round", "period", "due", "state", "regions", "opened", "closed", "snapshot")},
-    "summary": {"zh": "轮次 {name}（截止 {due}，{state}）：已发 {issued}，已交回 {returned}，已合并 {merged}，逾期 {overdue}",
-                "en": "Round {name} (due {due}, {state}): issued {issued}, returned {returned}, merged {merged}, "
-                      "overdue {overdue}"},
-    "overdue": {"zh": "逾期", "en": "OVERDUE"},
-    "tracker_sheet": {"zh": "交回情况", "en": "Returns"},
-    "period": {"zh": "报告期", "en": "Period"},
-    "opened": {"zh": "已开启轮次 {name}：{n} 个工作簿写入 {folder}，截止 {due}",
-               "en": "opened round {name}: {n} workbooks written to {folder}, due {due}"},
-    "closed": {"zh": "轮次 {name} 已关闭，快照为数据版本 {rev}；其工作簿不再合并", "en": "round {name} closed at store revision {rev}; "
-               "its workbooks no longer merge"},
-    "reopened": {"zh": "轮次 {name} 已重新开放，其工作簿可以再次合并", "en": "round {name} reopened; its workbooks merge again"},
-    "unchanged_closed": {"zh": "轮次 {name} 已于 {at} 关闭（快照为数据版本 {rev}），未作改动",
-                         "en": "round {name} was closed already, on {at} (snapshot: revision {rev}); nothing changed"},
-    "unchanged_open": {"zh": "轮次 {name} 本来就是开放的，未作改动", "en": "round {name} is open already; nothing changed"},
-}
 
 
 def _when(iso: str | None) -> str:

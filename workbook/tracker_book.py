@@ -8,7 +8,8 @@ import xlsxwriter
 
 from .build import COLOURS
 from .layout import DOCUMENT_PROPERTY
-from .terminal import ROUND_WORDS, STATE_WORDS, summary_line
+from .messages import ROUND_WORDS, STATE_WORDS
+from .terminal import summary_line
 
 FONT = "Noto Sans CJK SC"
 DOCUMENT_KIND = "tracker"  # a custom property that tells validate and merge this is not a return
