@@ -27,9 +27,6 @@ from .seed import load_dataset, seed_changes
 from .store import Store, create_store, open_store, store_exists
 from .validate import Checked, Issue, Reference, identity, validate
 
-ENTITIES = ("region", "cluster", "constraint", "recommendation", "project", "indicator")
-EXPORT_TABLES = {"region": "regions", "cluster": "clusters", "constraint": "constraints",
-                 "recommendation": "recommendations", "project": "projects", "indicator": "indicators"}
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
@@ -86,7 +83,7 @@ def build_input(st: Store, region_ids: list[str], *, by: str, now: datetime, rnd
     regions = st.regions()
 
     def load(region: str) -> dict[str, dict[str, dict]]:
-        return st.records_in({region}, [e for e in ENTITIES if e != "region"])
+        return st.records_in({region}, [e for e in load_schema().entity_names if e != "region"])
 
     return BuildInput(workbook_id=new_workbook_id(now), revision=st.revision(), built_at=now, by=by,
                       regions=[RegionData(rid, regions[rid]) for rid in region_ids], load=load, round=rnd)
@@ -153,7 +150,7 @@ def _csv_safe(value: object) -> object:
 def export_rows(st: Store, schema: Schema) -> dict[str, list[dict]]:
     """The whole dataset as plain rows per table; constraints in long form (cluster, factor, severity)."""
     tables: dict[str, list[dict]] = {}
-    for entity in ENTITIES:
+    for entity in schema.entity_names:
         records = st.records(entity)
         rows = []
         if entity == "constraint":
@@ -167,7 +164,7 @@ def export_rows(st: Store, schema: Schema) -> dict[str, list[dict]]:
         else:
             for rid, rec in records.items():
                 rows.append({"id": rid, **rec})
-        tables[EXPORT_TABLES[entity]] = rows
+        tables[schema.entities[entity].export_table] = rows
     return tables
 
 
@@ -275,7 +272,7 @@ def _comparable(records: dict[str, dict[str, dict]]) -> dict[str, dict[str, dict
 
 
 def _all_records(st: Store) -> dict[str, dict[str, dict]]:
-    return _comparable({e: st.records(e) for e in ENTITIES})
+    return _comparable({e: st.records(e) for e in load_schema().entity_names})
 
 
 def check_file(st: Store, path: str, lang: str, ours: dict[str, dict[str, dict]] | None = None,
@@ -339,7 +336,7 @@ def reference(st: Store, workbook_id: str, ours: dict[str, dict[str, dict]] | No
     if issued is None:
         return None
     regions = set(issued["regions"])
-    ours = _comparable(st.records_in(regions, list(ENTITIES))) if ours is None else ours
+    ours = _comparable(st.records_in(regions, list(load_schema().entity_names))) if ours is None else ours
     return Reference(issued, base_of(st, issued["rev"], ours, regions), ours, st.issued_rows(workbook_id))
 
 
@@ -347,7 +344,7 @@ def base_of(st: Store, rev: int, ours: dict[str, dict[str, dict]], regions: set[
     """The records as they were at revision `rev`: the records now, with those changed since put back as
     they were. Costs what changed since, not the size of the regions (a round's returns are each cut from
     the revision the round opened at, and merged one after another)."""
-    changed = st.changed_since(rev, None if len(ours.get("region", {})) > len(regions) else regions)
+    changed = st.changed_since(rev, None if len(ours.get("region", {})) > len(regions) else regions, tuple(ours))
     if not changed:  # nothing merged since the workbook was cut (in its regions): its base is the store now
         return ours
     base = {e: dict(records) for e, records in ours.items()}
@@ -479,7 +476,8 @@ def _merge_one(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, 
             assert result.checked is not None and result.raw is not None
             result.already = st.merged_sha(result.raw.sha256)
             result.plan = plan_merge(result.checked.rows, schema, result.base, result.ours,
-                                     result.checked.columns, lambda e, r, taken: st.next_id(e, r, taken))
+                                     result.checked.columns,
+                                     lambda e, r, taken: st.next_id(e, r, schema.entities[e].id_letter, taken))
             # planned: the records and rows are done with, and the commit needs the memory
             result.base = result.ours = result.whole = None
             result.checked.rows = []

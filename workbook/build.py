@@ -515,7 +515,7 @@ def _write_instructions(ws, data: BuildInput, schema: Schema, lang: str, fmt: _F
     line(t("instr_id", lang), data.workbook_id, fmt.bold)
     heading(t("instr_how", lang))
     for sheet in schema.sheets:
-        line(sheet.title(lang), t(f"instr_sheet_{sheet.kind}", lang), fmt.bold)
+        line(sheet.title(lang), sheet.help(lang), fmt.bold)
     for key in ("instr_rule_new", "instr_rule_delete", "instr_rule_numbers", "instr_rule_readonly",
                 "instr_rule_send"):
         line("•", t(key, lang), fmt.bold)

@@ -141,7 +141,7 @@ def report_figures(st: Store, *, round_name: str | None, since_name: str | None,
             earlier = [r for r in st.rounds() if r["state"] == "closed" and r["closed_rev"] <= revision
                        and (rnd is None or r["name"] != rnd["name"])]
             since_round = max(earlier, key=lambda r: (r["closed_rev"], r["seq"])) if earlier else None
-        entities = ("region", "cluster", "constraint", "recommendation", "project", "indicator")
+        entities = schema.entity_names
 
         def snapshot(rev: int) -> dict[str, dict[str, dict]]:
             return {e: (st.records(e) if rev == current else st.records_at(e, rev)) for e in entities}

@@ -41,10 +41,12 @@ def field_reference(schema: Schema) -> str:
             lines.append("| *one column per constraint factor* | *factor title* | *factor title* | severity | | "
                          "| yes | 0 – 3 | " + next(f.help_en for f in sheet.fields if f.is_factor) + " |")
         lines.append("")
-    for entity, fields in schema.entities.items():
-        lines += [f"### The {entity} record (no sheet of its own)", "", "| key | 中文 | English | type |",
+    for entity in schema.entities.values():
+        if not entity.fields:
+            continue
+        lines += [f"### The {entity.name} record (no sheet of its own)", "", "| key | 中文 | English | type |",
                   "|---|---|---|---|"]
-        lines += [f"| `{f.key}` | {f.title_zh} | {f.title_en} | {f.type} |" for f in fields]
+        lines += [f"| `{f.key}` | {f.title_zh} | {f.title_en} | {f.type} |" for f in entity.fields]
         lines.append("")
     lines += ["### Constraint factors", "", "| id | group | 中文 | English | what it covers |", "|---|---|---|---|---|"]
     for f in schema.factors:

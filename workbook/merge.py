@@ -16,8 +16,6 @@ from .schema import Schema
 from .store import Change
 from .validate import Row, same_value
 
-NAME_FIELD = {"cluster": "name_zh", "recommendation": "title_zh", "project": "name_zh", "indicator": "metric_zh"}
-
 
 @dataclass
 class Conflict:
@@ -80,7 +78,7 @@ def plan_merge(rows: list[Row], schema: Schema, base: dict[str, dict[str, dict]]
             if row.delete:
                 plan.unchanged += 1
                 continue
-            _insert(plan, row, fields, b_all, o_all, allocate, new_ids)
+            _insert(plan, row, fields, b_all, o_all, allocate, new_ids, schema.entities[row.entity].name_field)
             continue
         b = b_all.get(row.record)
         o = o_all.get(row.record)
@@ -118,13 +116,13 @@ def plan_merge(rows: list[Row], schema: Schema, base: dict[str, dict[str, dict]]
     return plan
 
 
-def _insert(plan: Plan, row: Row, fields, b_all: dict, o_all: dict, allocate, new_ids: set[str]) -> None:
+def _insert(plan: Plan, row: Row, fields, b_all: dict, o_all: dict, allocate, new_ids: set[str],
+            name_key: str | None) -> None:
     record = {"region": row.region}
     for f in fields:
         v = row.values.get(f.key)
         if v not in (None, [], ""):
             record[f.key] = v
-    name_key = NAME_FIELD.get(row.entity)
     if name_key:
         for rid, o in o_all.items():
             # merged before (the same file, or a re-save of it): the record exists since the workbook was cut

@@ -65,29 +65,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "instr_built": {"zh": "生成时间", "en": "Built"},
     "instr_id": {"zh": "工作簿编号", "en": "Workbook ID"},
     "instr_how": {"zh": "如何填写", "en": "How to fill it in"},
-    "instr_sheet_inventory": {
-        "zh": "每行一个产业集群：名称、所在地、形成类型、发展阶段、龙头企业和规模数字。数字可直接填“3.2万”“1100多家”。",
-        "en": "One row per cluster: name, location, formation type, stage, lead firms and figures. "
-              "Numbers may be typed as “3.2万” or “1100多”.",
-    },
-    "instr_sheet_constraints": {
-        "zh": "每行一个集群、每列一个制约因素，按 0–3 从下拉列表选择制约程度；单元格批注为原文证据。",
-        "en": "One row per cluster, one column per constraint factor: choose a severity 0–3 from the list; "
-              "the cell notes hold the evidence.",
-    },
-    "instr_sheet_recommendations": {
-        "zh": "每行一项建议措施：请填写责任单位、开始日期、完成时限、状态和进度；逾期未完成的行以红色标出。",
-        "en": "One row per measure: fill in the responsible unit, dates, status and progress; overdue rows "
-              "turn red.",
-    },
-    "instr_sheet_projects": {
-        "zh": "本地区重点项目：更新项目状态、下一步安排和节点时限。",
-        "en": "The region's key projects: update status, next step and milestone date.",
-    },
-    "instr_sheet_indicators": {
-        "zh": "本地区的目标与其他指标，原文摘录为证据；数值不详的留空。",
-        "en": "The region's targets and other figures, with the quote as evidence; unknown values stay empty.",
-    },
     "instr_rule_new": {
         "zh": "新增记录：在数据下方的空行填写，编号留空，系统合并时自动分配。",
         "en": "New record: fill in an empty row below the data and leave the ID empty; it is assigned on merge.",

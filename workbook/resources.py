@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -15,7 +16,11 @@ def _first_existing(*candidates: Path) -> Path:
 
 
 def templates_dir() -> Path:
-    """`templates/` of a checkout, or the copy a wheel carries inside the package."""
+    """The folder of `schema.yaml`: CLUSTER_WB_TEMPLATES if set (a province's own template), else
+    `templates/` of a checkout, or the copy a wheel carries inside the package."""
+    chosen = os.environ.get("CLUSTER_WB_TEMPLATES")
+    if chosen:
+        return _first_existing(Path(chosen))
     return _first_existing(_PACKAGE / "_templates", _PACKAGE.parent / "templates")
 
 

@@ -75,9 +75,14 @@ class Sheet:
     key: str
     fields: tuple[Field, ...]
     only_if_records: bool = False
+    help_zh: str = ""
+    help_en: str = ""
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
+
+    def help(self, lang: str) -> str:
+        return self.help_zh if lang == "zh" else self.help_en
 
     def field(self, key: str) -> Field:
         for f in self.fields:
@@ -109,6 +114,19 @@ class Factor:
 
 
 @dataclass(frozen=True)
+class Entity:
+    """What the store keeps of one kind of record (see `entities` in templates/schema.yaml)."""
+
+    name: str
+    seed_file: str
+    export_table: str
+    id_letter: str | None = None
+    name_field: str | None = None
+    seed_form: str = "records"  # or "diagnoses" (the constraint matrix)
+    fields: tuple[Field, ...] = ()
+
+
+@dataclass(frozen=True)
 class Schema:
     version: str
     enums: dict[str, tuple[Option, ...]]
@@ -116,7 +134,11 @@ class Schema:
     factors: tuple[Factor, ...]
     groups: tuple[dict, ...]
     severity_scale: tuple[dict, ...]
-    entities: dict[str, tuple[Field, ...]] = field(default_factory=dict)
+    entities: dict[str, Entity] = field(default_factory=dict)  # every entity, in seed and export order
+
+    @property
+    def entity_names(self) -> tuple[str, ...]:
+        return tuple(self.entities)
 
     def sheet(self, kind: str) -> Sheet:
         for s in self.sheets:
@@ -257,11 +279,22 @@ def parse_schema(doc: dict) -> Schema:
                     "enum": spec.get("enum"), "min": spec.get("min"), "max": spec.get("max"),
                     "width": spec.get("width", 9), "help": spec["help"],
                 }, is_factor=True))
+        help_ = s.get("help") or {}
         sheets.append(Sheet(
             kind=s["kind"], entity=s["entity"], title_zh=s["title"]["zh"], title_en=s["title"]["en"],
             key=s["key"], fields=tuple(fields), only_if_records=bool(s.get("only_if_records", False)),
+            help_zh=help_.get("zh", ""), help_en=help_.get("en", ""),
         ))
-    entities = {name: tuple(_make_field(f) for f in spec["fields"]) for name, spec in doc.get("entities", {}).items()}
+    entities = {}
+    for name, spec in doc["entities"].items():
+        _check_keys(f"entity {name}", spec, {"id_letter", "name_field", "seed_file", "seed_form", "export_table",
+                                             "fields"})
+        entities[name] = Entity(name, spec["seed_file"], spec["export_table"], spec.get("id_letter"),
+                                spec.get("name_field"), spec.get("seed_form", "records"),
+                                tuple(_make_field(f) for f in spec.get("fields", ())))
+    for sheet in sheets:
+        if sheet.entity not in entities:
+            raise ValueError(f"schema: sheet {sheet.kind} keeps entity {sheet.entity}, which `entities` does not list")
     return Schema(
         version=str(doc["version"]),
         enums=enums,

@@ -1,6 +1,7 @@
 """Load a dataset folder (the bundled seed, or `init --from DIR`) into store records.
 
-A dataset is six YAML files: regions, clusters, constraints, recommendations, projects, indicators.
+A dataset is a YAML file per entity of the schema (the bundled one: regions, clusters, constraints,
+recommendations, projects, indicators).
 Constraints are written as diagnoses (a factor set on named clusters or on a whole region) and expanded
 here into one constraint record per cluster: {factor id: severity}, with the evidence kept beside it.
 """
@@ -15,14 +16,6 @@ import yaml
 from .errors import CwbError
 from .schema import Schema, yaml_load
 from .store import Change
-
-ENTITY_FILES = {
-    "region": "regions.yaml",
-    "cluster": "clusters.yaml",
-    "recommendation": "recommendations.yaml",
-    "project": "projects.yaml",
-    "indicator": "indicators.yaml",
-}
 
 
 class DatasetError(CwbError):
@@ -47,10 +40,13 @@ def load_dataset(folder: Path, schema: Schema) -> dict[str, dict[str, dict]]:
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetError("dataset_not_folder", path=str(folder))
-    if not (folder / "regions.yaml").exists():
+    if not (folder / schema.entities["region"].seed_file).exists():
         raise DatasetError("dataset_no_regions", path=str(folder))
     out: dict[str, dict[str, dict]] = {}
-    for entity, name in ENTITY_FILES.items():
+    files = {e.name: e.seed_file for e in schema.entities.values()}
+    for entity, name in files.items():
+        if schema.entities[entity].seed_form != "records":
+            continue
         records: dict[str, dict] = {}
         for i, rec in enumerate(_load_list(folder / name), start=1):
             rid = rec.get("id")
@@ -75,10 +71,12 @@ def load_dataset(folder: Path, schema: Schema) -> dict[str, dict[str, dict]]:
     for entity, records in out.items():
         for rid, data in records.items():
             if entity != "region" and data["region"] not in regions:
-                raise DatasetError("dataset_unknown_region", path=str(folder / ENTITY_FILES[entity]), id=rid,
+                raise DatasetError("dataset_unknown_region", path=str(folder / files[entity]), id=rid,
                                    region=data["region"])
-    out["constraint"] = _expand_constraints(folder / "constraints.yaml", out["cluster"], schema)
-    return out
+    for entity in schema.entities.values():  # the matrix: diagnoses expanded over the clusters they name
+        if entity.seed_form == "diagnoses":
+            out[entity.name] = _expand_constraints(folder / entity.seed_file, out["cluster"], schema)
+    return {e: out[e] for e in schema.entity_names if e in out}  # seeded in the schema's order
 
 
 def _check_record(schema: Schema, entity: str, rid: str, data: dict, path: Path) -> None:
@@ -127,10 +125,9 @@ def _expand_constraints(path: Path, clusters: dict[str, dict], schema: Schema) -
 
 
 def seed_changes(dataset: dict[str, dict[str, dict]]) -> list[Change]:
-    """One insert per record, in a stable order, for the first revision."""
-    order = ["region", "cluster", "constraint", "recommendation", "project", "indicator"]
+    """One insert per record, in the order of the schema's entities, for the first revision."""
     changes = []
-    for entity in order:
+    for entity in dataset:
         for rid, data in dataset.get(entity, {}).items():
             region = rid if entity == "region" else data.get("region")
             changes.append(Change(entity=entity, record=rid, field=None, op="insert", new=data, region=region))

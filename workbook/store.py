@@ -40,8 +40,6 @@ from .errors import CwbError
 
 STORE_MARK = "cluster-wb store"
 STORE_FORMAT = "2"  # 2: reporting rounds, their workbooks and return attempts
-ID_LETTER = {"cluster": "C", "recommendation": "R", "project": "P", "indicator": "I"}
-ENTITY_NAMES = ("region", "cluster", "constraint", "recommendation", "project", "indicator")
 
 metadata = MetaData()
 meta_t = Table("cwb_meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text))
@@ -315,7 +313,8 @@ class Store:
                 out[entity][rid] = _loads(data)
         return out
 
-    def changed_since(self, rev: int, regions: set[str] | None = None) -> set[tuple[str, str]]:
+    def changed_since(self, rev: int, regions: set[str] | None = None,
+                      entities: tuple[str, ...] = ()) -> set[tuple[str, str]]:
         """The (entity, id) of every record changed after revision `rev` (the audit has an entry for each), of
         every region or of some (a record keeps its region for life)."""
         if regions is None:
@@ -323,7 +322,7 @@ class Store:
         else:  # from the regions' records (index on entity, region) to their audit entries (on entity, record)
             q = (select(records_t.c.entity, records_t.c.id)
                  .join(audit_t, (audit_t.c.entity == records_t.c.entity) & (audit_t.c.record == records_t.c.id))
-                 .where(records_t.c.entity.in_(ENTITY_NAMES), records_t.c.region.in_(sorted(regions)),
+                 .where(records_t.c.entity.in_(entities), records_t.c.region.in_(sorted(regions)),
                         audit_t.c.rev > rev).distinct())
         with self._connect() as c:
             return {(e, r) for e, r in c.execute(q)}
@@ -368,8 +367,9 @@ class Store:
     def regions(self) -> dict[str, dict]:
         return self.records("region")
 
-    def next_id(self, entity: str, region: str, taken: set[str] | None = None) -> str:
-        letter = ID_LETTER[entity]
+    def next_id(self, entity: str, region: str, letter: str, taken: set[str] | None = None) -> str:
+        """A new record's id: REGION-<letter><nn>, one more than any the region's records of the entity ever had
+        (ids are never reused)."""
         prefix = f"{region}-{letter}"
         with self._connect() as c:  # ids carry their region: only this region's are read
             used = set(c.execute(select(records_t.c.id).where(
