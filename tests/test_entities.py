@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
+import unicodedata
 from pathlib import Path
 
 import openpyxl
 import pytest
 import yaml
+from openpyxl.utils import get_column_letter
 
-from workbook.schema import load_schema
+from workbook.field_types import TYPES, FieldType, register
+from workbook.normalize import Normalized, Note
+from workbook.schema import load_schema, parse_schema
 
 from .conftest import column_of, sheet_by_kind
 
@@ -77,3 +83,62 @@ def test_a_new_entity_is_built_validated_merged_and_exported(env, parks_template
     assert env.run("export", "-o", str(out), "--format", "json").exit_code == 0
     parks = {p["id"]: p for p in json.loads(out.read_text(encoding="utf-8"))["parks"]}
     assert set(parks) == {"XC-K01", "XC-K02", "XC-K03"} and parks["XC-K02"]["area"] == 12000
+
+
+PHONE = FieldType(
+    "phone", {"zh": "电话号码", "en": "phone number"}, {"zh": "电话号码，如 0374-1234567", "en": "e.g. 0374-1234567"},
+    lambda schema, f, raw, epoch1904: _phone(raw), textual=True)
+
+
+def _phone(raw):
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    if re.fullmatch(r"[0-9+\-() ]{5,20}", text):
+        return Normalized(text)
+    return Normalized(None, [Note("type", {"expected": "phone", "text": str(raw)})])
+
+
+@pytest.fixture
+def phone_type():
+    """A field type added to the table, as a new type is added to `workbook/field_types.py`."""
+    register(PHONE)
+    yield PHONE
+    del TYPES["phone"]
+
+
+def test_a_new_field_type_is_one_entry_of_the_type_table(env, parks_template, phone_type):
+    templates = Path(os.environ["CLUSTER_WB_TEMPLATES"])
+    doc = yaml.safe_load((templates / "schema.yaml").read_text(encoding="utf-8"))
+    parks = next(s for s in doc["sheets"] if s["kind"] == "parks")
+    parks["fields"].insert(3, {"key": "hotline", "title": {"zh": "服务热线", "en": "Hotline"}, "type": "phone",
+                               "width": 14, "help": {"zh": "园区服务热线。", "en": "The park's service line."}})
+    (templates / "schema.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    load_schema.cache_clear()
+    assert env.run("init", "--from", str(parks_template)).exit_code == 0
+    fields = next(s for s in json.loads(env.run("schema", "--format", "json").stdout)["sheets"]
+                  if s["kind"] == "parks")["fields"]
+    assert {"key": "hotline", "type": "phone"}.items() <= next(f for f in fields if f["key"] == "hotline").items()
+    path = env.build("wb.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = sheet_by_kind(wb, "parks", "XC")
+    col = column_of(ws, "服务热线")
+    assert ws.column_dimensions[get_column_letter(col)].number_format == "@"  # text: a leading zero survives
+    ws.cell(row=2, column=col).value = "０３７４－１２３４５６７"
+    ws.cell(row=3, column=col).value = "问园区办"
+    wb.save(path)
+    doc = json.loads(env.run("validate", str(path), "--format", "json").stdout)
+    bad = [i for i in doc["files"][0]["issues"] if i["field"] == "hotline"]
+    assert [(i["code"], i["cell"], i["record"]) for i in bad] == [("type", f"{ws.cell(row=3, column=col).coordinate}",
+                                                                   "XC-K02")]
+    assert "电话号码" in bad[0]["message"]
+    ws.cell(row=3, column=col).value = None
+    wb.save(path)
+    f = json.loads(env.run("merge", str(path), "--format", "json").stdout)["files"][0]
+    assert f["applied"] and [(c["record"], c["field"], c["new"]) for c in f["changes"]] == \
+        [("XC-K01", "hotline", "0374-1234567")]
+
+
+def test_a_type_the_table_does_not_have_is_refused_when_the_schema_loads():
+    doc = yaml.safe_load((ROOT / "templates" / "schema.yaml").read_text(encoding="utf-8"))
+    doc["sheets"][0]["fields"][1]["type"] = "telephone"
+    with pytest.raises(ValueError, match="type 'telephone'"):
+        parse_schema(doc)

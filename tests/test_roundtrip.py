@@ -521,3 +521,31 @@ def test_issue_values_are_normalised_where_the_cell_was_read(env):
     issues = {i["code"]: i for i in doc["files"][0]["issues"]}
     assert issues["approximate"]["value"] == 32000  # a warning: what will be stored
     assert issues["type"]["value"] == "很多"  # an error: what was typed
+
+
+def test_an_issue_is_said_in_either_language_when_it_is_output(env):
+    """Issues keep their parameters and are rendered at output: one validated in Chinese, said in English,
+    reads exactly as the English validation says it (titles, labels, type words, hints, allowed values)."""
+    from workbook.app import check_file
+
+    assert env.run("init").exit_code == 0
+    path = env.build("wb.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = sheet_by_kind(wb, "inventory", "XC")
+    ws.cell(row=1, column=column_of(ws, "英文名称")).value = "英文明称"  # did you mean
+    ws.cell(row=row_of(ws, "XC-C02"), column=column_of(ws, "发展阶段")).value = "很好"  # not an allowed value
+    ws.cell(row=row_of(ws, "XC-C03"), column=column_of(ws, "企业数（家）")).value = "很多"  # not a number
+    ws.cell(row=row_of(ws, "XC-C04"), column=column_of(ws, "规上企业数（家）")).value = 10 ** 5  # above the total
+    ws.cell(row=row_of(ws, "XC-C05"), column=column_of(ws, "资料来源")).value = "改过"  # read-only
+    ws.cell(row=row_of(ws, "XC-C06"), column=column_of(ws, "形成类型")).value = "市场驱动"  # a synonym, maybe
+    wb.save(path)
+    edit(path, "recommendations", "XC", "XC-R02", "状态", "进行中")
+    edit(path, "recommendations", "XC", "XC-R02", "进度（%）", 1.0)
+    st = open_store(env.store)
+    said_zh = check_file(st, str(path), "zh").checked.issues
+    said_en = check_file(st, str(path), "en").checked.issues
+    assert {"missing_column_optional", "enum", "type", "cross_above_scale", "readonly", "cross_progress"} <= \
+        {i.code for i in said_zh}
+    assert [i.render("en") for i in said_zh] == [i.message for i in said_en]
+    assert [i.render("zh") for i in said_en] == [i.message for i in said_zh]
+    assert [i.to_json("en") for i in said_zh] == [i.to_json() for i in said_en]

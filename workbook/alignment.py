@@ -25,10 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .field_types import field_type
 from .schema import Field
-
-TEXT_TYPES = ("string", "text")
-ORDERED_TYPES = ("string", "text", "integer", "number", "percent", "date")  # many values: a reshuffle shows
 
 
 @dataclass
@@ -94,7 +92,7 @@ def find_displacement(rows: Iterable[SheetRow], base: dict[str, dict], fields: l
         for k in needed:
             v = rec.get(k)
             holders[k].setdefault(v if type(v) is int or (type(v) is str and v) else _key(v), set()).add(rid)
-    types = {f.key: f.type for f in fields}
+    types = {f.key: field_type(f) for f in fields}
     out_rows: dict[int, SheetRow] = {}
     moved: set[str] = set()
     example = None
@@ -113,7 +111,7 @@ def find_displacement(rows: Iterable[SheetRow], base: dict[str, dict], fields: l
     donors: set[str] = set()
     pinned: list[tuple[SheetRow, list[str], str]] = []
     for r, diff in changed:
-        specific = len(diff) >= 2 or types[diff[0]] in TEXT_TYPES
+        specific = len(diff) >= 2 or types[diff[0]].free_text
         found = candidates[r.record]
         # a row moved here: its donor's own row lost those values too (a record that still shows its own
         # values only happens to share them with an edited row)
@@ -142,7 +140,7 @@ def find_displacement(rows: Iterable[SheetRow], base: dict[str, dict], fields: l
         now = Counter(_key(r.values.get(k)) for r in differing)
         if len(now) < 2 or now != Counter(_key(base[r.record].get(k)) for r in differing):
             continue
-        if types[k] not in ORDERED_TYPES:
+        if not types[k].ordered:  # few values (a dropdown, a severity)
             first, last = min(r.row for r in differing), max(r.row for r in differing)
             block = [r for r in by_row if first <= r.row <= last]
             after = [_key((r.values if r.values is not None else base[r.record]).get(k)) for r in block]

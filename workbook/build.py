@@ -21,6 +21,7 @@ from xlsxwriter.utility import xl_col_to_name
 from . import __version__
 from .digest import number_as_read, row_digest
 from .fastxml import DataWorkbook, DataWorksheet
+from .field_types import TYPES, cell_format, field_type
 from .layout import LISTS_SHEET, META_SHEET, PROPERTY_PREFIX, defined_name, display_value
 from .messages import t
 from .schema import Field, Schema, Sheet
@@ -117,23 +118,9 @@ class _Formats:
 
     def column(self, f: Field) -> Any:
         """The format of a data column: number format by type and unit, grey and locked when read-only."""
-        key = (f.type, f.unit, f.editable and not f.derived)
+        key = (f.type, f.unit, f.editable and not f.derived)  # what the format depends on
         if key not in self._cache:
-            spec: dict[str, Any] = dict(self.base)
-            if f.type == "integer":
-                spec["num_format"] = "0" if f.key in ("data_year", "year") else "#,##0"
-            elif f.type == "number":
-                spec["num_format"] = "#,##0.00" if f.unit == "亿元" else "General"
-            elif f.type == "percent":
-                spec["num_format"] = "0.0%"
-            elif f.type == "date":
-                spec["num_format"] = "yyyy-mm-dd"
-            elif f.type == "severity":
-                spec["num_format"] = "0"
-                spec["align"] = "center"
-            else:
-                spec["num_format"] = "@"
-                spec["text_wrap"] = True
+            spec: dict[str, Any] = {**self.base, **cell_format(f)}
             if key[2]:
                 spec["locked"] = False
             else:
@@ -152,12 +139,13 @@ def plan_region(region: RegionData, records: dict[str, dict[str, dict]], schema:
     plans = []
     for sheet in schema.sheets:
         recs = records.get(sheet.entity, {})
-        if sheet.kind == "constraints":  # the matrix has a row for every cluster, assessed or not
+        if sheet.row_per_cluster:  # the matrix has a row for every cluster, assessed or not
             recs = {cid: recs.get(cid, {}) for cid in clusters}
         if sheet.only_if_records and not recs:
             continue
         plans.append(SheetPlan(sheet_name(label, sheet.title(lang), taken), sheet.kind, region.id, sheet,
-                               sorted(recs.items()), names if sheet.kind == "constraints" else {}))
+                               sorted(recs.items()),
+                               names if any(field_type(f).shows_cluster_name for f in sheet.fields) else {}))
     return plans
 
 
@@ -200,7 +188,8 @@ def _write_lists(wb: xlsxwriter.Workbook, schema: Schema, lang: str) -> dict[str
     ws = wb.add_worksheet(LISTS_SHEET)
     names = {}
     lists = {name: [o.label(lang) for o in opts] for name, opts in schema.enums.items()}
-    lists["boolean"] = [t("yes", lang), t("no", lang)]
+    lists.update({ft.name: ft.own_list(lang) for ft in TYPES.values() if ft.own_list})
+    numeric = {f.enum for s in schema.sheets for f in s.fields if f.enum and f.numeric}  # lists of numbers
     columns = list(lists.items())
     for col, (name, labels) in enumerate(columns):
         letter = xl_col_to_name(col)
@@ -212,7 +201,7 @@ def _write_lists(wb: xlsxwriter.Workbook, schema: Schema, lang: str) -> dict[str
             if row == 0:
                 ws.write_string(0, col, name)
             elif row <= len(labels):
-                if name == "severity":
+                if name in numeric:
                     ws.write_number(row, col, int(labels[row - 1]))
                 else:
                     ws.write_string(row, col, labels[row - 1])
@@ -226,19 +215,13 @@ def _validation(f: Field, lang: str, list_names: dict[str, str]) -> dict[str, An
     common = {"input_title": title, "input_message": message, "error_type": "warning",
               "error_title": t("dv_error_title", lang)[:32],
               "error_message": (t("dv_error_message", lang) + " " + message)[:255]}
-    if f.enum and f.type != "severity":
-        return {"validate": "list", "source": "=" + list_names[f.enum], **common}
-    if f.type == "severity":
-        return {"validate": "list", "source": "=" + list_names["severity"], **common}
-    if f.type == "boolean":
-        return {"validate": "list", "source": "=" + list_names["boolean"], **common}
-    if f.type in ("integer", "number", "percent") and f.min is not None and f.max is not None:
-        lo, hi = (f.min / 100, f.max / 100) if f.type == "percent" else (f.min, f.max)
-        return {"validate": "integer" if f.type == "integer" else "decimal", "criteria": "between",
-                "minimum": lo, "maximum": hi, **common}
-    if f.type == "date":
-        return {"validate": "date", "criteria": "between", "minimum": date(1949, 1, 1),
-                "maximum": date(2100, 12, 31), **common}
+    ft = field_type(f)
+    listed = ft.dropdown(f)
+    if listed:
+        return {"validate": "list", "source": "=" + list_names[listed], **common}
+    check = ft.excel_check(f)
+    if check:
+        return {**check, **common}
     if not f.editable or f.derived:  # typing here asks "continue?": the sheet is not protected (see above)
         return {"validate": "custom", "value": "=FALSE()", "input_title": title, "input_message": message,
                 "error_type": "warning", "error_title": t("dv_readonly_title", lang)[:32],
@@ -251,7 +234,7 @@ def _write_cell(ws, row: int, col: int, f: Field, value: Any, cell_fmt) -> Any:
     if isinstance(value, bool):
         ws.write_string(row, col, str(value), cell_fmt)
         return str(value)
-    if isinstance(value, (int, float)) and f.type not in ("id", "string", "text", "cluster_ref"):
+    if isinstance(value, (int, float)) and not field_type(f).textual:
         ws.write_number(row, col, value, cell_fmt)
         return number_as_read(value)
     if isinstance(value, (date, datetime)):
@@ -290,10 +273,11 @@ def _cell_getter(schema: Schema, f: Field, lang: str, names: dict[str, dict[str,
     """How to get the shown value of a column from (id, record), chosen once per column."""
     if f.key == "id":
         return lambda rid, rec: rid
-    if f.key == "cluster_name":
+    ft = field_type(f)
+    if ft.shows_cluster_name:
         return lambda rid, rec: names.get(rid, {}).get(lang)
     key = f.key
-    if f.type in ("string", "text", "cluster_ref", "integer", "number", "severity"):
+    if ft.display is None:
         return lambda rid, rec: rec.get(key)
     return lambda rid, rec: display_value(schema, f, rec.get(key), lang)
 
@@ -309,7 +293,7 @@ def _write_data_sheet(wb, ws, plan: SheetPlan, schema: Schema, lang: str, fmt: _
         ws.data_validation(1, col, last_row, col, _validation(f, lang, list_names))
     getters = [_cell_getter(schema, f, lang, plan.names) for f in fields]
     columns = [(col, f, fmt.column(f), f.numeric) for col, f in enumerate(fields)]
-    wrapped = [(col, f.width) for col, f in enumerate(fields) if not f.numeric and f.type != "date"]
+    wrapped = [(col, f.width) for col, f in enumerate(fields) if field_type(f).wrap]
     factor_cols = [(col, f.key) for col, f in enumerate(fields) if f.is_factor]
     comment_style = {"x_scale": 3, "y_scale": 2.2, "font_name": "Noto Sans CJK SC"}
     write_string, write_number, set_row = ws.write_string, ws.write_number, ws.set_row

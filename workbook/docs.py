@@ -7,10 +7,17 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .schema import Schema, load_schema
+from .cross_rules import CROSS_RULES
+from .field_types import TYPES
+from .schema import Field, Schema, load_schema
+
+_ANY_FIELD = Field("x", "x", "x", "text", enum="x")  # stand-ins for the formats that depend on the field
+_MONEY_FIELD = Field("x", "x", "x", "number", unit="亿元")
 
 
-def _n(x: float) -> str:
+def _n(x: float, grouped: bool = True) -> str:
+    if not grouped:
+        return f"{int(x)}" if float(x).is_integer() else f"{x}"
     return f"{int(x):,}" if float(x).is_integer() else f"{x:,}"
 
 
@@ -28,7 +35,8 @@ def field_reference(schema: Schema) -> str:
             if f.enum:
                 allowed = " / ".join(f"`{o.code}` {o.zh}" for o in schema.enums[f.enum])
             elif f.min is not None and f.max is not None:
-                allowed = f"{_n(f.min)} – {_n(f.max)}" if f.numeric else f"≤ {_n(f.max)} characters"
+                grouped = TYPES[f.type].number_format(f) != "0"  # a year reads 2025, not 2,025
+                allowed = f"{_n(f.min, grouped)} – {_n(f.max, grouped)}" if f.numeric else f"≤ {_n(f.max)} characters"
             elif f.max is not None:
                 allowed = f"≤ {_n(f.max)} characters"
             else:
@@ -41,6 +49,10 @@ def field_reference(schema: Schema) -> str:
             lines.append("| *one column per constraint factor* | *factor title* | *factor title* | severity | | "
                          "| yes | 0 – 3 | " + next(f.help_en for f in sheet.fields if f.is_factor) + " |")
         lines.append("")
+        for check in sheet.checks:
+            named = ", ".join(f"{k}: `{v}`" for k, v in check.items() if k != "rule")
+            lines.append(f"Check `{check['rule']}` ({named}): {CROSS_RULES[check['rule']].says}")
+            lines.append("")
     for entity in schema.entities.values():
         if not entity.fields:
             continue
@@ -48,7 +60,16 @@ def field_reference(schema: Schema) -> str:
                   "|---|---|---|---|"]
         lines += [f"| `{f.key}` | {f.title_zh} | {f.title_en} | {f.type} |" for f in entity.fields]
         lines.append("")
-    lines += ["### Constraint factors", "", "| id | group | 中文 | English | what it covers |", "|---|---|---|---|---|"]
+    lines += ["### Field types", "", "Every `type` above is one entry of the type table (`workbook/field_types.py`): "
+              "how a typed cell is read, the cell's number format, its dropdown or Excel check, how a value is shown.",
+              "", "| type | holds (中文) | holds | for example | cell format |", "|---|---|---|---|---|"]
+    for ft in TYPES.values():
+        fmt = "list" if ft.dropdown(_ANY_FIELD) else f"`{ft.number_format(_ANY_FIELD)}`"
+        if not ft.dropdown(_ANY_FIELD) and ft.number_format(_MONEY_FIELD) != ft.number_format(_ANY_FIELD):
+            fmt += f"; `{ft.number_format(_MONEY_FIELD)}` in {_MONEY_FIELD.unit}"
+        lines.append(f"| `{ft.name}` | {ft.words['zh']} | {ft.words['en']} | {ft.hint['en']} | {fmt} |")
+    lines += ["", "### Constraint factors", "", "| id | group | 中文 | English | what it covers |",
+              "|---|---|---|---|---|"]
     for f in schema.factors:
         lines.append(f"| `{f.id}` | {schema.group_title(f.group, 'en')} | {f.title_zh} | {f.title_en} | {f.help_en} |")
     lines += ["", "Severity scale: " + "; ".join(s["en"] for s in schema.severity_scale) + "."]

@@ -8,10 +8,9 @@ stored value is shown in a cell, and the property that marks a read-only documen
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
-from .messages import t
+from .field_types import TYPES
 from .schema import Field, Schema
 
 META_SHEET = "_cwb_meta"  # very hidden: the workbook's identity and its sheets (title, kind, region)
@@ -19,7 +18,6 @@ LISTS_SHEET = "_cwb_lists"  # hidden: the dropdowns' values, each list behind a 
 PROPERTY_PREFIX = "cwb_"  # the identity again, as custom document properties (a re-save keeps one or the other)
 IDENTITY_KEYS = ("workbook_id", "revision", "schema_version", "regions")  # compared between the two copies
 DOCUMENT_PROPERTY = "cwb_document"  # "report" or "tracker": a document to read, not a workbook to return
-LIST_SEPARATOR = {"zh": "、", "en": "; "}  # how a list value is shown
 
 
 def defined_name(kind: str, region: str) -> str:
@@ -28,31 +26,12 @@ def defined_name(kind: str, region: str) -> str:
 
 
 def display_value(schema: Schema, f: Field, value: Any, lang: str) -> Any:
-    """The cell value an official sees for a stored value (labels in the language, lists joined)."""
+    """The cell value an official sees for a stored value (labels in the language, lists joined); the type
+    table says how each type shows."""
     if value is None or value == "" or value == []:
         return None
-    if f.enum and f.type != "severity":
-        opt = schema.option(f.enum, value)
-        return opt.label(lang) if opt else str(value)
-    if f.type == "factor_list":
-        titles = []
-        for fid in value:
-            try:
-                titles.append(schema.factor(fid).title(lang))
-            except KeyError:
-                titles.append(str(fid))
-        return LIST_SEPARATOR[lang].join(titles)
-    if f.type == "cluster_list":
-        return LIST_SEPARATOR[lang].join(str(v) for v in value)
-    if f.type == "boolean":
-        return t("yes", lang) if value else None
-    if f.type == "date":
-        return date.fromisoformat(value) if isinstance(value, str) else value
-    if f.type == "percent":
-        return float(value) / 100.0
-    return value
-
-
+    show = TYPES[f.type].display
+    return show(schema, f, value, lang) if show else value
 
 
 def column_letter(number: int) -> str:

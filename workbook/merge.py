@@ -82,7 +82,7 @@ def plan_merge(rows: list[Row], schema: Schema, base: dict[str, dict[str, dict]]
             continue
         b = b_all.get(row.record)
         o = o_all.get(row.record)
-        if row.kind == "constraints":  # a matrix row always exists; a missing record is an empty one
+        if sheet.row_per_cluster:  # a matrix row always exists; a missing record is an empty one
             b = b or {}
             o = o if o is not None else ({} if row.record not in b_all else None)
         if row.delete:

@@ -4,7 +4,7 @@ and fills a sentence."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 MESSAGES: dict[str, dict[str, str]] = {
     # workbook texts
@@ -459,15 +459,6 @@ REFUSALS: dict[str, dict[str, str]] = {
     "pdf_failed": {"zh": "{path}：LibreOffice 无法打印它（{why}）。", "en": "{path}: LibreOffice could not print it ({why})."},
 }
 
-KIND_WORDS = {
-    "integer": ({"zh": "整数", "en": "whole number"}, {"zh": "整数，如 32000 或 3.2万", "en": "a whole number, e.g. 32000 or 3.2万"}),
-    "number": ({"zh": "数字", "en": "number"}, {"zh": "数字，如 30 或 近30亿元", "en": "a number, e.g. 30"}),
-    "percent": ({"zh": "百分比", "en": "percentage"}, {"zh": "百分比，如 80%", "en": "a percentage, e.g. 80%"}),
-    "date": ({"zh": "日期", "en": "date"}, {"zh": "日期，如 2026-12-31", "en": "a date, e.g. 2026-12-31"}),
-    "severity": ({"zh": "制约程度", "en": "severity"}, {"zh": "0、1、2、3 之一", "en": "one of 0, 1, 2, 3"}),
-}
-
-
 # Words of the terminal tables, the return tracker and the annotated copy's results sheet.
 SEVERITY_WORDS = {"zh": {"error": "错误", "warning": "警告"}, "en": {"error": "Error", "warning": "Warning"}}
 TERMINAL_WORDS = {
@@ -533,8 +524,31 @@ ANNOTATION_NEXT_STEP = {
 }
 
 
+class Both(NamedTuple):
+    """A message parameter in both languages (a field's title, a label): the message takes the one it is
+    rendered in, so an issue made once can be said in either."""
+
+    zh: Any
+    en: Any
+
+    def said(self, lang: str) -> Any:
+        return self.en if lang == "en" else self.zh
+
+
+def both(key: str, /, **values: Any) -> Both:
+    """The message `key` in both languages, to be a parameter of another."""
+    return Both(t(key, "zh", **values), t(key, "en", **values))
+
+
+def said(value: Any, lang: str) -> Any:
+    """A parameter as said in `lang`: one of a `Both`, itself otherwise."""
+    return value.said(lang) if type(value) is Both else value
+
+
 def t(key: str, lang: str, /, **values: Any) -> str:
     """The message `key` in `lang` (zh if the language is unknown), with `values` filled in."""
     entry = MESSAGES.get(key) or ISSUE_MESSAGES.get(key) or REFUSALS[key]
     text = entry.get(lang) or entry["zh"]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    return text.format(**{k: v.said(lang) if type(v) is Both else v for k, v in values.items()})

@@ -3,13 +3,13 @@
 Pure functions: a schema field and a raw cell value in, a value and notes out. Handles full-width
 characters, spaces, thousands separators, 万/亿, units, 约/近/余/多/以上, percentages typed three ways,
 dates in many spellings and both Excel date systems, enum labels of either language and synonyms.
+Which of these a column uses is its type's business: `field_types` holds that table.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -49,7 +49,7 @@ class Normalized:
     approximate: bool = False
 
 
-def _clean_text(raw: Any) -> str:
+def clean_text(raw: Any) -> str:
     text = str(raw).replace("\u00a0", " ").replace("\u3000", " ").replace("\u200b", "")
     return text.strip()
 
@@ -61,13 +61,14 @@ def _as_number_text(text: str) -> str:
     return re.sub(r"(?<=\d),(?=\d{3}\b)", "", text).replace(",", "")
 
 
-def parse_number(raw: Any, f: Field) -> Normalized:
-    """A number in the field's unit, from a number or from text such as `３.２万`, `1100多家`, `近30亿元`."""
+def parse_number(raw: Any, f: Field, percent: bool = False) -> Normalized:
+    """A number in the field's unit, from a number or from text such as `３.２万`, `1100多家`, `近30亿元`;
+    `percent`: a share, typed as `80%`, `80` or `0.8`."""
     if isinstance(raw, bool):
         return Normalized(None, [Note("type", {"expected": f.type})])
     if isinstance(raw, (int, float)):
-        return Normalized(_tidy(raw) if isinstance(raw, float) else raw)
-    text = _clean_text(raw)
+        return Normalized(tidy(raw) if isinstance(raw, float) else raw)
+    text = clean_text(raw)
     if fold(text) in UNKNOWN_WORDS:
         return Normalized(None, [Note("unknown_value", {"text": text})])
     s = _as_number_text(text)
@@ -95,7 +96,7 @@ def parse_number(raw: Any, f: Field) -> Normalized:
         return Normalized(None, [Note("type", {"expected": f.type, "text": text})])
     unit = rest.strip()
     notes: list[Note] = []
-    if f.type == "percent":
+    if percent:
         if unit not in ("", "%"):
             return Normalized(None, [Note("unit", {"text": text, "unit": "%"})])
         value = float(n * Decimal(MAGNITUDES[magnitude])) if magnitude else float(n)
@@ -103,7 +104,7 @@ def parse_number(raw: Any, f: Field) -> Normalized:
             notes.append(Note("percent_guess", {"text": text, "value": value}))
             if 0 < value <= 1 and "." in number_text:
                 value *= 100
-        return Normalized(_tidy(value), notes, approx)
+        return Normalized(tidy(value), notes, approx)
     field_unit = f.unit or ""
     scale = UNIT_SCALE.get(field_unit)
     if scale is not None:
@@ -120,10 +121,10 @@ def parse_number(raw: Any, f: Field) -> Normalized:
         if unit and field_unit and unit not in UNIT_WORDS.get(field_unit, {field_unit}):
             return Normalized(None, [Note("unit", {"text": text, "unit": field_unit or "—"})])
         value = n * Decimal(MAGNITUDES[magnitude]) if magnitude else n
-    return Normalized(_tidy(float(value)), notes, approx)
+    return Normalized(tidy(float(value)), notes, approx)
 
 
-def _tidy(value: float) -> int | float:
+def tidy(value: float) -> int | float:
     """Whole numbers as int (32000, not 32000.0); others rounded off float noise."""
     if abs(value - round(value)) < 1e-9:
         return int(round(value))
@@ -140,7 +141,7 @@ def parse_date(raw: Any, epoch1904: bool = False) -> Normalized:
             return Normalized(None, [Note("type", {"expected": "date", "text": str(raw)})])
         base = EXCEL_1904 if epoch1904 else EXCEL_1900
         return Normalized((base + timedelta(days=int(raw))).isoformat())
-    text = _clean_text(raw)
+    text = clean_text(raw)
     if fold(text) in UNKNOWN_WORDS:
         return Normalized(None, [Note("unknown_value", {"text": text})])
     s = unicodedata.normalize("NFKC", text).replace(" ", "")
@@ -178,7 +179,7 @@ def match_option(schema: Schema, enum: str, raw: Any) -> tuple[Any, bool] | None
 
 
 def parse_enum(schema: Schema, f: Field, raw: Any) -> Normalized:
-    text = _clean_text(raw) if not isinstance(raw, (int, float)) else raw
+    text = clean_text(raw) if not isinstance(raw, (int, float)) else raw
     if isinstance(raw, float) and raw.is_integer():
         text = int(raw)
     hit = _cached_enum(schema, f.enum, text) if isinstance(text, str) else match_option(schema, f.enum, text)
@@ -204,71 +205,8 @@ def _cached_enum(schema: Schema, enum: str, text: str) -> tuple[Any, bool] | Non
     return _ENUM_CACHE[key]
 
 
-def normalize_value(schema: Schema, f: Field, raw: Any, epoch1904: bool = False) -> Normalized:
-    """The stored value for a raw cell value of field `f`."""
-    if raw is None or (isinstance(raw, str) and not _clean_text(raw)):
-        return Normalized(None)
-    t = f.type
-    if t in ("id", "cluster_ref"):
-        if isinstance(raw, float) and raw.is_integer():
-            raw = int(raw)
-        return Normalized(unicodedata.normalize("NFKC", _clean_text(raw)).upper())
-    if t in ("string", "text"):
-        if isinstance(raw, float) and raw.is_integer():
-            raw = int(raw)
-        if isinstance(raw, (datetime, date)):
-            raw = raw.date().isoformat() if isinstance(raw, datetime) else raw.isoformat()
-        return Normalized(_clean_text(raw))
-    if t == "severity":
-        if isinstance(raw, str):
-            num = parse_number(raw, f)
-            if num.value is None and not any(n.code == "unknown_value" for n in num.notes):
-                return parse_enum(schema, f, raw)
-            raw = num.value
-            if raw is None:
-                return num
-        return _whole(raw, f)
-    if t in ("integer", "number"):
-        out = parse_number(raw, f)
-        if out.approximate:
-            out.notes.append(Note("approximate", {"text": _clean_text(raw), "value": out.value}))
-        if t == "integer" and out.value is not None:
-            whole = _whole(out.value, f)
-            whole.notes = out.notes + whole.notes
-            return whole
-        return out
-    if t == "percent":
-        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            # the workbook stores fractions with a % format; a plain 80 pasted in means 80 %
-            if 0 <= raw <= 1:
-                return Normalized(_tidy(raw * 100))
-            return Normalized(_tidy(float(raw)), [Note("percent_guess", {"text": str(raw), "value": raw})])
-        out = parse_number(raw, f)
-        if out.approximate:
-            out.notes.append(Note("approximate", {"text": _clean_text(raw), "value": out.value}))
-        return out
-    if t == "date":
-        return parse_date(raw, epoch1904)
-    if t == "enum":
-        return parse_enum(schema, f, raw)
-    if t == "boolean":
-        key = fold(_clean_text(raw)) if not isinstance(raw, bool) else ("y" if raw else "n")
-        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            key = "1" if raw else "0"
-        if key in TRUE_WORDS:
-            return Normalized(True)
-        if key in FALSE_WORDS:
-            return Normalized(False)
-        return Normalized(None, [Note("enum", {"text": _clean_text(raw), "allowed": ["是", "否"]})])
-    if t == "factor_list":
-        return _factor_list(schema, raw)
-    if t == "cluster_list":
-        items = [unicodedata.normalize("NFKC", p).strip().upper() for p in LIST_SPLIT.split(_clean_text(raw))]
-        return Normalized([p for p in items if p] or None)
-    return Normalized(_clean_text(raw))
-
-
-def _whole(value: Any, f: Field) -> Normalized:
+def whole(value: Any) -> Normalized:
+    """A whole number as int; a fraction is an error (a count of firms has none)."""
     if isinstance(value, float):
         if not value.is_integer():
             return Normalized(None, [Note("whole", {"text": str(value)})])
@@ -286,10 +224,10 @@ def _factor_titles(schema: Schema) -> dict[str, str]:
     return _FACTOR_TITLES[id(schema)]
 
 
-def _factor_list(schema: Schema, raw: Any) -> Normalized:
+def factor_list(schema: Schema, raw: Any) -> Normalized:
     titles = _factor_titles(schema)
     ids, notes = [], []
-    for part in LIST_SPLIT.split(_clean_text(raw)):
+    for part in LIST_SPLIT.split(clean_text(raw)):
         part = part.strip()
         if not part:
             continue
@@ -299,81 +237,3 @@ def _factor_list(schema: Schema, raw: Any) -> Normalized:
         elif fid not in ids:
             ids.append(fid)
     return Normalized(ids, notes)
-
-
-def make_converter(schema: Schema, f: Field, epoch1904: bool = False) -> Callable[[Any], Any]:
-    """A converter for one column: the common, unambiguous cells answered directly, the rest through
-    `normalize_value`. It returns the stored value, or a `Normalized` when there is more to say."""
-    t = f.type
-
-    def slow(raw: Any) -> Normalized:
-        return normalize_value(schema, f, raw, epoch1904)
-
-    if t in ("string", "text"):
-        def text(raw: Any) -> Any:
-            if type(raw) is str and "\u00a0" not in raw and "\u3000" not in raw and "\u200b" not in raw:
-                return raw.strip() or None
-            return slow(raw)
-        return text
-    if t in ("id", "cluster_ref"):
-        def ident(raw: Any) -> Any:
-            if type(raw) is str and raw.isascii() and raw == raw.strip().upper():
-                return raw or None
-            return slow(raw)
-        return ident
-    if t in ("integer", "severity"):
-        def whole(raw: Any) -> Any:
-            kind = type(raw)
-            if kind is int:
-                return raw
-            if kind is float and raw.is_integer():
-                return int(raw)
-            return slow(raw)
-        return whole
-    if t == "number":
-        def number(raw: Any) -> Any:
-            kind = type(raw)
-            if kind is int:
-                return raw
-            if kind is float:
-                return _tidy(raw)
-            return slow(raw)
-        return number
-    if t == "percent":
-        def percent(raw: Any) -> Any:
-            if type(raw) in (float, int) and 0 <= raw <= 1:
-                return _tidy(raw * 100)
-            return slow(raw)
-        return percent
-    if t == "date":
-        def day(raw: Any) -> Any:
-            kind = type(raw)
-            if kind is date:
-                return raw.isoformat()
-            if kind is datetime:
-                return raw.date().isoformat()
-            return slow(raw)
-        return day
-    if t == "cluster_list":
-        def ids(raw: Any) -> Any:
-            if type(raw) is str and raw.isascii() and "\u00a0" not in raw:
-                return [p for p in (part.strip().upper() for part in LIST_SPLIT.split(raw)) if p] or None
-            return slow(raw)
-        return ids
-    if t in ("enum", "boolean", "factor_list"):
-        seen: dict[Any, Any] = {}
-
-        def remembered(raw: Any) -> Any:
-            # labels repeat down a column: convert each distinct one once (lists are copied, never shared)
-            if type(raw) is not str:
-                return slow(raw)
-            if raw not in seen:
-                if len(seen) > 1000:
-                    seen.clear()
-                seen[raw] = slow(raw)
-            out = seen[raw]
-            if out.notes or out.approximate:
-                return out
-            return list(out.value) if isinstance(out.value, list) else out.value
-        return remembered
-    return slow

@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from .messages import Both
 from .resources import templates_dir
 
 LANGS = ("zh", "en")
@@ -34,6 +35,10 @@ class Option:
 
     def label(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
+
+    @property
+    def labels(self) -> Both:
+        return Both(self.zh, self.en)
 
 
 @dataclass(frozen=True)
@@ -54,16 +59,17 @@ class Field:
     derived: bool = False
     is_factor: bool = False
     core: bool = False  # counted in a region's completeness
+    numeric: bool = False  # stored as a number (from the type table, `field_types`)
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
 
+    @property
+    def titles(self) -> Both:
+        return Both(self.title_zh, self.title_en)
+
     def help(self, lang: str) -> str:
         return self.help_zh if lang == "zh" else self.help_en
-
-    @property
-    def numeric(self) -> bool:
-        return self.type in ("integer", "number", "percent", "severity")
 
 
 @dataclass(frozen=True)
@@ -77,9 +83,15 @@ class Sheet:
     only_if_records: bool = False
     help_zh: str = ""
     help_en: str = ""
+    row_per_cluster: bool = False  # `rows: every_cluster`: a row for every cluster of the region (the matrix)
+    checks: tuple[dict, ...] = ()  # rules between fields of a row (`validate.CROSS_RULES`)
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
+
+    @property
+    def titles(self) -> Both:
+        return Both(self.title_zh, self.title_en)
 
     def help(self, lang: str) -> str:
         return self.help_zh if lang == "zh" else self.help_en
@@ -111,6 +123,10 @@ class Factor:
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
+
+    @property
+    def titles(self) -> Both:
+        return Both(self.title_zh, self.title_en)
 
 
 @dataclass(frozen=True)
@@ -227,7 +243,11 @@ def _check_keys(what: str, d: dict, allowed: set[str]) -> None:
 
 
 def _make_field(d: dict, **extra: Any) -> Field:
+    from .field_types import TYPES  # the table imports this module for its types
+
     _check_keys(f"field {d.get('key')}", d, FIELD_KEYS)
+    if d.get("type") not in TYPES:
+        raise ValueError(f"schema: field {d.get('key')} has type {d.get('type')!r}; the types are {sorted(TYPES)}")
     help_ = d.get("help") or {}
     _check_keys(f"help of {d.get('key')}", help_, {"zh", "en"})
     _check_keys(f"title of {d.get('key')}", d["title"], {"zh", "en"})
@@ -247,8 +267,29 @@ def _make_field(d: dict, **extra: Any) -> Field:
         help_en=help_.get("en", ""),
         derived=bool(d.get("derived", False)),
         core=bool(d.get("core", False)),
+        numeric=TYPES[d["type"]].numeric,
         **extra,
     )
+
+
+def _check_rules(kind: str, checks: tuple[dict, ...], fields: list[Field]) -> None:
+    """A sheet's cross-field rules name a known rule, fields of the sheet and an issue code of the catalogue."""
+    from .cross_rules import CROSS_RULES
+    from .messages import ISSUE_MESSAGES
+
+    keys = {f.key for f in fields}
+    for check in checks:
+        rule = CROSS_RULES.get(check.get("rule"))
+        if rule is None:
+            raise ValueError(f"schema: sheet {kind} has a check with rule {check.get('rule')!r}; "
+                             f"the rules are {sorted(CROSS_RULES)}")
+        _check_keys(f"check {check['rule']} of sheet {kind}", check, {"rule", "code", *rule.fields, *rule.values})
+        missing = [k for k in ("code", *rule.fields, *rule.values) if k not in check]
+        unknown = [check[k] for k in rule.fields if k in check and check[k] not in keys]
+        if missing or unknown or check.get("code") not in ISSUE_MESSAGES:
+            needed = ["code", *rule.fields, *rule.values]
+            raise ValueError(f"schema: check {check['rule']} of sheet {kind} needs {needed}, naming fields of the "
+                             "sheet and a code of the catalogue")
 
 
 def parse_schema(doc: dict) -> Schema:
@@ -280,10 +321,13 @@ def parse_schema(doc: dict) -> Schema:
                     "width": spec.get("width", 9), "help": spec["help"],
                 }, is_factor=True))
         help_ = s.get("help") or {}
+        checks = tuple(s.get("checks") or ())
+        _check_rules(s["kind"], checks, fields)
         sheets.append(Sheet(
             kind=s["kind"], entity=s["entity"], title_zh=s["title"]["zh"], title_en=s["title"]["en"],
             key=s["key"], fields=tuple(fields), only_if_records=bool(s.get("only_if_records", False)),
             help_zh=help_.get("zh", ""), help_en=help_.get("en", ""),
+            row_per_cluster=s.get("rows") == "every_cluster", checks=checks,
         ))
     entities = {}
     for name, spec in doc["entities"].items():

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from .errors import CwbError
+from .field_types import field_type
 from .schema import Schema, yaml_load
 from .store import Change
 
@@ -91,9 +92,8 @@ def _check_record(schema: Schema, entity: str, rid: str, data: dict, path: Path)
             continue
         if f.enum and schema.option(f.enum, value) is None:
             raise DatasetError("dataset_bad_code", path=str(path), id=rid, field=f.key, value=repr(value))
-        if f.type == "factor_list":
-            for fid in value:
-                schema.factor(fid)
+        if not field_type(f).known(schema, value):
+            raise DatasetError("dataset_bad_code", path=str(path), id=rid, field=f.key, value=repr(value))
 
 
 def _expand_constraints(path: Path, clusters: dict[str, dict], schema: Schema) -> dict[str, dict]:

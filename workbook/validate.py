@@ -12,17 +12,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .alignment import SheetRow, find_displacement, spans
+from .cross_rules import CROSS_RULES
 from .digest import row_digest
+from .field_types import field_type, make_converter, type_words
 from .layout import IDENTITY_KEYS, PROPERTY_PREFIX, column_letter, defined_name, display_value, last_row_of
-from .messages import ISSUE_MESSAGES, KIND_WORDS, t
-from .normalize import Normalized, Note, make_converter
+from .messages import ISSUE_MESSAGES, Both, both, said, t
+from .normalize import Normalized, Note
 from .read import RawSheet, RawWorkbook
 from .schema import Field, Schema, Sheet, fold
 
 
 @dataclass
 class Issue:
-    """One problem, shaped like a pydantic error record: where, what kind, what to do, the input."""
+    """One problem, shaped like a pydantic error record: where, what kind, the input, and the parameters of its
+    message (`ctx`). The message is rendered from the catalogue when it is output, in the language asked for
+    (by default the one the command speaks)."""
 
     severity: str
     code: str
@@ -31,20 +35,27 @@ class Issue:
     field: str | None
     record: str | None
     value: Any
-    message: str
     ctx: dict[str, Any] = field(default_factory=dict)  # the parameters of the message, as pydantic keeps them
+    lang: str = "zh"
 
     @classmethod
     def of(cls, code: str, lang: str, *, sheet: str | None = None, cell: str | None = None,
            field: str | None = None, record: str | None = None, value: Any = None, **params: Any) -> Issue:
         """An issue of the catalogue (`messages.ISSUE_MESSAGES`), which gives its severity and its message."""
-        return cls(ISSUE_MESSAGES[code]["severity"], code, sheet, cell, field, record, value,
-                   t(code, lang, record=record, **params), params)
+        return cls(ISSUE_MESSAGES[code]["severity"], code, sheet, cell, field, record, value, params, lang)
 
-    def to_json(self) -> dict:
+    def render(self, lang: str) -> str:
+        return t(self.code, lang, record=self.record, **self.ctx)
+
+    @property
+    def message(self) -> str:
+        return self.render(self.lang)
+
+    def to_json(self, lang: str | None = None) -> dict:
+        lang = lang or self.lang
         return {"severity": self.severity, "code": self.code, "sheet": self.sheet, "cell": self.cell,
-                "field": self.field, "record": self.record, "value": _jsonable(self.value), "message": self.message,
-                "ctx": {k: _jsonable(v) for k, v in self.ctx.items()}}
+                "field": self.field, "record": self.record, "value": _jsonable(self.value),
+                "message": self.render(lang), "ctx": {k: _jsonable(said(v, lang)) for k, v in self.ctx.items()}}
 
 
 def _jsonable(v: Any) -> Any:
@@ -198,7 +209,7 @@ def _header_map(sheet: Sheet, header: tuple[Any, ...], lang: str, out: _Collecto
         mapped.add(id(f))
         if text not in (f.title_zh, f.title_en):
             out.add("header_variant", sheet=title, cell=f"{column_letter(col + 1)}1", field=f.key,
-                    value=text, header=text, name=f.title(lang))
+                    value=text, header=text, name=f.titles)
     missing = [f for f in sheet.fields if id(f) not in mapped]
     ok = True
     for f in missing:
@@ -209,16 +220,15 @@ def _header_map(sheet: Sheet, header: tuple[Any, ...], lang: str, out: _Collecto
                 guess = (col, text)
                 break
         if guess:
-            hint = t("did_you_mean", lang, col=column_letter(guess[0] + 1), header=guess[1],
-                     name=f.title(lang))
+            hint = both("did_you_mean", col=column_letter(guess[0] + 1), header=guess[1], name=f.titles)
         else:
-            hint = t("restore_column", lang)
+            hint = both("restore_column")
         if f.key == "id" or f.required:
             out.add("missing_column", sheet=title, cell=None, field=f.key, value=None,
-                    name=f.title(lang), hint=hint)
+                    name=f.titles, hint=hint)
             ok = False
         elif not f.derived:
-            out.add("missing_column_optional", sheet=title, field=f.key, name=f.title(lang))
+            out.add("missing_column_optional", sheet=title, field=f.key, name=f.titles)
     for col, text in unmatched:
         out.add("extra_column", sheet=title, cell=f"{column_letter(col + 1)}1", value=text,
                 header=text)
@@ -261,7 +271,7 @@ def _find_sheets(raw: RawWorkbook, schema: Schema, ident: Identity, out: _Collec
             found.append((candidates[0], kind, region))
             used.add(candidates[0].title)
         else:
-            out.add("missing_sheet", sheet=name or None, title=sheet.title(out.lang), region=region)
+            out.add("missing_sheet", sheet=name or None, title=sheet.titles, region=region)
     return found
 
 
@@ -288,8 +298,8 @@ def validate(raw: RawWorkbook, schema: Schema, ref: Reference, lang: str = "zh")
             continue
         sheet = schema.sheet(kind)
         if not rs.rows or rs.rows[0][0] != 1:
-            out.add("missing_column", sheet=rs.title, field="id", name=sheet.field("id").title(lang),
-                    hint=t("restore_column", lang))
+            out.add("missing_column", sheet=rs.title, field="id", name=sheet.field("id").titles,
+                    hint=both("restore_column"))
             continue
         mapping = _header_map(sheet, rs.rows[0][1], lang, out, rs.title)
         if mapping is None:
@@ -322,7 +332,7 @@ def _check_alignment(rows: list[Row], sheet: Sheet, region: str, ref: Reference,
     if sum(1 for row in rows if not row.unchanged) < 2:  # most sheets of a return: nothing can have moved
         return
     entity = sheet.entity
-    matrix = sheet.kind == "constraints"  # a row per cluster of the region, assessed or not
+    matrix = sheet.row_per_cluster  # a row per cluster of the region, assessed or not
     owners = ref.base.get("cluster" if matrix else entity, {})
     records = ref.base.get(entity, {})
     column_of = {f.key: col for col, f in mapping.items()}
@@ -350,12 +360,12 @@ def _check_alignment(rows: list[Row], sheet: Sheet, region: str, ref: Reference,
     first, last = min(column_of[k] for k in found.moved), max(column_of[k] for k in found.moved)
     moved = column_letter(first + 1) + ("" if first == last else "–" + column_letter(last + 1))
     id_col = column_letter(column_of["id"] + 1) if "id" in column_of else "A"
-    rows_text = ("、" if lang == "zh" else ", ").join(
-        str(a) if a == b else f"{a}–{b}" for a, b in spans(found.rows))
-    example = ""
+    runs = [str(a) if a == b else f"{a}–{b}" for a, b in spans(found.rows)]
+    rows_text = Both("、".join(runs), ", ".join(runs))
+    example: Any = ""
     if found.example:
         number, shown, other = found.example
-        example = t("misaligned_example", lang, row=number, record=shown, other=other)
+        example = both("misaligned_example", row=number, record=shown, other=other)
     first_row = by_number[found.rows[0]]
     out.add("misaligned", sheet=first_row.sheet, cell=f"{letters[0]}{found.rows[0]}" if letters else None,
             record=first_row.record, value=found.records, rows=rows_text, moved=moved, id_col=id_col,
@@ -455,15 +465,19 @@ def _note_issue(out: _Collector, note: Note, sheet: str, cell: str, f: Field, ra
     params = dict(note.params)
     params.setdefault("text", "" if raw is None else str(raw))
     if note.code == "type":
-        kind, hint = KIND_WORDS.get(f.type, KIND_WORDS["number"])
-        params.update(kind=kind[out.lang], hint=hint[out.lang])
+        params.update(zip(("kind", "hint"), type_words(f), strict=True))
     if note.code == "enum":
-        allowed = [o.label(out.lang) for o in schema.enums[f.enum]] if f.enum else \
-            [t("see_factor_list", out.lang)] if f.type == "factor_list" else params["allowed"]
-        params["allowed"] = "、".join(str(a) for a in allowed) if out.lang == "zh" else ", ".join(map(str, allowed))
+        hint = field_type(f).allowed_hint
+        if f.enum:
+            params["allowed"] = Both("、".join(o.zh for o in schema.enums[f.enum]),
+                                     ", ".join(o.en for o in schema.enums[f.enum]))
+        elif hint:
+            params["allowed"] = both(hint)
+        else:
+            params["allowed"] = Both("、".join(map(str, params["allowed"])), ", ".join(map(str, params["allowed"])))
     if note.code == "synonym":
         opt = schema.option(f.enum, params.get("code"))
-        params["label"] = opt.label(out.lang) if opt else params.get("code")
+        params["label"] = opt.labels if opt else params.get("code")
     params.pop("code", None)
     if "value" in params:
         params["val"] = params.pop("value")
@@ -492,7 +506,7 @@ class _RowChecks:
         rec_id = row.record
         base = ref.base.get(row.entity, {})
         ours = ref.ours.get(row.entity, {})
-        if rec_id is None and row.kind == "constraints":
+        if rec_id is None and sheet.row_per_cluster:
             # the matrix has a row per cluster; a new cluster gets its row in the next build
             out.add("matrix_row_without_id", sheet=row.sheet, cell=row.cells.get("id"), field="id")
             row.valid = False
@@ -507,10 +521,10 @@ class _RowChecks:
                 row.valid = False
                 return
             self._note_present(row)
-            if row.kind == "constraints":
+            if sheet.row_per_cluster:
                 if rec_id not in self.clusters_by_region.get(row.region, set()):
                     out.add("cross_sheet", sheet=row.sheet, cell=row.cells.get("id"), field="id",
-                            record=rec_id, value=rec_id, ref=rec_id, name=sheet.field("id").title(lang))
+                            record=rec_id, value=rec_id, ref=rec_id, name=sheet.field("id").titles)
                     row.valid = False
                     return
             else:
@@ -530,7 +544,7 @@ class _RowChecks:
             self.checks[row.kind] = _field_checks(sheet)
         _check_fields(row, self.checks[row.kind], lang, out, self.clusters_by_region.get(row.region, set()),
                       self.columns.get(row.sheet, set()))
-        _check_cross(row, schema, lang, out)
+        _check_cross(row, sheet, schema, lang, out)
 
     def check_issued(self, row: Row) -> None:
         """A row recognised by its fingerprint: the issued row of its record, on its region's sheet, and the
@@ -572,7 +586,7 @@ class _RowChecks:
             title = titles.get((kind, region))
             for rid, rec in by_region.get((sheet.entity, region), []):
                 if rid not in ids:
-                    if kind == "constraints" and not any(rec.get(f.id) is not None for f in schema.factors):
+                    if sheet.row_per_cluster and not any(rec.get(f.key) is not None for f in sheet.editable_fields):
                         continue
                     out.add("row_missing", sheet=title, record=rid, value=rid)
 
@@ -599,7 +613,7 @@ def _check_readonly(row: Row, sheet: Sheet, schema: Schema, ref: Reference, lang
         if f.editable or f.key == "id" or f.key not in present:
             continue
         theirs = row.values.get(f.key)
-        if f.key == "cluster_name":
+        if field_type(f).shows_cluster_name:
             cluster = ref.base.get("cluster", {}).get(row.record) or ref.ours.get("cluster", {}).get(row.record) or {}
             allowed = {cluster.get("name_zh"), cluster.get("name_en"), None}
             old = cluster.get("name_zh")
@@ -609,9 +623,9 @@ def _check_readonly(row: Row, sheet: Sheet, schema: Schema, ref: Reference, lang
             old = base.get(f.key)
             if same_value(theirs, old):
                 continue
-        shown = display_value(schema, f, old, lang)
+        shown = Both(*("" if (v := display_value(schema, f, old, lang_)) is None else v for lang_ in ("zh", "en")))
         out.add("readonly", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
-                value=theirs, old="" if shown is None else shown, name=f.title(lang))
+                value=theirs, old=shown, name=f.titles)
         row.valid = False
 
 
@@ -626,16 +640,17 @@ def same_value(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _field_checks(sheet: Sheet) -> list[tuple[Field, bool, bool, bool, bool]]:
-    """Per field of a sheet, which checks apply: (field, required, range, length, reference)."""
+def _field_checks(sheet: Sheet) -> list[tuple[Field, bool, bool, bool, str | None]]:
+    """Per field of a sheet, which checks apply: (field, required, range, length, reference: one or many)."""
     out = []
     for f in sheet.fields:
         if f.key == "id":
             continue
         required = f.required and f.editable
         ranged = f.numeric and f.min is not None and f.max is not None
-        length = f.type in ("string", "text") and f.editable and f.max is not None
-        reference = f.type in ("cluster_list", "cluster_ref")
+        ft = field_type(f)
+        length = ft.free_text and f.editable and f.max is not None
+        reference = ft.references
         if required or ranged or length or reference:
             out.append((f, required, ranged, length, reference))
     return out
@@ -651,7 +666,7 @@ def _check_fields(row: Row, checks: list, lang: str, out: _Collector, clusters: 
         if v is None:
             if required and not row.delete:
                 out.add("required", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key,
-                        record=row.record, name=f.title(lang))
+                        record=row.record, name=f.titles)
                 row.valid = False
             continue
         if ranged and isinstance(v, (int, float)) and not (f.min <= v <= f.max):
@@ -663,10 +678,10 @@ def _check_fields(row: Row, checks: list, lang: str, out: _Collector, clusters: 
                     value=v, length=len(str(v)), max=_num(f.max))
             row.valid = False
         if reference:
-            for r in (v if f.type == "cluster_list" else [v]):
+            for r in (v if reference == "many" else [v]):
                 if r not in clusters:
                     out.add("cross_sheet", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key,
-                            record=row.record, value=r, ref=r, name=f.title(lang))
+                            record=row.record, value=r, ref=r, name=f.titles)
                     row.valid = False
 
 
@@ -674,24 +689,17 @@ def _num(x: float) -> int | float:
     return int(x) if float(x).is_integer() else x
 
 
-def _check_cross(row: Row, schema: Schema, lang: str, out: _Collector) -> None:
-    v = row.values
-    if row.kind == "inventory":
-        above, total = v.get("above_scale"), v.get("enterprises")
-        if above is not None and total is not None and above > total:
-            out.add("cross_above_scale", sheet=row.sheet, cell=row.cells.get("above_scale"),
-                    field="above_scale", record=row.record, value=above, above=above, total=total)
-            row.valid = False
-    if row.kind == "recommendations":
-        progress, status = v.get("progress"), v.get("status")
-        if progress is not None and status is not None and ((progress >= 100) != (status == "done")):
-            opt = schema.option("rec_status", status)
-            out.add("cross_progress", sheet=row.sheet, cell=row.cells.get("progress"), field="progress",
-                    record=row.record, value=progress, progress=_num(progress),
-                    status=opt.label(lang) if opt else status)
-            row.valid = False
-    start, due = v.get("start_date"), v.get("due_date")
-    if start and due and due < start:
-        out.add("cross_dates", sheet=row.sheet, cell=row.cells.get("due_date"), field="due_date",
-                record=row.record, value=due, due=due, start=start)
+def _check_cross(row: Row, sheet: Sheet, schema: Schema, lang: str, out: _Collector) -> None:
+    for check in sheet.checks:
+        params = CROSS_RULES[check["rule"]].broken(row.values, check)
+        if params is None:
+            continue
+        key = check["field"]
+        status = check.get("status")
+        if status and params.get("status") is not None:  # an enum code, shown as its label
+            f = sheet.field(status)
+            opt = schema.option(f.enum, params["status"]) if f.enum else None
+            params["status"] = opt.labels if opt else params["status"]
+        out.add(check["code"], sheet=row.sheet, cell=row.cells.get(key), field=key, record=row.record,
+                value=row.values.get(key), **params)
         row.valid = False
