@@ -83,7 +83,7 @@ def build_input(st: Store, region_ids: list[str], *, by: str, now: datetime, rnd
     regions = st.regions()
 
     def load(region: str) -> dict[str, dict[str, dict]]:
-        return st.records_in({region}, [e for e in load_schema().entity_names if e != "region"])
+        return st.records_in({region}, list(load_schema().entity_names))  # the region's own record included
 
     return BuildInput(workbook_id=new_workbook_id(now), revision=st.revision(), built_at=now, by=by,
                       regions=[RegionData(rid, regions[rid]) for rid in region_ids], load=load, round=rnd)

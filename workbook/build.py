@@ -31,7 +31,8 @@ INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
 
 COLOURS = {
     "header": "#1F4E79", "header_font": "#FFFFFF", "locked": "#EDEDED", "editable": "#FFFFFF",
-    "overdue": "#F8CBAD", "title": "#1F4E79", "low": "#E2EFDA", "mid": "#FFE699", "high": "#F4B183",
+    "overdue": "#F8CBAD", "title": "#1F4E79", "inferred": "#B45F06", "low": "#E2EFDA", "mid": "#FFE699",
+    "high": "#F4B183",
 }
 
 
@@ -115,6 +116,21 @@ class _Formats:
         self.legend_header = wb.add_format({**base, "bg_color": COLOURS["header"], "border": 1,
                                             "font_color": COLOURS["header_font"]})
         self._cache: dict[tuple, Any] = {}
+
+    def marked(self, f: Field, lang: str, *, approx: bool, inferred: bool) -> Any:
+        """A cell's own format: an approximate figure shows 约 (~) before the number and stays a number; a
+        value read from context rather than stated for the record is in italic orange (its note says why)."""
+        key = ("marked", f.type, f.unit, f.editable and not f.derived, approx, inferred, lang)
+        if key not in self._cache:
+            spec: dict[str, Any] = {**self.base, **cell_format(f), "locked": not key[3]}
+            if not key[3]:
+                spec["bg_color"] = COLOURS["locked"]
+            if approx:
+                spec["num_format"] = f'"{t("approx_prefix", lang)}"' + spec["num_format"]
+            if inferred:
+                spec.update(italic=True, font_color=COLOURS["inferred"])
+            self._cache[key] = self.wb.add_format(spec)
+        return self._cache[key]
 
     def column(self, f: Field) -> Any:
         """The format of a data column: number format by type and unit, grey and locked when read-only."""
@@ -303,10 +319,16 @@ def _write_data_sheet(wb, ws, plan: SheetPlan, schema: Schema, lang: str, fmt: _
         # the height first: in constant-memory mode a row is written out once the next one starts
         set_row(r, row_height([(value, width) for col, width in wrapped if type(value := values[col]) is str]))
         as_read = [""] * len(values)  # the row as a reader will get it back, for its fingerprint
+        approx, inferred = rec.get("approx"), rec.get("inferred")  # marks of single values (rare)
         for col, f, cell_fmt, numeric in columns:
             value = values[col]
             if value is None:  # an empty cell keeps the column's format (and lock) without a record
                 continue
+            if (approx or inferred) and (f.key in (approx or ()) or f.key in (inferred or {})):
+                cell_fmt = fmt.marked(f, lang, approx=numeric and f.key in (approx or ()),
+                                      inferred=f.key in (inferred or {}))
+                if inferred and f.key in inferred:
+                    ws.write_comment(r, col, t("inferred_note", lang, reason=inferred[f.key]), comment_style)
             kind = type(value)
             if kind is str:
                 write_string(r, col, value, cell_fmt)

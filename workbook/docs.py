@@ -41,6 +41,8 @@ def field_reference(schema: Schema) -> str:
                 allowed = f"≤ {_n(f.max)} characters"
             else:
                 allowed = ""
+            if f.plausible:
+                allowed += f" (usually {_n(f.plausible[0])} – {_n(f.plausible[1])})"
             editable = "locked" if not f.editable or f.derived else "yes"
             key = f"**`{f.key}`**" if f.core else f"`{f.key}`"
             lines.append(f"| {key} | {f.title_zh} | {f.title_en} | {f.type} | {f.unit or ''} | "

@@ -111,9 +111,29 @@ def plan_merge(rows: list[Row], schema: Schema, base: dict[str, dict[str, dict]]
             else:
                 plan.conflicts.append(Conflict(row.entity, row.record, f.key, bv, ov, theirs, row.sheet,
                                                row.cells.get(f.key)))
+        _remark(plan, row, fields, b, o)
         if len(plan.changes) == before:
             plan.unchanged += 1
     return plan
+
+
+def _remark(plan: Plan, row: Row, fields, b: dict, o: dict) -> None:
+    """The marks of single values follow what the official typed: a figure typed with 约/近/余/多/以上 is
+    approximate, one typed bare is exact (an untouched cell keeps its mark); a value typed over an inferred
+    one is the office's statement, no longer an inference. Each mark that changes is a change of its own."""
+    typed = row.approx or set()
+    edited = {f.key for f in fields if not same_value(row.values.get(f.key), b.get(f.key))}
+    old_approx = list(o.get("approx") or ())
+    approx = [k for k in old_approx if k not in edited or k in typed]
+    approx += sorted(k for k in typed if k not in approx and any(f.key == k for f in fields))
+    if approx != old_approx:
+        plan.changes.append(Change(row.entity, row.record, "approx", "update", old_approx or None, approx or None,
+                                   row.region, row.sheet, None))
+    old_inferred = o.get("inferred") or {}
+    inferred = {k: v for k, v in old_inferred.items() if k not in edited}
+    if inferred != old_inferred:
+        plan.changes.append(Change(row.entity, row.record, "inferred", "update", old_inferred, inferred or None,
+                                   row.region, row.sheet, None))
 
 
 def _insert(plan: Plan, row: Row, fields, b_all: dict, o_all: dict, allocate, new_ids: set[str],
@@ -123,6 +143,9 @@ def _insert(plan: Plan, row: Row, fields, b_all: dict, o_all: dict, allocate, ne
         v = row.values.get(f.key)
         if v not in (None, [], ""):
             record[f.key] = v
+    approx = sorted(k for k in row.approx or () if k in record)
+    if approx:
+        record["approx"] = approx
     if name_key:
         for rid, o in o_all.items():
             # merged before (the same file, or a re-save of it): the record exists since the workbook was cut

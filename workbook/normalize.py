@@ -113,6 +113,10 @@ def parse_number(raw: Any, f: Field, percent: bool = False) -> Normalized:
             return Normalized(None, [Note("unit", {"text": text, "unit": field_unit})])
         if not magnitude and unit in ("", field_unit):
             value = n
+        elif magnitude and not unit and field_unit != "元":  # 3.2万 in a 亿元 column: 3.2万元, or a slip for 3.2?
+            value = n * Decimal(MAGNITUDES[magnitude]) / Decimal(scale)
+            notes.append(Note("unit_magnitude", {"text": text, "value": tidy(float(value)), "unit": field_unit,
+                                                 "number": tidy(float(n))}))
         else:
             mult = Decimal(MAGNITUDES[magnitude]) if magnitude else Decimal(1)
             typed = Decimal(UNIT_SCALE[unit]) if unit else Decimal(1)

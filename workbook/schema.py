@@ -60,6 +60,7 @@ class Field:
     is_factor: bool = False
     core: bool = False  # counted in a region's completeness
     numeric: bool = False  # stored as a number (from the type table, `field_types`)
+    plausible: tuple[float, float] | None = None  # the usual range: outside it a figure is a warning (its unit?)
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
@@ -84,6 +85,7 @@ class Sheet:
     help_zh: str = ""
     help_en: str = ""
     row_per_cluster: bool = False  # `rows: every_cluster`: a row for every cluster of the region (the matrix)
+    new_rows: bool = True  # `new_rows: false`: officials edit the rows issued and add none (the region's own)
     checks: tuple[dict, ...] = ()  # rules between fields of a row (`validate.CROSS_RULES`)
 
     def title(self, lang: str) -> str:
@@ -231,8 +233,10 @@ def _field_json(schema: Schema, f: Field) -> dict:
     }
 
 
+SHEET_KEYS = {"kind", "entity", "title", "help", "key", "fields", "factor_columns", "factor_field", "rows", "checks",
+              "only_if_records", "new_rows"}
 FIELD_KEYS = {"key", "title", "type", "unit", "required", "editable", "enum", "min", "max", "width", "help", "derived",
-              "core"}
+              "core", "plausible"}
 
 
 def _check_keys(what: str, d: dict, allowed: set[str]) -> None:
@@ -268,6 +272,7 @@ def _make_field(d: dict, **extra: Any) -> Field:
         derived=bool(d.get("derived", False)),
         core=bool(d.get("core", False)),
         numeric=TYPES[d["type"]].numeric,
+        plausible=tuple(d["plausible"]) if d.get("plausible") else None,
         **extra,
     )
 
@@ -320,6 +325,7 @@ def parse_schema(doc: dict) -> Schema:
                     "enum": spec.get("enum"), "min": spec.get("min"), "max": spec.get("max"),
                     "width": spec.get("width", 9), "help": spec["help"],
                 }, is_factor=True))
+        _check_keys(f"sheet {s.get('kind')}", s, SHEET_KEYS)
         help_ = s.get("help") or {}
         checks = tuple(s.get("checks") or ())
         _check_rules(s["kind"], checks, fields)
@@ -328,6 +334,7 @@ def parse_schema(doc: dict) -> Schema:
             key=s["key"], fields=tuple(fields), only_if_records=bool(s.get("only_if_records", False)),
             help_zh=help_.get("zh", ""), help_en=help_.get("en", ""),
             row_per_cluster=s.get("rows") == "every_cluster", checks=checks,
+            new_rows=bool(s.get("new_rows", True)),
         ))
     entities = {}
     for name, spec in doc["entities"].items():

@@ -82,10 +82,15 @@ def load_dataset(folder: Path, schema: Schema) -> dict[str, dict[str, dict]]:
 
 def _check_record(schema: Schema, entity: str, rid: str, data: dict, path: Path) -> None:
     sheet = schema.sheet_for_entity(entity)
-    keys = {f.key for f in sheet.stored_fields} | {"region", "approx"}
+    keys = {f.key for f in sheet.stored_fields} | {"region", "approx", "inferred"}
     unknown = set(data) - keys
     if unknown:
         raise DatasetError("dataset_unknown_fields", path=str(path), id=rid, fields=", ".join(sorted(unknown)))
+    for mark in ("approx", "inferred"):  # marks of single values: each names a field the record holds
+        stray = set(data.get(mark) or ()) - set(data)
+        if stray:
+            raise DatasetError("dataset_unknown_fields", path=str(path), id=rid,
+                               fields=f"{mark}: " + ", ".join(sorted(stray)))
     for f in sheet.stored_fields:
         value = data.get(f.key)
         if value is None:

@@ -506,6 +506,11 @@ class _RowChecks:
         rec_id = row.record
         base = ref.base.get(row.entity, {})
         ours = ref.ours.get(row.entity, {})
+        if rec_id is None and not sheet.new_rows:
+            out.add("no_new_rows", sheet=row.sheet, cell=row.cells.get("id") or f"A{row.row}", field="id",
+                    row=row.row, name=sheet.titles)
+            row.valid = False
+            return
         if rec_id is None and sheet.row_per_cluster:
             # the matrix has a row per cluster; a new cluster gets its row in the next build
             out.add("matrix_row_without_id", sheet=row.sheet, cell=row.cells.get("id"), field="id")
@@ -534,7 +539,7 @@ class _RowChecks:
                             record=rec_id, value=rec_id)
                     row.valid = False
                     return
-                if record.get("region") != row.region:
+                if (rec_id if row.entity == "region" else record.get("region")) != row.region:  # a region owns itself
                     out.add("wrong_region", sheet=row.sheet, cell=row.cells.get("id"), field="id",
                             record=rec_id, value=rec_id, region=record.get("region"))
                     row.valid = False
@@ -545,6 +550,9 @@ class _RowChecks:
         _check_fields(row, self.checks[row.kind], lang, out, self.clusters_by_region.get(row.region, set()),
                       self.columns.get(row.sheet, set()))
         _check_cross(row, sheet, schema, lang, out)
+        stored = (ref.base.get(row.entity, {}).get(rec_id) or ref.ours.get(row.entity, {}).get(rec_id) or {}) \
+            if rec_id is not None else {}
+        _check_magnitudes(row, sheet, stored, out)
 
     def check_issued(self, row: Row) -> None:
         """A row recognised by its fingerprint: the issued row of its record, on its region's sheet, and the
@@ -703,3 +711,37 @@ def _check_cross(row: Row, sheet: Sheet, schema: Schema, lang: str, out: _Collec
         out.add(check["code"], sheet=row.sheet, cell=row.cells.get(key), field=key, record=row.record,
                 value=row.values.get(key), **params)
         row.valid = False
+
+
+SLIPS = ((1e4, Both("1万", "10,000")), (1e8, Both("1亿", "100 million")),  # 万元 or 元 typed in a 亿元 column
+         (1e-4, Both("万分之一", "1/10,000")), (1e-8, Both("亿分之一", "1/100,000,000")))  # 3.2 for 3.2万人
+
+
+def _check_magnitudes(row: Row, sheet: Sheet, stored: dict, out: _Collector) -> None:
+    """The commonest slip in a return is a figure in the wrong unit (元 or 万元 in a 亿元 column, 万人 in a persons
+    column). A changed figure about 10⁴ or 10⁸ times (or that fraction of) the stored one is a warning naming
+    the slip and the value in the column's unit; a new or changed figure outside the field's plausible range
+    (`plausible:` in the schema) is one too. Warnings: the figure may be right."""
+    for f in sheet.editable_fields:
+        if not f.numeric or f.unit in (None, "%"):
+            continue
+        v = row.values.get(f.key)
+        if type(v) not in (int, float) or v == 0:
+            continue
+        old = stored.get(f.key)
+        if same_value(v, old):
+            continue
+        if type(old) in (int, float) and old:
+            ratio = v / old
+            slip = next(((factor, word) for factor, word in SLIPS if 0.8 <= ratio / factor <= 1.25), None)
+            if slip:
+                out.add("unit_slip", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
+                        value=v, name=f.titles, val=_num(v), old=_num(old), factor=slip[1], unit=f.unit,
+                        guess=_num(round(v / slip[0], 10)))
+                continue
+        if f.plausible and not (f.plausible[0] <= v <= f.plausible[1]) and not any(
+                i.code == "unit_magnitude" and i.cell == row.cells.get(f.key) and i.sheet == row.sheet
+                for i in out.issues[-20:]):  # said already: a magnitude word converted across units
+            out.add("implausible", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
+                    value=v, name=f.titles, val=_num(v), low=_num(f.plausible[0]), high=_num(f.plausible[1]),
+                    unit=f.unit)
