@@ -117,7 +117,8 @@ def test_export_csv_one_file_per_table_and_no_formula_injection(env):
     out = env.root / "csv"
     assert env.run("export", "-o", str(out)).exit_code == 0
     assert {p.name for p in out.iterdir()} == {"regions.csv", "clusters.csv", "constraints.csv",
-                                                "recommendations.csv", "projects.csv", "indicators.csv"}
+                                                "recommendations.csv", "projects.csv", "indicators.csv",
+                                                "statements.csv"}
     with open(out / "clusters.csv", encoding="utf-8-sig") as fh:
         rows = {r["id"]: r for r in csv.DictReader(fh)}
     assert rows["XC-C02"]["notes"].startswith("'=")

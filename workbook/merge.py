@@ -111,29 +111,44 @@ def plan_merge(rows: list[Row], schema: Schema, base: dict[str, dict[str, dict]]
             else:
                 plan.conflicts.append(Conflict(row.entity, row.record, f.key, bv, ov, theirs, row.sheet,
                                                row.cells.get(f.key)))
-        _remark(plan, row, fields, b, o)
+        _remark(plan, row, fields, before, b, o)
         if len(plan.changes) == before:
             plan.unchanged += 1
     return plan
 
 
-def _remark(plan: Plan, row: Row, fields, b: dict, o: dict) -> None:
+def _remark(plan: Plan, row: Row, fields, before: int, b: dict, o: dict) -> None:
     """The marks of single values follow what the official typed: a figure typed with 约/近/余/多/以上 is
     approximate, one typed bare is exact (an untouched cell keeps its mark); a value typed over an inferred
-    one is the office's statement, no longer an inference. Each mark that changes is a change of its own."""
+    one is the office's statement, no longer an inference. A mark rides on its value's change; a figure
+    retyped with a qualifier and nothing else is a change of its own."""
     typed = row.approx or set()
-    edited = {f.key for f in fields if not same_value(row.values.get(f.key), b.get(f.key))}
-    old_approx = list(o.get("approx") or ())
-    approx = [k for k in old_approx if k not in edited or k in typed]
-    approx += sorted(k for k in typed if k not in approx and any(f.key == k for f in fields))
-    if approx != old_approx:
-        plan.changes.append(Change(row.entity, row.record, "approx", "update", old_approx or None, approx or None,
-                                   row.region, row.sheet, None))
-    old_inferred = o.get("inferred") or {}
-    inferred = {k: v for k, v in old_inferred.items() if k not in edited}
-    if inferred != old_inferred:
-        plan.changes.append(Change(row.entity, row.record, "inferred", "update", old_inferred, inferred or None,
-                                   row.region, row.sheet, None))
+    approx, inferred = set(o.get("approx") or ()), o.get("inferred") or {}
+    if not typed and not approx and not inferred:
+        return
+    changed = {c.field: c for c in plan.changes[before:]}
+    final, alone = set(approx), None  # the record's approximate fields after this row; a cell marked alone
+    for f in fields:
+        key = f.key
+        edited = not same_value(row.values.get(key), b.get(key))
+        marks: dict[str, Any] = {}
+        if key in typed and key not in approx:
+            marks["approx"] = True
+        elif edited and key in approx and key not in typed:
+            marks["approx"] = False
+        if edited and key in inferred:
+            marks["inferred"] = False
+        if not marks:
+            continue
+        if "approx" in marks:
+            (final.add if marks["approx"] else final.discard)(key)
+        if key in changed:
+            changed[key].marks = marks
+        elif "approx" in marks and not edited:
+            alone = alone or row.cells.get(key)
+    if alone:  # after the value changes, so the list it sets is the last word
+        plan.changes.append(Change(row.entity, row.record, "approx", "update", sorted(approx) or None,
+                                   sorted(final) or None, row.region, row.sheet, alone))
 
 
 def _insert(plan: Plan, row: Row, fields, b_all: dict, o_all: dict, allocate, new_ids: set[str],

@@ -134,10 +134,28 @@ class Change:
     region: str | None = None
     sheet: str | None = None
     cell: str | None = None
+    marks: dict[str, Any] | None = None  # an update's marks of its value: {"approx": bool, "inferred": False}
 
     def to_json(self) -> dict:
         return {"entity": self.entity, "record": self.record, "field": self.field, "op": self.op,
                 "old": self.old, "new": self.new, "sheet": self.sheet, "cell": self.cell}
+
+
+def _set_marks(data: dict, key: str, marks: dict[str, Any]) -> None:
+    """Mark or unmark one value of a record: `approx` lists approximate fields, `inferred` maps inferred
+    fields to the reason."""
+    if "approx" in marks:
+        approx = [k for k in data.get("approx") or () if k != key] + ([key] if marks["approx"] else [])
+        if approx:
+            data["approx"] = approx
+        else:
+            data.pop("approx", None)
+    if "inferred" in marks and not marks["inferred"]:
+        inferred = {k: v for k, v in (data.get("inferred") or {}).items() if k != key}
+        if inferred:
+            data["inferred"] = inferred
+        else:
+            data.pop("inferred", None)
 
 
 def now_iso() -> str:
@@ -433,6 +451,8 @@ class Store:
                         data.pop(ch.field, None)
                     else:
                         data[ch.field] = ch.new
+                    if ch.marks:
+                        _set_marks(data, ch.field, ch.marks)
                     state[2] = state[2] or ch.region or data.get("region")
                     if state[2] and "region" not in data:
                         data["region"] = state[2]
