@@ -74,13 +74,26 @@ def test_quotes_are_verbatim_from_the_seed_text(dataset):
     seed = Path(__file__).resolve().parent.parent / "data" / "source" / SEED_TEXT_NAME
     text = seed.read_text(encoding="utf-8")
     compact = "".join(text.split())
-    quotes = [c["quote"] for c in dataset["cluster"].values()] + [i["quote"] for i in dataset["indicator"].values()]
+    quotes = [rec["quote"] for entity in ("cluster", "indicator", "recommendation", "project")
+              for rec in dataset[entity].values()]
     for ev in (e for rec in dataset["constraint"].values() for e in rec.get("evidence", {}).values()):
         quotes.append(ev["quote"])
     for q in quotes:
         for part in q.split("；"):
-            part = part.split("……")[0]
-            assert "".join(part.split()) in compact, part
+            for piece in part.split("……"):
+                assert "".join(piece.split()) in compact, piece
+
+
+def test_every_recommendation_and_project_has_its_quote(dataset):
+    """The evidence of each checklist row and project: a verbatim passage, at most two pieces joined by "……"."""
+    for entity, name, count in (("recommendation", "recommendations", 17), ("project", "projects", 11)):
+        records = dataset[entity]
+        assert len(records) == count, entity
+        for rid, rec in records.items():
+            quote = rec.get("quote")
+            assert isinstance(quote, str) and quote.strip(), (entity, rid)
+            assert len(quote) <= 300 and quote.count("……") <= 1, (entity, rid)
+        assert all(str(rec.get("quote") or "").strip() for rec in _yaml(name)), name
 
 
 def test_constraints_cover_every_region_that_diagnoses(dataset):
