@@ -58,6 +58,7 @@ def test_a_contact_and_a_profile_statement_merge_like_any_edit(env):
     own.cell(row=2, column=column_of(own, "联系人")).value = "王科长"
     own.cell(row=2, column=column_of(own, "联系电话")).value = "0418-1234567"
     profile = sheet_by_kind(wb, "profile", "FX")
+    profile.cell(row=row_of(profile, "FX-S01"), column=column_of(profile, "概况内容")).value = "阜新市已修订集群规划。"
     first = next(r for r in range(2, profile.max_row + 2) if profile.cell(row=r, column=1).value is None)
     profile.cell(row=first, column=column_of(profile, "类别")).value = "问题诊断"
     profile.cell(row=first, column=column_of(profile, "概况内容")).value = "专业市场建设滞后。"
@@ -65,7 +66,8 @@ def test_a_contact_and_a_profile_statement_merge_like_any_edit(env):
     f = merge(env, path)
     assert f["applied"], f["issues"]
     got = {(c["op"], c["record"], c["field"]) for c in f["changes"]}
-    assert {("update", "FX", "contact_person"), ("update", "FX", "contact_phone")} <= got
+    assert {("update", "FX", "contact_person"), ("update", "FX", "contact_phone"),
+            ("update", "FX-S01", "statement_zh")} <= got
     inserted = [c for c in f["changes"] if c["op"] == "insert"]
     assert len(inserted) == 1 and inserted[0]["record"].startswith("FX-S")
     assert inserted[0]["new"]["kind"] == "diagnosis"
