@@ -176,3 +176,20 @@ def test_a_figure_in_the_wrong_unit_is_a_warning_that_names_the_slip(env):
     english = json.loads(env.run("validate", str(path), "--format", "json", lang="en").stdout)
     assert any("about 10,000 times" in i["message"] for i in english["files"][0]["issues"] if i["code"] == "unit_slip")
     assert all(i["severity"] == "warning" for i in found.values())
+
+
+def test_a_contact_filled_in_a_round_return_shows_in_the_tracker(env):
+    from .test_rounds import by_region, open_round, path_of, run_json
+
+    assert env.run("init").exit_code == 0
+    opened = open_round(env, "R1", "2026-12-31", "--region", "FX", "--region", "GD")
+    path = path_of(opened, "GD")
+    wb = openpyxl.load_workbook(path)
+    own = sheet_by_kind(wb, "region", "GD")
+    own.cell(row=2, column=column_of(own, "联系单位")).value = "省工业和信息化厅"
+    own.cell(row=2, column=column_of(own, "联系人")).value = "李处长"
+    wb.save(path)
+    assert merge(env, path)["applied"]
+    tracker = by_region(run_json(env, "status", "--round", "R1"))
+    assert "李处长" in tracker["GD"]["contact"] and "省工业和信息化厅" in tracker["GD"]["contact"]
+    assert tracker["FX"]["contact"] is None
