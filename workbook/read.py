@@ -9,7 +9,9 @@ document properties, sheet states, the date system) are read with defusedxml.
 from __future__ import annotations
 
 import hashlib
+import os
 import posixpath
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -140,7 +142,8 @@ class ReadAhead:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_end_with_parent, initargs=(os.getpid(),))
 
     def reading(self, index: int) -> Callable[[], RawWorkbook]:
         """The file at `index`, once read (the call waits for it); the next ones are started meanwhile."""
@@ -169,6 +172,29 @@ class ReadAhead:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _end_with_parent(parent: int) -> None:
+    """A worker ends when its parent does: a merge killed (SIGKILL) must not leave its reader waiting for
+    work for ever. Linux says so at once (PR_SET_PDEATHSIG); elsewhere a watch notices within a second."""
+    import signal
+    import threading
+
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before the death signal was armed
+        os._exit(0)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _local(tag: str) -> str:
