@@ -32,7 +32,7 @@ class GuardedGroup(click.Group):
             return super().invoke(ctx)
         except CwbError as exc:
             lang = (ctx.obj or {}).get("lang", "zh")
-            _fail(f"cluster-wb: {exc.message(lang)}", exc.exit_code)
+            _fail(_scrub(f"cluster-wb: {exc.message(lang)}", ctx), exc.exit_code)
         except KeyboardInterrupt:
             _fail("cluster-wb: interrupted. The step under way was not applied; a folder's files finished before "
                   "it were kept. Run the command again: a file merged twice applies nothing.", 130)
@@ -41,17 +41,36 @@ class GuardedGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise  # click's own: usage errors (exit 2) and --help
         except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
-            _fail(f"cluster-wb: internal error ({type(exc).__name__}: {exc}). Please report it with the "
-                  "command you ran.", 2)
+            from sqlalchemy.exc import OperationalError
+            if isinstance(exc, OperationalError) and "://" in (store := (ctx.obj or {}).get("store") or ""):
+                from .messages import t  # the server went away (or was stopped) in the middle of a command
+                from .store import shown
+                why = " ".join(str(exc.orig).split())
+                _fail(_scrub(f"cluster-wb: {t('store_lost', ctx.obj.get('lang', 'zh'), store=shown(store), why=why)}",
+                             ctx), 2)
+            _fail(_scrub(f"cluster-wb: internal error ({type(exc).__name__}: {exc}). Please report it with the "
+                         "command you ran.", ctx), 2)
+
+
+def _scrub(message: str, ctx: click.Context) -> str:
+    """A message with the store URL's password masked, wherever a driver or a parameter may have put it."""
+    store = (ctx.obj or {}).get("store") or ""
+    if "://" not in store:
+        return message
+    from .store import scrub
+    return scrub(message, store)
 
 
 def _store(obj: dict):
     """The store of --store, created and seeded on first use when it is a missing SQLite file."""
     from .store import open_store, store_exists
     if store_exists(obj["store"]):
-        return open_store(obj["store"])
-    from . import app
-    return app.init_store(obj["store"])
+        st = open_store(obj["store"])
+    else:
+        from . import app
+        st = app.init_store(obj["store"])
+    click.get_current_context().call_on_close(st.engine.dispose)  # a server's sessions end with the command
+    return st
 
 
 @click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -82,7 +101,9 @@ def init(obj: dict, empty: bool, from_dir: Path | None) -> None:
         raise UsageError("usage_not_dataset", path=str(from_dir))
     from . import app
     st = app.init_store(obj["store"], empty=empty, from_dir=from_dir)
-    click.echo(f"created {obj['store']} at revision {st.revision()}", err=True)
+    click.get_current_context().call_on_close(st.engine.dispose)
+    from .store import shown
+    click.echo(f"created {shown(obj['store'])} at revision {st.revision()}", err=True)
 
 
 @cli.command()
