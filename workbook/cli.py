@@ -54,11 +54,12 @@ class GuardedGroup(click.Group):
 
 def _scrub(message: str, ctx: click.Context) -> str:
     """A message with the store URL's password masked, wherever a driver or a parameter may have put it."""
-    store = (ctx.obj or {}).get("store") or ""
-    if "://" not in store:
-        return message
+    obj = ctx.obj or {}
     from .store import scrub
-    return scrub(message, store)
+    for url in [obj.get("store") or "", *obj.get("urls", [])]:
+        if "://" in url:
+            message = scrub(message, url)
+    return message
 
 
 def _store(obj: dict):
@@ -383,6 +384,27 @@ def report(obj: dict, output: str | None, round_name: str | None, since_name: st
         return
     for path in campaign.write_report(fig, output, obj["lang"], pdf):
         click.echo(path)
+
+
+@cli.group("store", cls=click.Group)
+def store_group() -> None:
+    """The store itself: copy it whole, into a new SQLite file or PostgreSQL database."""
+
+
+@store_group.command("copy")
+@click.option("--from", "source", required=True, metavar="SRC", help="The store to copy: a SQLite path or a URL.")
+@click.option("--to", "target", required=True, metavar="DST",
+              help="A new store: a SQLite path, or a postgresql:// URL of an empty database.")
+def store_copy(source: str, target: str) -> None:
+    """Copy a whole store, revisions, history, audit trail, workbooks, rounds and attempts included, into a new
+    one (moving a SQLite store into PostgreSQL). One transaction: interrupted, DST holds no store.
+
+    Exit: 0 copied; 2 SRC is not a store, DST holds one already, or a server cannot be reached."""
+    from .store import copy_store, shown
+    click.get_current_context().find_root().obj["urls"] = [source, target]  # to mask in a failure's message
+    rev, counts = copy_store(source, target)
+    click.echo(f"copied {shown(source)} to {shown(target)}: revision {rev}, "
+               + ", ".join(f"{table} {n}" for table, n in counts.items()), err=True)
 
 
 def main() -> None:

@@ -779,3 +779,53 @@ def open_store(store: str) -> Store:
     engine = _make_engine(url)
     _check_ours(engine, store)
     return Store(engine, store)
+
+
+def copy_store(source: str, target: str, progress: Any = None) -> tuple[int, dict[str, int]]:
+    """Copy a whole store into a new one (a SQLite file into PostgreSQL, say): every table row for row, so
+    revisions, history, the audit trail, issued workbooks, rounds and attempts come along unchanged. The
+    target is created and filled in one transaction: interrupted, it holds no store. Returns the source's
+    revision and the rows copied per table."""
+    src = open_store(source)  # refuses what is not a store; upgrades an older one first
+    url, path = resolve_url(target)
+    if path is not None and path.exists():
+        raise StoreError("store_exists", store=shown(target))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = _make_engine(url)
+    counts: dict[str, int] = {}
+    try:
+        with src.reading(), src._connect() as r, _reach(engine, target) as w, w.begin():
+            _lock_writes(w)
+            if inspect(w).has_table(meta_t.name):
+                raise StoreError("store_exists", store=shown(target))
+            metadata.create_all(w)
+            present = set(inspect(r).get_table_names())
+            for table in metadata.sorted_tables:
+                if table.name not in present:  # a store from before row fingerprints has no such table
+                    continue
+                n = 0
+                rows = r.execution_options(yield_per=2000).execute(select(table)).mappings()
+                for part in rows.partitions():
+                    w.execute(table.insert(), [dict(row) for row in part])
+                    n += len(part)
+                counts[table.name] = n
+                if progress:
+                    progress(table.name, n)
+            if w.dialect.name == "postgresql":  # rows came with their numbers: move the counters past them
+                for table in metadata.sorted_tables:
+                    for col in table.primary_key.columns:
+                        if col.autoincrement is True:
+                            w.exec_driver_sql(
+                                f"SELECT setval(pg_get_serial_sequence('{table.name}', '{col.name}'), "
+                                f"coalesce(max({col.name}), 0) + 1, false) FROM {table.name}")
+            rev = int(w.execute(select(func.coalesce(func.max(revisions_t.c.rev), 0))).scalar_one())
+    except BaseException:
+        engine.dispose()
+        if path is not None:  # the file did not exist before: leave nothing that looks like a store
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        src.engine.dispose()
+    engine.dispose()
+    return rev, counts
