@@ -39,7 +39,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 
 from .errors import CwbError
 
@@ -728,19 +728,27 @@ def _upgrade(engine: Engine) -> None:
     """Bring a store written by an older cluster-wb to this format, in one transaction: the tables it lacks
     are created (records and history need no change: they are JSON documents). Both back ends make DDL part of
     the transaction: a kill leaves the old format whole, and the next open upgrades it."""
-    with engine.begin() as c:  # SQLite: BEGIN IMMEDIATE, so two first opens do not both upgrade
-        _lock_writes(c)  # PostgreSQL: the same, with the writers' lock
-        fmt = c.execute(select(meta_t.c.value).where(meta_t.c.key == "format")).scalar()
-        if fmt == STORE_FORMAT:
-            return
-        metadata.create_all(c, checkfirst=True)
-        for table in metadata.sorted_tables:  # create_all makes the tables it lacks, not their new indexes
-            for index in table.indexes:
-                index.create(c, checkfirst=True)
-        if fmt is None:
-            c.execute(meta_t.insert().values(key="format", value=STORE_FORMAT))
-        else:
-            c.execute(meta_t.update().where(meta_t.c.key == "format").values(value=STORE_FORMAT))
+    try:
+        with engine.begin() as c:  # SQLite: BEGIN IMMEDIATE, so two first opens do not both upgrade
+            _lock_writes(c)  # PostgreSQL: the same, with the writers' lock
+            fmt = c.execute(select(meta_t.c.value).where(meta_t.c.key == "format")).scalar()
+            if fmt == STORE_FORMAT:
+                return
+            metadata.create_all(c, checkfirst=True)
+            for table in metadata.sorted_tables:  # create_all makes the tables it lacks, not their new indexes
+                for index in table.indexes:
+                    index.create(c, checkfirst=True)
+            if fmt is None:
+                c.execute(meta_t.insert().values(key="format", value=STORE_FORMAT))
+            else:
+                c.execute(meta_t.update().where(meta_t.c.key == "format").values(value=STORE_FORMAT))
+    except DatabaseError as exc:
+        if not isinstance(exc, (OperationalError, ProgrammingError)) or engine.dialect.name != "postgresql":
+            raise
+        # a role that may write rows but not create tables (an office's): the whole upgrade was rolled back
+        store = engine.url.render_as_string(hide_password=True)
+        raise StoreError("store_upgrade_refused", store=store, known=STORE_FORMAT,
+                         why=" ".join(str(exc.orig).split())) from None
 
 
 def store_exists(store: str) -> bool:
