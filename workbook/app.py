@@ -95,7 +95,7 @@ def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, 
     """Write the workbook(s) and register each as issued. Returns [{path, id, regions, revision}].
     `rnd`: the round they are issued in; `file_name`: the name of a region's file with --split."""
     schema = load_schema()
-    with st.transaction():
+    with st.transaction(snapshot=True):  # PostgreSQL: every region as of the one revision registered
         known = st.regions()
         unknown = [r for r in region_ids if r not in known]
         if unknown:

@@ -305,9 +305,11 @@ class Store:
 
     # -- transactions -----------------------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[Store]:
+    def transaction(self, snapshot: bool = False) -> Iterator[Store]:
         """All reads and the commit inside run in one write-locked transaction (inside a `batch`, a savepoint
-        of it: all or nothing, committed with the batch)."""
+        of it: all or nothing, committed with the batch). On PostgreSQL the lock is taken by the first write
+        (`lock_writes`), and after it every read sees every commit; `snapshot`: a transaction that only
+        registers what it read (a build) reads one snapshot instead, and must not `commit` a revision."""
         if self._conn is not None:
             if self._batch is None:
                 yield self
@@ -316,10 +318,14 @@ class Store:
             with self._conn.begin_nested():
                 yield self
             return
-        with self.engine.begin() as conn:
+        with self.engine.connect() as conn:
+            if snapshot and self.concurrent:
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            conn.begin()
             self._conn = conn
             try:
                 yield self
+                conn.commit()
             finally:
                 self._conn = None
 
