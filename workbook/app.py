@@ -8,7 +8,7 @@ import getpass
 import json
 import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -414,8 +414,11 @@ def validate_files(st: Store, paths: list[str], lang: str, progress: Callable[[s
     attempts = []  # written together at the end: one commit for a folder, not one per file
     ours = None  # the store does not change while files are validated: read its records once
     paths = expand_paths(paths)
+    # PostgreSQL: every file checked against one snapshot, as merges commit meanwhile (on SQLite a long read
+    # transaction would hold up their commits)
+    snapshot = st.reading() if st.concurrent else nullcontext()
     try:
-        with reading_ahead(paths) as ahead:
+        with reading_ahead(paths) as ahead, snapshot:
             for i, path in enumerate(paths):
                 if progress:
                     progress(path)
