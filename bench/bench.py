@@ -175,7 +175,7 @@ def _child(step: str, work: Path, size: str) -> dict:
         fig = campaign.report_figures(st, round_name=None, since_name=None, region_ids=[])
         campaign.write_report(fig, str(work / "report.xlsx"), "zh", pdf=False)
         extra["charts"] = _package_size(work / "report.xlsx")["charts"]
-    elif step == "pg_setup":  # the set-up store, copied into PostgreSQL (preparation)
+    elif step == "pg_setup":  # the store as this round left it (its build registered), copied into PostgreSQL
         from workbook.store import copy_store
         copy_store(store, _pg_fresh(os.environ["CWB_BENCH_PG"], "store"))
     elif step == "validate_pg":
@@ -302,7 +302,7 @@ def run_size(size: str, keep: Path | None, repeat: int, pg: str | None = None) -
     # machine weighs on both sides of a ratio; the fastest run of each step is kept (noise only adds)
     for n in range(repeat):
         for step in STEPS + (PG_STEPS if pg else []):
-            if step in ONCE | {"pg_setup"} and n:
+            if step in ONCE and n:
                 continue
             print(f"[{size}] round {n + 1}/{repeat}: {step} …", file=sys.stderr, flush=True)
             os.sync()  # the last step's files reach the disk now, not during this step's timing
