@@ -49,7 +49,7 @@ TARGETS = {"build_vs_xlsxwriter": 1.5, "validate_vs_calamine": 3.0, "merge_vs_va
            "help_vs_imports": 1.5, "status_vs_imports": 1.5}
 RSS_TARGET_MB = 300
 PG_STEPS = ["pg_setup", "validate", "validate_pg", "merge", "merge_pg", "merge8_sqlite_seq", "merge8_sqlite_conc",
-            "merge8_pg_seq", "merge8_pg_conc"]
+            "merge8_pg_seq", "merge8_pg_conc", "validate8_pg_seq", "validate8_pg_conc"]
 PG_TARGETS = {"validate_pg_vs_sqlite": 1.2, "merge_pg_vs_sqlite": 1.5, "merge8_pg_concurrent_vs_sequential": 0.65}
 
 
@@ -70,11 +70,12 @@ def _pg_fresh(url: str, name: str, template: str | None = None) -> str:
     return _pg(url, f"{base}_{name}")
 
 
-def _merge8(store: str, work: Path, concurrent: bool) -> dict:
+def _merge8(store: str, work: Path, concurrent: bool, command: str = "merge") -> dict:
     """Eight regions' returns, each merged by its own `cluster-wb merge` process: one after another, or all
-    started together. Timed from the first start to the last exit."""
+    started together. Timed from the first start to the last exit. (`validate`: the same processes without
+    any write or lock, the control: what eight processes at once gain on this machine's cores.)"""
     files = sorted((work / "returns").iterdir())[:8]
-    argv = [[sys.executable, "-m", "workbook.cli", "--store", store, "merge", str(f), "--by", "bench"] for f in files]
+    argv = [[sys.executable, "-m", "workbook.cli", "--store", store, command, str(f)] for f in files]
     started = time.perf_counter()
     if concurrent:
         procs = [subprocess.Popen(a, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for a in argv]
@@ -181,8 +182,7 @@ def _child(step: str, work: Path, size: str) -> dict:
     elif step == "validate_pg":
         from sqlalchemy.engine import make_url
         pg = os.environ["CWB_BENCH_PG"]
-        st = app.open_store(_pg(pg, make_url(pg).database + "_store"))
-        started = time.perf_counter()
+        st = app.open_store(_pg(pg, make_url(pg).database + "_store"))  # timed, as validate's open_store is
         [result] = app.validate_files(st, [str(base)], "zh")
         extra["errors"], extra["warnings"] = result.errors, result.checked.warnings
     elif step == "merge_pg":
@@ -192,13 +192,13 @@ def _child(step: str, work: Path, size: str) -> dict:
         [result] = app.merge_files(st, [str(edited)], dry_run=False, by="bench", lang="zh")
         extra["changes"] = len(result.plan.changes) if result.plan else 0
         extra["applied"] = result.applied
-    elif step.startswith("merge8_"):
+    elif step.startswith(("merge8_", "validate8_")):
         if "_pg_" in step:
             target = _pg_fresh(os.environ["CWB_BENCH_PG"], "merge8", template="store")
         else:
             target = str(work / "merge8.sqlite")
             shutil.copy(store, target)
-        return {**_merge8(target, work, step.endswith("_conc")), "peak_rss_mb": 0.0}
+        return {**_merge8(target, work, step.endswith("_conc"), step.split("8_")[0]), "peak_rss_mb": 0.0}
     elif step.startswith("startup_"):  # a fresh process, as a person runs the command: the fastest of a few
         argv = {"startup_imports": ["-c", "import click, sqlalchemy"],
                 "startup_help": ["-c", "from workbook.cli import main; main()", "--help"],
@@ -351,6 +351,7 @@ def run_size(size: str, keep: Path | None, repeat: int, pg: str | None = None) -
             "merge_pg_vs_sqlite": round(sec["merge_pg"] / sec["merge"], 2),
             "merge8_pg_concurrent_vs_sequential": round(sec["merge8_pg_conc"] / sec["merge8_pg_seq"], 2),
             "merge8_sqlite_concurrent_vs_sequential": round(sec["merge8_sqlite_conc"] / sec["merge8_sqlite_seq"], 2),
+            "validate8_pg_concurrent_vs_sequential": round(sec["validate8_pg_conc"] / sec["validate8_pg_seq"], 2),
         } if pg else None,
         "details": {k: {kk: vv for kk, vv in v.items() if kk not in ("seconds", "peak_rss_mb")}
                     for k, v in results.items()},

@@ -47,7 +47,8 @@ def test_bench_runs_the_store_steps_on_postgresql_too(tmp_path, pg_server):
                  "merge8_pg_conc"):
         assert doc["seconds"][step] > 0, step
     assert set(doc["postgresql"]) == {"validate_pg_vs_sqlite", "merge_pg_vs_sqlite",
-                                      "merge8_pg_concurrent_vs_sequential", "merge8_sqlite_concurrent_vs_sequential"}
+                                      "merge8_pg_concurrent_vs_sequential", "merge8_sqlite_concurrent_vs_sequential",
+                                      "validate8_pg_concurrent_vs_sequential"}
     details = doc["details"]
     assert details["validate_pg"]["errors"] == 0 and details["merge_pg"]["applied"]
     assert details["merge_pg"]["changes"] == details["merge"]["changes"]
