@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark build, validate, merge, a round's folder of returns, status and report, on a synthetic dataset.
 
-    python bench/bench.py --size S|M|L [--size ...] [--json PATH]
+    python bench/bench.py --size S|M|L [--size ...] [--json PATH] [--store postgresql://...]
 
 S = 30 regions × 100 clusters, M = 300 × 100, L = 300 × 1,000 (T = 3 × 10, a smoke test for CI).
 Every step runs in a fresh process, timed around its work; peak RSS is the child's maximum resident size.
@@ -13,6 +13,9 @@ workbook come back as one file per region, merged from a folder (against merging
 status of that round after it (against that folder merge); report of the store (against build).
 Start-up: `--help` and `status` on the seed store in fresh processes, against importing click and
 SQLAlchemy alone.
+With --store postgresql://USER@HOST/DB (a role that may create databases: the steps make DB_store, DB_merge, ...
+beside DB), the same steps run against PostgreSQL too, each next to its SQLite twin: validate, merge, and eight
+regions' returns merged by eight processes one after another and then all at once, on both back ends.
 """
 
 from __future__ import annotations
@@ -45,6 +48,45 @@ TARGETS = {"build_vs_xlsxwriter": 1.5, "validate_vs_calamine": 3.0, "merge_vs_va
            "merge_folder_vs_merge": 1.3, "status_vs_merge_folder": 0.1, "report_vs_build": 0.5,
            "help_vs_imports": 1.5, "status_vs_imports": 1.5}
 RSS_TARGET_MB = 300
+PG_STEPS = ["pg_setup", "validate", "validate_pg", "merge", "merge_pg", "merge8_sqlite_seq", "merge8_sqlite_conc",
+            "merge8_pg_seq", "merge8_pg_conc", "validate8_pg_seq", "validate8_pg_conc"]
+PG_TARGETS = {"validate_pg_vs_sqlite": 1.2, "merge_pg_vs_sqlite": 1.5, "merge8_pg_concurrent_vs_sequential": 0.65}
+
+
+def _pg(url: str, database: str) -> str:
+    from sqlalchemy.engine import make_url
+    return make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+def _pg_fresh(url: str, name: str, template: str | None = None) -> str:
+    """A new database `<DB>_<name>` beside the URL's (from a template database, if given); its URL."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+    base = make_url(url).database
+    admin = make_url(url).set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{base}_{name}" WITH (FORCE)')
+        c.execute(f'CREATE DATABASE "{base}_{name}"' + (f' TEMPLATE "{base}_{template}"' if template else ""))
+    return _pg(url, f"{base}_{name}")
+
+
+def _merge8(store: str, work: Path, concurrent: bool, command: str = "merge") -> dict:
+    """Eight regions' returns, each merged by its own `cluster-wb merge` process: one after another, or all
+    started together. Timed from the first start to the last exit. (`validate`: the same processes without
+    any write or lock, the control: what eight processes at once gain on this machine's cores.)"""
+    files = sorted((work / "returns").iterdir())[:8]
+    argv = [[sys.executable, "-m", "workbook.cli", "--store", store, command, str(f)] for f in files]
+    started = time.perf_counter()
+    if concurrent:
+        procs = [subprocess.Popen(a, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for a in argv]
+        codes = [p.wait() for p in procs]
+    else:
+        codes = [subprocess.run(a, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode
+                 for a in argv]
+    seconds = time.perf_counter() - started
+    if any(codes):
+        raise SystemExit(f"a merge of the eight failed: exit codes {codes}")
+    return {"seconds": seconds, "files": len(files)}
 ROUND = "bench"  # the campaign scenario's round: one workbook per region, each returned with 1 % edited
 STARTUP_RUNS = {"T": 1}  # a command's start-up: the fastest of this many fresh processes (7 but at T)
 
@@ -134,6 +176,29 @@ def _child(step: str, work: Path, size: str) -> dict:
         fig = campaign.report_figures(st, round_name=None, since_name=None, region_ids=[])
         campaign.write_report(fig, str(work / "report.xlsx"), "zh", pdf=False)
         extra["charts"] = _package_size(work / "report.xlsx")["charts"]
+    elif step == "pg_setup":  # the store as this round left it (its build registered), copied into PostgreSQL
+        from workbook.store import copy_store
+        copy_store(store, _pg_fresh(os.environ["CWB_BENCH_PG"], "store"))
+    elif step == "validate_pg":
+        from sqlalchemy.engine import make_url
+        pg = os.environ["CWB_BENCH_PG"]
+        st = app.open_store(_pg(pg, make_url(pg).database + "_store"))  # timed, as validate's open_store is
+        [result] = app.validate_files(st, [str(base)], "zh")
+        extra["errors"], extra["warnings"] = result.errors, result.checked.warnings
+    elif step == "merge_pg":
+        target = _pg_fresh(os.environ["CWB_BENCH_PG"], "merge", template="store")
+        started = time.perf_counter()
+        st = app.open_store(target)
+        [result] = app.merge_files(st, [str(edited)], dry_run=False, by="bench", lang="zh")
+        extra["changes"] = len(result.plan.changes) if result.plan else 0
+        extra["applied"] = result.applied
+    elif step.startswith(("merge8_", "validate8_")):
+        if "_pg_" in step:
+            target = _pg_fresh(os.environ["CWB_BENCH_PG"], "merge8", template="store")
+        else:
+            target = str(work / "merge8.sqlite")
+            shutil.copy(store, target)
+        return {**_merge8(target, work, step.endswith("_conc"), step.split("8_")[0]), "peak_rss_mb": 0.0}
     elif step.startswith("startup_"):  # a fresh process, as a person runs the command: the fastest of a few
         argv = {"startup_imports": ["-c", "import click, sqlalchemy"],
                 "startup_help": ["-c", "from workbook.cli import main; main()", "--help"],
@@ -226,7 +291,7 @@ def _make_edited(store: str, base: Path, edited: Path) -> int:
     return changed
 
 
-def run_size(size: str, keep: Path | None, repeat: int) -> dict:
+def run_size(size: str, keep: Path | None, repeat: int, pg: str | None = None) -> dict:
     regions, per_region = SIZES[size]
     work = keep / size if keep else Path(tempfile.mkdtemp(prefix=f"cwb-bench-{size}-"))
     if work.exists():
@@ -236,13 +301,14 @@ def run_size(size: str, keep: Path | None, repeat: int) -> dict:
     # rounds of every step, each timed step next to its baseline, so that a slow spell of a shared
     # machine weighs on both sides of a ratio; the fastest run of each step is kept (noise only adds)
     for n in range(repeat):
-        for step in STEPS:
+        for step in STEPS + (PG_STEPS if pg else []):
             if step in ONCE and n:
                 continue
             print(f"[{size}] round {n + 1}/{repeat}: {step} …", file=sys.stderr, flush=True)
             os.sync()  # the last step's files reach the disk now, not during this step's timing
             proc = subprocess.run([sys.executable, __file__, "--child", step, "--work", str(work), "--size", size],
-                                  capture_output=True, text=True, cwd=ROOT)
+                                  capture_output=True, text=True, cwd=ROOT,
+                                  env={**os.environ, "CWB_BENCH_PG": pg} if pg else None)
             if proc.returncode != 0:
                 raise SystemExit(f"step {step} failed:\n{proc.stderr[-3000:]}")
             got = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -280,6 +346,13 @@ def run_size(size: str, keep: Path | None, repeat: int) -> dict:
             "status_vs_imports": round(sec["startup_status"] / sec["startup_imports"], 2),
         },
         "per_cluster_ms": {k: round(sec[k] / clusters * 1000, 4) for k in ("build", "validate", "merge")},
+        "postgresql": {
+            "validate_pg_vs_sqlite": round(sec["validate_pg"] / sec["validate"], 2),
+            "merge_pg_vs_sqlite": round(sec["merge_pg"] / sec["merge"], 2),
+            "merge8_pg_concurrent_vs_sequential": round(sec["merge8_pg_conc"] / sec["merge8_pg_seq"], 2),
+            "merge8_sqlite_concurrent_vs_sequential": round(sec["merge8_sqlite_conc"] / sec["merge8_sqlite_seq"], 2),
+            "validate8_pg_concurrent_vs_sequential": round(sec["validate8_pg_conc"] / sec["validate8_pg_seq"], 2),
+        } if pg else None,
         "details": {k: {kk: vv for kk, vv in v.items() if kk not in ("seconds", "peak_rss_mb")}
                     for k, v in results.items()},
     }
@@ -305,6 +378,12 @@ def print_table(reports: list[dict]) -> None:
         over = [k for k, v in rep["peak_rss_mb"].items() if v > RSS_TARGET_MB and not k.startswith("startup_")
                 and k not in ("xlsxwriter", "pandas", "calamine", "setup", "edit")]
         print(f"peak RSS ≤ {RSS_TARGET_MB} MB: " + ("ok" if not over else "MISSED by " + ", ".join(over)))
+        if rep.get("postgresql"):
+            print("PostgreSQL, against SQLite in the same run:")
+            for name, value in rep["postgresql"].items():
+                target = PG_TARGETS.get(name)
+                verdict = "" if target is None else ("  ok" if value <= target else f"  MISSED (target ≤ {target})")
+                print(f"  {name:<40}{value:>7.2f}{verdict}")
     if len(reports) > 1:
         first, last = reports[0], reports[-1]
         print("\nper-cluster time, largest size against smallest (target ≤ 1.3):")
@@ -320,6 +399,7 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="keep the work files under this folder")
     parser.add_argument("--repeat", type=int,
                         help="rounds of every step, fastest kept (default 3 for T, S and M, 1 for L)")
+    parser.add_argument("--store", help="also run the store steps on this postgresql:// database's server")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -327,7 +407,13 @@ def main() -> int:
         print(json.dumps(_child(args.child, args.work, args.size[0])))
         return 0
     sizes = args.size or ["S"]
-    reports = [run_size(s, args.keep, args.repeat or DEFAULT_ROUNDS[s]) for s in sizes]
+    pg = None
+    if args.store:
+        from workbook.store import resolve_url
+        pg = resolve_url(args.store)[0]
+        if not pg.startswith("postgresql"):
+            raise SystemExit("--store takes a postgresql:// URL (the SQLite steps always run)")
+    reports = [run_size(s, args.keep, args.repeat or DEFAULT_ROUNDS[s], pg) for s in sizes]
     machine = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
                "system": platform.platform()}
     print_table(reports)

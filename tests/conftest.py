@@ -1,4 +1,10 @@
-"""Shared fixtures: a real SQLite store on disk, real workbooks, the real command line."""
+"""Shared fixtures: a real store (a SQLite file, or a database on a PostgreSQL server the session starts), real
+workbooks, the real command line.
+
+Tests of a module marked `both_stores` run once per back end: `env` gets a fresh SQLite file, or a fresh database
+on the throwaway server of `tests/pgserver.py`. Without the server binaries those runs skip, saying how to install
+them; on CI (`CI` set) they fail instead.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import shutil
 import subprocess
 import uuid
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -15,6 +22,8 @@ from click.testing import CliRunner
 
 from workbook.cli import cli
 from workbook.schema import load_schema
+
+from .pgserver import INSTALL_HINT, Server, find_bindir
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 UNO_DRIVER = Path(__file__).with_name("uno_driver.py")
@@ -34,12 +43,63 @@ UNO_PYTHON = _uno_python() if SOFFICE else None
 IN_CI = bool(os.environ.get("CI"))
 
 
-class Env:
-    """A working folder with its own store; `run` drives the command line as a user would."""
+BACKENDS = ["sqlite", "postgresql"]
 
-    def __init__(self, root: Path):
+
+class Env:
+    """A working folder with its own store; `run` drives the command line as a user would. `store` is a SQLite
+    path or a PostgreSQL URL (with its password), as a user would pass to --store."""
+
+    def __init__(self, root: Path, server: Server | None = None, database: str | None = None):
         self.root = root
-        self.store = str(root / "store.sqlite")
+        self.server, self.database = server, database
+        self.store = server.url(database) if server and database else str(root / "store.sqlite")
+        self.backend = "postgresql" if server else "sqlite"
+
+    def sql(self, statement: str, **params: Any) -> list[tuple]:
+        """Run one SQL statement on the store, outside cluster-wb (as a database administrator would), in its own
+        transaction; the rows it returns."""
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.pool import NullPool
+
+        from workbook.store import resolve_url
+        engine = create_engine(resolve_url(self.store)[0], poolclass=NullPool)
+        try:
+            with engine.begin() as c:
+                result = c.execute(text(statement), params)
+                return [tuple(r) for r in result] if result.returns_rows else []
+        finally:
+            engine.dispose()
+
+    def tables(self) -> set[str]:
+        from sqlalchemy import create_engine, inspect
+        from sqlalchemy.pool import NullPool
+
+        from workbook.store import resolve_url
+        engine = create_engine(resolve_url(self.store)[0], poolclass=NullPool)
+        try:
+            return set(inspect(engine).get_table_names())
+        finally:
+            engine.dispose()
+
+    def save(self, name: str) -> str:
+        """A copy of the store as it is now, to `restore` it from (a file, or a database made from this one)."""
+        if self.server is None:
+            copy = self.root / f"{name}.sqlite"
+            shutil.copy(self.store, copy)
+            return str(copy)
+        copy = f"{self.database}_{name}"
+        _disconnect(self.server, self.database)
+        self.server.drop_database(copy)
+        self.server.create_database(copy, template=self.database)
+        return copy
+
+    def restore(self, saved: str) -> None:
+        if self.server is None:
+            shutil.copy(saved, self.store)
+            return
+        self.server.drop_database(self.database)
+        self.server.create_database(self.database, template=saved)
 
     def run(self, *args: str, lang: str | None = None):
         argv = ["--store", self.store] + (["--lang", lang] if lang else []) + list(args)
@@ -64,9 +124,52 @@ class Env:
         return path
 
 
+def _disconnect(server: Server, database: str) -> None:
+    """End every session on a database (a template must have none): commands run in this process may have
+    left their pooled connections open."""
+    with server.admin() as c:
+        c.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
+                  "AND pid <> pg_backend_pid()", (database,))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marked = metafunc.definition.get_closest_marker
+    if "backend" in metafunc.fixturenames and marked("both_stores") and not marked("one_store"):
+        metafunc.parametrize("backend", BACKENDS)
+
+
 @pytest.fixture
-def env(tmp_path: Path) -> Env:
-    return Env(tmp_path)
+def backend() -> str:
+    """The store's back end: SQLite unless the test is marked `both_stores` (then each in turn)."""
+    return "sqlite"
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server for the session, thrown away at its end."""
+    bindir = find_bindir()
+    if bindir is None:
+        if IN_CI:
+            pytest.fail(INSTALL_HINT)
+        pytest.skip(INSTALL_HINT)
+    server = Server(bindir)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def env(tmp_path: Path, backend: str, request: pytest.FixtureRequest):
+    if backend == "sqlite":
+        yield Env(tmp_path)
+        return
+    server = request.getfixturevalue("pg_server")
+    database = f"t_{uuid.uuid4().hex[:12]}"
+    server.create_database(database)
+    yield Env(tmp_path, server, database)
+    with server.admin() as c:
+        names = [r[0] for r in c.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (database + "%",))]
+    for name in names:
+        server.drop_database(name)
 
 
 def sheet_by_kind(wb: openpyxl.Workbook, kind: str, region: str):

@@ -33,3 +33,25 @@ def test_bench_tiny_size_reports_every_figure(tmp_path):
     assert details["merge"]["applied"] and 0 < details["merge"]["changes"] <= details["edit"]["cells_changed"]
     assert details["build"]["notes"] > 0 and details["build"]["parts"] > details["xlsxwriter"]["parts"]
     assert "ratios:" in result.stdout and "cell notes" in result.stdout
+
+
+def test_bench_runs_the_store_steps_on_postgresql_too(tmp_path, pg_server):
+    out = tmp_path / "bench.json"
+    pg_server.create_database("bench")
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "bench.py"), "--size", "T", "--repeat", "1",
+                             "--store", pg_server.url("bench"), "--json", str(out)],
+                            capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    for step in ("validate_pg", "merge_pg", "merge8_sqlite_seq", "merge8_sqlite_conc", "merge8_pg_seq",
+                 "merge8_pg_conc"):
+        assert doc["seconds"][step] > 0, step
+    assert set(doc["postgresql"]) == {"validate_pg_vs_sqlite", "merge_pg_vs_sqlite",
+                                      "merge8_pg_concurrent_vs_sequential", "merge8_sqlite_concurrent_vs_sequential",
+                                      "validate8_pg_concurrent_vs_sequential"}
+    details = doc["details"]
+    assert details["validate_pg"]["errors"] == 0 and details["merge_pg"]["applied"]
+    assert details["merge_pg"]["changes"] == details["merge"]["changes"]
+    assert details["merge8_pg_conc"]["files"] == 3  # T has three regions
+    assert pg_server.password not in result.stdout + result.stderr
+    assert "PostgreSQL, against SQLite in the same run:" in result.stdout

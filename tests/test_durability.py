@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -17,6 +15,8 @@ import pytest
 from workbook.store import open_store
 
 from .conftest import column_of, edit, sheet_by_kind
+
+pytestmark = pytest.mark.both_stores  # each test on SQLite and on PostgreSQL
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,41 +73,38 @@ def many_edits(path: Path) -> int:
     return n
 
 
-def snapshot(store: str) -> tuple[int, int, int, str]:
-    con = sqlite3.connect(store)
-    try:
-        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        rev = con.execute("select coalesce(max(rev), 0) from cwb_revisions").fetchone()[0]
-        audit = con.execute("select count(*) from cwb_audit").fetchone()[0]
-        history_max = con.execute("select coalesce(max(rev), 0) from cwb_history").fetchone()[0]
-        assert history_max == rev  # no history row of an uncommitted revision
-        data = json.dumps(con.execute("select entity, id, data, deleted from cwb_records order by entity, id")
-                          .fetchall(), ensure_ascii=False)
-        return rev, audit, history_max, data
-    finally:
-        con.close()
+def snapshot(env) -> tuple[int, int, int, str]:
+    if env.backend == "sqlite":
+        assert env.sql("PRAGMA integrity_check") == [("ok",)]
+    [(rev,)] = env.sql("select coalesce(max(rev), 0) from cwb_revisions")
+    [(audit,)] = env.sql("select count(*) from cwb_audit")
+    [(history_max,)] = env.sql("select coalesce(max(rev), 0) from cwb_history")
+    assert history_max == rev  # no history row of an uncommitted revision
+    data = json.dumps([[e, i, d, bool(x)] for e, i, d, x in
+                       env.sql("select entity, id, data, deleted from cwb_records order by entity, id")],
+                      ensure_ascii=False)
+    return rev, audit, history_max, data
 
 
 def test_merge_killed_at_any_point_leaves_the_previous_or_the_next_revision(env, tmp_path):
     path = env.build("wb.xlsx")
     changes = many_edits(path)
-    pristine = tmp_path / "pristine.sqlite"
-    shutil.copy(env.store, pristine)
-    before = snapshot(env.store)
+    pristine = env.save("pristine")
+    before = snapshot(env)
     # the complete merge, for reference: how many statements it makes and what it leaves
     done = cli_process(env.store, "merge", str(path), kill_at=0)
     assert done.wait(120) == 0
     total = int(done.stderr.read().rsplit("statements=", 1)[1])
-    after = snapshot(env.store)
+    after = snapshot(env)
     assert after[0] == before[0] + 1 and after[1] == before[1] + changes
     outcomes = set()
     fractions = (0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
     points = sorted({1, 2, 5} | {int(total * f) for f in fractions} | {total - 1, total})
     for kill_at in points:
-        shutil.copy(pristine, env.store)
+        env.restore(pristine)
         proc = cli_process(env.store, "merge", str(path), kill_at=kill_at)
         code = proc.wait(120)
-        state = snapshot(env.store)
+        state = snapshot(env)
         assert state in (before, after), f"killed at statement {kill_at}: the store is in between"
         outcomes.add("previous" if state == before else "next")
         if code == 0:
@@ -115,12 +112,12 @@ def test_merge_killed_at_any_point_leaves_the_previous_or_the_next_revision(env,
     # every statement of the merge ran in the one transaction: a kill before COMMIT undoes all of them
     assert outcomes == {"previous"}
     # and after any crash the same file merges cleanly
-    shutil.copy(pristine, env.store)
+    env.restore(pristine)
     proc = cli_process(env.store, "merge", str(path), kill_at=int(total * 0.9))
     proc.wait(120)
     retry = cli_process(env.store, "merge", str(path))
     assert retry.wait(120) == 0
-    assert snapshot(env.store)[3] == after[3]
+    assert snapshot(env)[3] == after[3]
 
 
 @pytest.mark.parametrize("same_cell", [False, True])
@@ -151,10 +148,7 @@ def test_a_region_read_at_once_is_each_entity_read_on_its_own(env):
     """The builder reads a region's records in one query; it must see exactly what the per-entity reads
     see: the same records, in id order, without deleted ones and without other regions'."""
     env.run("init")
-    con = sqlite3.connect(env.store)
-    con.execute("update cwb_records set deleted=1 where entity='cluster' and id='XC-C02'")
-    con.commit()
-    con.close()
+    env.sql("update cwb_records set deleted = true where entity = 'cluster' and id = 'XC-C02'")
     st = open_store(env.store)
     entities = ["cluster", "constraint", "recommendation", "project", "indicator"]
     for region in st.regions():
@@ -184,27 +178,26 @@ def test_a_folder_merge_killed_at_any_point_leaves_whole_files(env, tmp_path):
                 if ws.cell(row=row, column=1).value:
                     ws.cell(row=row, column=col).value = value
         wb.save(copy)
-    pristine = tmp_path / "pristine.sqlite"
-    shutil.copy(env.store, pristine)
+    pristine = env.save("pristine")
     # the store after the first k files, for every k, merged one file at a time
-    states = [snapshot(env.store)]
+    states = [snapshot(env)]
     for copy in sorted(returns.iterdir()):
         assert cli_process(env.store, "merge", str(copy)).wait(120) == 0
-        states.append(snapshot(env.store))
+        states.append(snapshot(env))
     assert len({s[3] for s in states}) == 5  # each file changed something
-    shutil.copy(pristine, env.store)
+    env.restore(pristine)
     done = cli_process(env.store, "merge", str(returns), kill_at=0)
     assert done.wait(120) == 0
     total = int(done.stderr.read().rsplit("statements=", 1)[1])
-    assert snapshot(env.store)[3] == states[-1][3]
+    assert snapshot(env)[3] == states[-1][3]
     for kill_at in sorted({1, 3, *(int(total * f) for f in (0.1, 0.3, 0.5, 0.7, 0.9)), total - 1}):
-        shutil.copy(pristine, env.store)
+        env.restore(pristine)
         cli_process(env.store, "merge", str(returns), kill_at=kill_at).wait(120)
-        data = snapshot(env.store)[3]
+        data = snapshot(env)[3]
         assert data in [s[3] for s in states], f"killed at statement {kill_at}: part of a file is in the store"
         retry = cli_process(env.store, "merge", str(returns))
         assert retry.wait(120) == 0
-        assert snapshot(env.store)[3] == states[-1][3]
+        assert snapshot(env)[3] == states[-1][3]
     assert not _left_behind(str(returns)), "a killed merge left its file reader running"
 
 

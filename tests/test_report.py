@@ -13,6 +13,8 @@ import pytest
 
 from .conftest import IN_CI, SOFFICE, edit
 
+pytestmark = pytest.mark.both_stores  # each test on SQLite and on PostgreSQL
+
 SHEETS_ZH = ["概览", "制约因素", "建议落实", "目标进展", "变化", "数据质量"]
 SHEETS_EN = ["Overview", "Constraints", "Follow-up", "Targets", "Changes", "Data quality"]
 
@@ -154,6 +156,7 @@ def test_report_workbook_has_six_sheets_native_charts_and_is_not_a_return(env, l
         assert ("汇总报告" if lang == "zh" else "consolidated report") in result.stderr
 
 
+@pytest.mark.one_store  # what LibreOffice makes of the file is tested; the store is not: SQLite only
 @pytest.mark.skipif((SOFFICE is None or shutil.which("pdftotext") is None) and not IN_CI,
                     reason="needs LibreOffice and poppler-utils: run scripts/system-deps.sh")
 def test_report_pdf_prints_charts_with_chinese_labels(env):

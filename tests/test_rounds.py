@@ -13,6 +13,8 @@ from workbook.store import open_store
 
 from .conftest import IN_CI, SOFFICE, edit, libreoffice_resave
 
+pytestmark = pytest.mark.both_stores  # each test on SQLite and on PostgreSQL
+
 SEED = ["XC", "SX", "JX", "FX", "GD"]
 
 
@@ -123,6 +125,7 @@ def test_the_same_file_twice_is_one_attempt_and_a_newer_conflict_counts(env):
     assert row["state"] == "conflicts" and row["conflicts"] == 1 and row["attempts"] == 2
 
 
+@pytest.mark.one_store  # what LibreOffice makes of the file is tested; the store is not: SQLite only
 @pytest.mark.skipif(SOFFICE is None and not IN_CI, reason="needs LibreOffice: run scripts/system-deps.sh")
 def test_a_return_resaved_in_libreoffice_keeps_its_identity(env):
     opened = open_round(env)
@@ -210,34 +213,26 @@ def test_a_workbook_built_outside_rounds_is_no_attempt(env):
 def test_a_store_of_the_format_before_rounds_is_upgraded_on_first_open(env):
     """A store written before rounds existed (format 1: no round tables) gains them, in one transaction, the
     first time any command opens it; its records and workbooks are untouched."""
-    import sqlite3
-
     old = env.build("old.xlsx")
-    with sqlite3.connect(env.store) as db:
-        for table in ("cwb_rounds", "cwb_round_workbooks", "cwb_attempts"):
-            db.execute(f"DROP TABLE {table}")
-        db.execute("UPDATE cwb_meta SET value = '1' WHERE key = 'format'")
+    for table in ("cwb_rounds", "cwb_round_workbooks", "cwb_attempts"):
+        env.sql(f"DROP TABLE {table}")
+    env.sql("UPDATE cwb_meta SET value = '1' WHERE key = 'format'")
+    assert not {"cwb_rounds", "cwb_round_workbooks", "cwb_attempts"} & env.tables()
     assert env.run("status").exit_code == 2  # no round yet, but the store opened
-    with sqlite3.connect(env.store) as db:
-        assert db.execute("SELECT value FROM cwb_meta WHERE key = 'format'").fetchone()[0] == "2"
-        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"cwb_rounds", "cwb_round_workbooks", "cwb_attempts"} <= tables
+    assert env.sql("SELECT value FROM cwb_meta WHERE key = 'format'") == [("2",)]
+    assert {"cwb_rounds", "cwb_round_workbooks", "cwb_attempts"} <= env.tables()
     assert run_json(env, "validate", str(old))["ok"]  # a workbook issued before the upgrade still checks
     open_round(env)
     assert run_json(env, "status")["summary"]["issued"] == 5
 
 
 def test_a_store_of_a_newer_format_is_refused_and_left_alone(env):
-    import sqlite3
-
     env.build("wb.xlsx")
-    with sqlite3.connect(env.store) as db:
-        db.execute("UPDATE cwb_meta SET value = '99' WHERE key = 'format'")
+    env.sql("UPDATE cwb_meta SET value = '99' WHERE key = 'format'")
     result = env.run("status", lang="en")
     assert result.exit_code == 2 and "newer cluster-wb" in result.stderr
     assert "更新版本的 cluster-wb" in env.run("status").stderr
-    with sqlite3.connect(env.store) as db:
-        assert db.execute("SELECT value FROM cwb_meta WHERE key = 'format'").fetchone()[0] == "99"
+    assert env.sql("SELECT value FROM cwb_meta WHERE key = 'format'") == [("99",)]
 
 
 def test_a_validation_after_a_merge_or_after_closing_moves_no_state(env):

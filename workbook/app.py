@@ -8,7 +8,7 @@ import getpass
 import json
 import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -95,7 +95,7 @@ def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, 
     """Write the workbook(s) and register each as issued. Returns [{path, id, regions, revision}].
     `rnd`: the round they are issued in; `file_name`: the name of a region's file with --split."""
     schema = load_schema()
-    with st.transaction():
+    with st.transaction(snapshot=True):  # PostgreSQL: every region as of the one revision registered
         known = st.regions()
         unknown = [r for r in region_ids if r not in known]
         if unknown:
@@ -222,6 +222,7 @@ class FileResult:
     base: dict[str, dict[str, dict]] | None = None  # the records it was cut from
     ours: dict[str, dict[str, dict]] | None = None  # the records now (of the workbook's regions, at least)
     whole: dict[str, dict[str, dict]] | None = None  # every record now, when they were read
+    whole_read: bool = False  # checked against every record of the store (not only its regions')
     round: str | None = None  # the reporting round its workbook was issued in
 
     @property
@@ -413,8 +414,11 @@ def validate_files(st: Store, paths: list[str], lang: str, progress: Callable[[s
     attempts = []  # written together at the end: one commit for a folder, not one per file
     ours = None  # the store does not change while files are validated: read its records once
     paths = expand_paths(paths)
+    # PostgreSQL: every file checked against one snapshot, as merges commit meanwhile (on SQLite a long read
+    # transaction would hold up their commits)
+    snapshot = st.reading() if st.concurrent else nullcontext()
     try:
-        with reading_ahead(paths) as ahead:
+        with reading_ahead(paths) as ahead, snapshot:
             for i, path in enumerate(paths):
                 if progress:
                     progress(path)
@@ -469,29 +473,78 @@ def merge_files(st: Store, paths: list[str], *, dry_run: bool, by: str, lang: st
 
 def _merge_one(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, schema: Schema, *, dry_run: bool,
                by: str, lang: str) -> FileResult:
-    """One file, all or nothing: its own transaction, or its own savepoint of the caller's batch."""
+    """One file, all or nothing: its own transaction, or its own savepoint of the caller's batch. On SQLite the
+    transaction holds the write lock from the start; on PostgreSQL the file is checked and planned in a
+    snapshot, side by side with other merges, and only its commit queues for the writers' lock
+    (`_merge_planned_aside`)."""
     try:
-        with bulk_work(), st.transaction():
-            result = check_file(st, path, lang, reading=reading)
-            assert result.checked is not None and result.raw is not None
-            result.already = st.merged_sha(result.raw.sha256)
-            result.plan = plan_merge(result.checked.rows, schema, result.base, result.ours,
-                                     result.checked.columns,
-                                     lambda e, r, taken: st.next_id(e, r, schema.entities[e].id_letter, taken))
-            # planned: the records and rows are done with, and the commit needs the memory
-            result.base = result.ours = result.whole = None
-            result.checked.rows = []
-            found = _round_of(st, result, lang, "error")
-            if result.ok and result.plan.changes and not dry_run:
-                result.revision = st.commit(
-                    result.plan.changes, by=by, source=Path(path).name, sha256=result.raw.sha256,
-                    workbook=result.checked.identity.workbook_id,
-                    summary=", ".join(f"{k} {v}" for k, v in result.plan.counts().items() if v))
-                result.applied = True
-            _record_attempt(st, result, found, action="dry_run" if dry_run else "merge", by=by)
+        with bulk_work():
+            if st.concurrent:
+                return _merge_planned_aside(st, path, reading, schema, dry_run=dry_run, by=by, lang=lang)
+            with st.transaction():
+                result, found = _plan_file(st, path, reading, schema, lang)
+                _apply(st, result, found, dry_run=dry_run, by=by)
     except FileRejected as exc:
         result = FileResult(path, rejected=str(exc))
     return result
+
+
+def _plan_file(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, schema: Schema,
+               lang: str) -> tuple[FileResult, tuple[dict, str] | None]:
+    """Check the file against the store, plan its merge, find its round (read only)."""
+    result = check_file(st, path, lang, reading=reading)
+    assert result.checked is not None and result.raw is not None
+    result.already = st.merged_sha(result.raw.sha256)
+    result.plan = plan_merge(result.checked.rows, schema, result.base, result.ours,
+                             result.checked.columns,
+                             lambda e, r, taken: st.next_id(e, r, schema.entities[e].id_letter, taken))
+    # planned: the records and rows are done with, and the commit needs the memory
+    result.whole_read = result.whole is not None
+    result.base = result.ours = result.whole = None
+    result.checked.rows = []
+    return result, _round_of(st, result, lang, "error")
+
+
+def _apply(st: Store, result: FileResult, found: tuple[dict, str] | None, *, dry_run: bool, by: str) -> None:
+    """Commit the planned changes (if the file is clean) and record the attempt, in the caller's transaction."""
+    assert result.checked is not None and result.raw is not None and result.plan is not None
+    if result.ok and result.plan.changes and not dry_run:
+        result.revision = st.commit(
+            result.plan.changes, by=by, source=Path(result.path).name, sha256=result.raw.sha256,
+            workbook=result.checked.identity.workbook_id,
+            summary=", ".join(f"{k} {v}" for k, v in result.plan.counts().items() if v))
+        result.applied = True
+    _record_attempt(st, result, found, action="dry_run" if dry_run else "merge", by=by)
+
+
+def _merge_planned_aside(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, schema: Schema, *,
+                         dry_run: bool, by: str, lang: str) -> FileResult:
+    """PostgreSQL: plan in a snapshot without any lock, then commit under the writers' lock if what the plan
+    read is still so: nothing changed since in the workbook's regions (or anywhere, for a workbook checked
+    against the whole store), the file not merged meanwhile, its round in the same state. Otherwise plan again
+    under the lock, as SQLite always does: a merge that raced another on the same records sees its revision
+    and reports the conflict. Returns of different regions never plan twice."""
+    with st.reading():
+        seen = st.revision()
+        result, found = _plan_file(st, path, reading, schema, lang)
+    assert result.checked is not None and result.raw is not None
+    with st.transaction():
+        st.lock_writes()
+        workbook_id = result.checked.identity.workbook_id
+        moved = _round_state(st.round_of_workbook(workbook_id)) != _round_state(found)  # closed with no revision
+        if not moved and st.revision() != seen:
+            issued = st.workbook(workbook_id)
+            moved = bool(result.whole_read or issued is None
+                         or st.merged_sha(result.raw.sha256) != result.already
+                         or st.changed_since(seen, set(issued["regions"]), tuple(schema.entity_names)))
+        if moved:
+            result, found = _plan_file(st, path, None, schema, lang)
+        _apply(st, result, found, dry_run=dry_run, by=by)
+    return result
+
+
+def _round_state(found: tuple[dict, str] | None) -> str | None:
+    return found[0]["state"] if found else None
 
 
 def annotate_file(result: FileResult, target: str, lang: str) -> None:

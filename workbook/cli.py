@@ -32,7 +32,7 @@ class GuardedGroup(click.Group):
             return super().invoke(ctx)
         except CwbError as exc:
             lang = (ctx.obj or {}).get("lang", "zh")
-            _fail(f"cluster-wb: {exc.message(lang)}", exc.exit_code)
+            _fail(_scrub(f"cluster-wb: {exc.message(lang)}", ctx), exc.exit_code)
         except KeyboardInterrupt:
             _fail("cluster-wb: interrupted. The step under way was not applied; a folder's files finished before "
                   "it were kept. Run the command again: a file merged twice applies nothing.", 130)
@@ -41,17 +41,37 @@ class GuardedGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise  # click's own: usage errors (exit 2) and --help
         except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
-            _fail(f"cluster-wb: internal error ({type(exc).__name__}: {exc}). Please report it with the "
-                  "command you ran.", 2)
+            from sqlalchemy.exc import OperationalError
+            if isinstance(exc, OperationalError) and "://" in (store := (ctx.obj or {}).get("store") or ""):
+                from .messages import t  # the server went away (or was stopped) in the middle of a command
+                from .store import shown
+                why = " ".join(str(exc.orig).split())
+                _fail(_scrub(f"cluster-wb: {t('store_lost', ctx.obj.get('lang', 'zh'), store=shown(store), why=why)}",
+                             ctx), 2)
+            _fail(_scrub(f"cluster-wb: internal error ({type(exc).__name__}: {exc}). Please report it with the "
+                         "command you ran.", ctx), 2)
+
+
+def _scrub(message: str, ctx: click.Context) -> str:
+    """A message with the store URL's password masked, wherever a driver or a parameter may have put it."""
+    obj = ctx.obj or {}
+    from .store import scrub
+    for url in [obj.get("store") or "", *obj.get("urls", [])]:
+        if "://" in url:
+            message = scrub(message, url)
+    return message
 
 
 def _store(obj: dict):
     """The store of --store, created and seeded on first use when it is a missing SQLite file."""
     from .store import open_store, store_exists
     if store_exists(obj["store"]):
-        return open_store(obj["store"])
-    from . import app
-    return app.init_store(obj["store"])
+        st = open_store(obj["store"])
+    else:
+        from . import app
+        st = app.init_store(obj["store"])
+    click.get_current_context().call_on_close(st.engine.dispose)  # a server's sessions end with the command
+    return st
 
 
 @click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -82,7 +102,9 @@ def init(obj: dict, empty: bool, from_dir: Path | None) -> None:
         raise UsageError("usage_not_dataset", path=str(from_dir))
     from . import app
     st = app.init_store(obj["store"], empty=empty, from_dir=from_dir)
-    click.echo(f"created {obj['store']} at revision {st.revision()}", err=True)
+    click.get_current_context().call_on_close(st.engine.dispose)
+    from .store import shown
+    click.echo(f"created {shown(obj['store'])} at revision {st.revision()}", err=True)
 
 
 @cli.command()
@@ -362,6 +384,27 @@ def report(obj: dict, output: str | None, round_name: str | None, since_name: st
         return
     for path in campaign.write_report(fig, output, obj["lang"], pdf):
         click.echo(path)
+
+
+@cli.group("store", cls=click.Group)
+def store_group() -> None:
+    """The store itself: copy it whole, into a new SQLite file or PostgreSQL database."""
+
+
+@store_group.command("copy")
+@click.option("--from", "source", required=True, metavar="SRC", help="The store to copy: a SQLite path or a URL.")
+@click.option("--to", "target", required=True, metavar="DST",
+              help="A new store: a SQLite path, or a postgresql:// URL of an empty database.")
+def store_copy(source: str, target: str) -> None:
+    """Copy a whole store, revisions, history, audit trail, workbooks, rounds and attempts included, into a new
+    one (moving a SQLite store into PostgreSQL). One transaction: interrupted, DST holds no store.
+
+    Exit: 0 copied; 2 SRC is not a store, DST holds one already, or a server cannot be reached."""
+    from .store import copy_store, shown
+    click.get_current_context().find_root().obj["urls"] = [source, target]  # to mask in a failure's message
+    rev, counts = copy_store(source, target)
+    click.echo(f"copied {shown(source)} to {shown(target)}: revision {rev}, "
+               + ", ".join(f"{table} {n}" for table, n in counts.items()), err=True)
 
 
 def main() -> None:

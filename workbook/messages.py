@@ -400,6 +400,15 @@ REFUSALS: dict[str, dict[str, str]] = {
                     "en": "{store}: this store was written by a newer cluster-wb (store format {found}; this one knows "
                           "{known}); it was left untouched. Upgrade cluster-wb to use it."},
     "store_connect": {"zh": "{store}：无法连接（{why}）。", "en": "{store}: cannot connect ({why})."},
+    "store_unreachable": {"zh": "{store}：无法连接 PostgreSQL 服务器 {host}:{port}（{why}），未作任何改动。请确认服务器在运行、URL 中的主机、端口、数据库名和用户正确。",
+                          "en": "{store}: cannot reach the PostgreSQL server at {host}:{port} ({why}); nothing was changed. "
+                                "Check that the server is running and that the URL's host, port, database and user are right."},
+    "store_upgrade_refused": {"zh": "{store}：此数据库需要升级到格式 {known}，但服务器拒绝了（{why}），未作任何改动。请由拥有这些表的角色执行一次任意命令完成升级。",
+                              "en": "{store}: this store needs upgrading to store format {known} and the server refused "
+                                    "({why}); nothing was changed. Run any command once as the role that owns its tables."},
+    "store_lost": {"zh": "{store}：与数据库的连接中断（{why}），正在进行的一步未生效。请确认服务器在运行后重新执行该命令。",
+                   "en": "{store}: the connection to the store was lost ({why}); the step under way was not applied. "
+                         "Run the command again once the server is back."},
     "store_missing": {"zh": "{store}：这里没有数据库。请运行 cluster-wb init 创建。",
                       "en": "{store}: no store here. Run `cluster-wb init` to create it."},
     "store_exists": {"zh": "{store}：这里已有数据库，未作任何改动。请换一个 --store 路径，或先移走它。",

@@ -1,14 +1,20 @@
 """The master store: current records, their full history by revision, the audit trail, issued workbooks.
 
-SQLAlchemy Core keeps the SQL portable: a plain path opens SQLite, a `postgresql://` URL PostgreSQL.
-Records are kept as JSON documents keyed by (entity, id), so adding a field to `templates/` needs no
+SQLAlchemy Core keeps the SQL portable: a plain path opens SQLite, a `postgresql://` URL PostgreSQL (through
+psycopg 3). Records are kept as JSON documents keyed by (entity, id), so adding a field to `templates/` needs no
 migration. Every change goes through `commit`, one transaction and one revision.
+
+Writers are serialised differently on the two back ends (see the README, "PostgreSQL"): SQLite takes its one
+write lock when a write transaction begins; PostgreSQL writers take a transaction-scoped advisory lock only
+when they write, so that merges read, validate and plan side by side and queue only for their commits.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,7 +29,6 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    String,
     Table,
     Text,
     bindparam,
@@ -33,81 +38,88 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 
 from .errors import CwbError
 
 STORE_MARK = "cluster-wb store"
 STORE_FORMAT = "2"  # 2: reporting rounds, their workbooks and return attempts
 
+# Text everywhere (SQLite ignores a declared length; PostgreSQL would refuse a long round name or a long --by),
+# compared byte by byte on PostgreSQL as on SQLite: ids sort the same on both back ends whatever the database's
+# locale, and a prefix LIKE (`next_id`) can use the primary key's index.
+_Str = Text().with_variant(Text(collation="C"), "postgresql")
+PG_CONNECT_TIMEOUT = 5  # seconds; libpq would wait for ever on a server that accepts and never answers
+PG_WRITE_LOCK = 0x63776200  # pg_advisory_xact_lock key: "cwb\0", the revision counter and the ordinals
+
 metadata = MetaData()
-meta_t = Table("cwb_meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text))
+meta_t = Table("cwb_meta", metadata, Column("key", _Str, primary_key=True), Column("value", Text))
 revisions_t = Table(
     "cwb_revisions", metadata,
     Column("rev", Integer, primary_key=True, autoincrement=False),
-    Column("at", String(40), nullable=False), Column("by", String(200)), Column("source", Text),
-    Column("sha256", String(64)), Column("workbook", String(64)), Column("summary", Text),
+    Column("at", _Str, nullable=False), Column("by", _Str), Column("source", Text),
+    Column("sha256", _Str), Column("workbook", _Str), Column("summary", Text),
 )
 records_t = Table(
     "cwb_records", metadata,
-    Column("entity", String(32), primary_key=True), Column("id", String(64), primary_key=True),
-    Column("region", String(64)), Column("data", Text, nullable=False),
+    Column("entity", _Str, primary_key=True), Column("id", _Str, primary_key=True),
+    Column("region", _Str), Column("data", Text, nullable=False),
     Column("rev", Integer, nullable=False), Column("deleted", Boolean, nullable=False, default=False),
     Index("ix_cwb_records_entity_region", "entity", "region", "id"),  # one region's records, in id order
 )
 history_t = Table(
     "cwb_history", metadata,
-    Column("entity", String(32), primary_key=True), Column("id", String(64), primary_key=True),
+    Column("entity", _Str, primary_key=True), Column("id", _Str, primary_key=True),
     Column("rev", Integer, primary_key=True, autoincrement=False), Column("data", Text, nullable=False),
     Column("deleted", Boolean, nullable=False, default=False),
 )
 audit_t = Table(
     "cwb_audit", metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("rev", Integer, nullable=False, index=True), Column("at", String(40), nullable=False),
-    Column("by", String(200)), Column("source", Text), Column("sha256", String(64)),
-    Column("entity", String(32)), Column("record", String(64)), Column("field", String(64)),
-    Column("op", String(8)), Column("old", Text), Column("new", Text),
-    Column("sheet", String(64)), Column("cell", String(16)),
+    Column("rev", Integer, nullable=False, index=True), Column("at", _Str, nullable=False),
+    Column("by", _Str), Column("source", Text), Column("sha256", _Str),
+    Column("entity", _Str), Column("record", _Str), Column("field", _Str),
+    Column("op", _Str), Column("old", Text), Column("new", Text),
+    Column("sheet", _Str), Column("cell", _Str),
     Index("ix_cwb_audit_record", "entity", "record", "rev"),  # what changed of some records since a revision
 )
 workbooks_t = Table(
     "cwb_workbooks", metadata,
-    Column("id", String(64), primary_key=True), Column("rev", Integer, nullable=False),
-    Column("regions", Text, nullable=False), Column("at", String(40), nullable=False),
-    Column("by", String(200)), Column("lang", String(4)), Column("path", Text),
+    Column("id", _Str, primary_key=True), Column("rev", Integer, nullable=False),
+    Column("regions", Text, nullable=False), Column("at", _Str, nullable=False),
+    Column("by", _Str), Column("lang", _Str), Column("path", Text),
 )
 
 issued_rows_t = Table(  # the fingerprint of every data row an issued workbook was written with, per sheet
     "cwb_issued_rows", metadata,
-    Column("workbook", String(64), primary_key=True), Column("kind", String(32), primary_key=True),
-    Column("region", String(64), primary_key=True), Column("digests", Text, nullable=False),
+    Column("workbook", _Str, primary_key=True), Column("kind", _Str, primary_key=True),
+    Column("region", _Str, primary_key=True), Column("digests", Text, nullable=False),
 )
 
 
 rounds_t = Table(  # a reporting round: one workbook issued to each of its regions, returns due by a date
     "cwb_rounds", metadata,
-    Column("name", String(200), primary_key=True), Column("seq", Integer, nullable=False),
-    Column("period", String(200)), Column("due", String(10), nullable=False),
-    Column("regions", Text, nullable=False), Column("state", String(8), nullable=False),
-    Column("opened_at", String(40), nullable=False), Column("opened_rev", Integer, nullable=False),
-    Column("closed_at", String(40)), Column("closed_rev", Integer), Column("by", String(200)),
+    Column("name", _Str, primary_key=True), Column("seq", Integer, nullable=False),
+    Column("period", _Str), Column("due", _Str, nullable=False),
+    Column("regions", Text, nullable=False), Column("state", _Str, nullable=False),
+    Column("opened_at", _Str, nullable=False), Column("opened_rev", Integer, nullable=False),
+    Column("closed_at", _Str), Column("closed_rev", Integer), Column("by", _Str),
 )
 round_workbooks_t = Table(  # which workbook a round issued to which region
     "cwb_round_workbooks", metadata,
-    Column("workbook", String(64), primary_key=True), Column("round", String(200), nullable=False),
-    Column("region", String(64), nullable=False),
+    Column("workbook", _Str, primary_key=True), Column("round", _Str, nullable=False),
+    Column("region", _Str, nullable=False),
     Index("ix_cwb_round_workbooks_round", "round", "region"),
 )
 attempts_t = Table(  # every validate or merge of a round's workbook; the same file (SHA-256) is one attempt
     "cwb_attempts", metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("round", String(200), nullable=False), Column("workbook", String(64), nullable=False),
-    Column("region", String(64), nullable=False), Column("file", Text), Column("sha256", String(64), nullable=False),
-    Column("first_at", String(40), nullable=False), Column("at", String(40), nullable=False),
-    Column("by", String(200)), Column("action", String(16), nullable=False),
-    Column("state", String(16), nullable=False),
+    Column("round", _Str, nullable=False), Column("workbook", _Str, nullable=False),
+    Column("region", _Str, nullable=False), Column("file", Text), Column("sha256", _Str, nullable=False),
+    Column("first_at", _Str, nullable=False), Column("at", _Str, nullable=False),
+    Column("by", _Str), Column("action", _Str, nullable=False),
+    Column("state", _Str, nullable=False),
     Column("errors", Integer, nullable=False, default=0), Column("warnings", Integer, nullable=False, default=0),
     Column("conflicts", Integer, nullable=False, default=0), Column("changes", Integer, nullable=False, default=0),
     Column("applied", Boolean, nullable=False, default=False), Column("revision", Integer),
@@ -170,13 +182,45 @@ _loads = orjson.loads
 
 
 def resolve_url(store: str) -> tuple[str, Path | None]:
-    """A plain path means SQLite; a URL is used as it is. Returns the URL and the SQLite file, if any."""
+    """A plain path means SQLite; a URL is used as it is, `postgresql://` through psycopg 3. Returns the URL and
+    the SQLite file, if any."""
     if re.match(r"^[a-z][a-z0-9+]*://", store):
         if store.startswith("sqlite:///"):
             return store, Path(store[len("sqlite:///"):])
+        for plain in ("postgresql://", "postgres://"):
+            if store.startswith(plain):
+                return "postgresql+psycopg://" + store[len(plain):], None
         return store, None
     path = Path(store)
     return f"sqlite:///{path}", path
+
+
+def shown(store: str) -> str:
+    """The store as messages and output show it: a URL's password masked (it comes from the environment or a
+    command line, and must not reach a terminal, a log or a report)."""
+    if "://" not in store:
+        return store
+    try:
+        return make_url(store).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL SQLAlchemy can parse: mask whatever sits between : and @
+        return re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", store)
+
+
+def scrub(text: str, store: str) -> str:
+    """`text` with the store's password, if it carries one, masked (a driver's message could quote it)."""
+    try:
+        password = make_url(resolve_url(store)[0]).password if "://" in store else None
+    except Exception:  # noqa: BLE001
+        password = None
+    text = text.replace(store, shown(store))
+    return text.replace(password, "***") if password else text
+
+
+def _where(url: str) -> tuple[str, str]:
+    """Host and port a PostgreSQL URL names (libpq's defaults where it names none)."""
+    u = make_url(url)
+    host = u.host or str(u.query.get("host") or "") or "local socket"
+    return host, str(u.port or u.query.get("port") or 5432)
 
 
 def _make_engine(url: str) -> Engine:
@@ -196,7 +240,48 @@ def _make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("cwb_read_only") else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url)
+    args: dict[str, Any] = {"application_name": "cluster-wb"}
+    if "connect_timeout" not in make_url(url).query:
+        args["connect_timeout"] = PG_CONNECT_TIMEOUT
+    engine = create_engine(url, connect_args=args)
+    event.listen(engine, "connect", lambda dbapi_conn, _record: _server_sockets.add(dbapi_conn))
+    return engine
+
+
+_server_sockets: weakref.WeakSet = weakref.WeakSet()  # this process's open PostgreSQL connections
+
+
+def _blind_inherited_sockets() -> None:
+    """In a forked child (the input guard, the read-ahead worker): point the copies of the parent's PostgreSQL
+    sockets at /dev/null. The child never uses them, and a copy held open would keep a killed parent's session,
+    and the writers' lock its transaction holds, alive on the server for as long as the child lives. (dup2, not
+    close: the numbers stay taken, so nothing the child opens can receive a driver's bytes.)"""
+    if not _server_sockets:
+        return
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        for conn in list(_server_sockets):
+            try:
+                os.dup2(devnull, conn.fileno())
+            except Exception:  # noqa: BLE001, S112 - closed already
+                continue
+    finally:
+        os.close(devnull)
+
+
+os.register_at_fork(after_in_child=_blind_inherited_sockets)
+
+
+def _reach(engine: Engine, store: str) -> Connection:
+    """A connection, or a refusal that names the server (host and port) and why it cannot be reached."""
+    try:
+        return engine.connect()
+    except OperationalError as exc:
+        if engine.dialect.name == "sqlite":
+            raise StoreError("store_connect", store=shown(store), why=scrub(str(exc.orig), store)) from None
+        host, port = _where(engine.url.render_as_string(hide_password=False))
+        why = " ".join(scrub(str(exc.orig), store).split())
+        raise StoreError("store_unreachable", store=shown(store), host=host, port=port, why=why) from None
 
 
 class Batch:
@@ -231,14 +316,18 @@ class Store:
     def __init__(self, engine: Engine, location: str):
         self.engine = engine
         self.location = location
+        # PostgreSQL: many writers at once, each queuing only for its commit (see `lock_writes`)
+        self.concurrent = engine.dialect.name == "postgresql"
         self._conn: Connection | None = None
         self._batch: Batch | None = None
 
     # -- transactions -----------------------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[Store]:
+    def transaction(self, snapshot: bool = False) -> Iterator[Store]:
         """All reads and the commit inside run in one write-locked transaction (inside a `batch`, a savepoint
-        of it: all or nothing, committed with the batch)."""
+        of it: all or nothing, committed with the batch). On PostgreSQL the lock is taken by the first write
+        (`lock_writes`), and after it every read sees every commit; `snapshot`: a transaction that only
+        registers what it read (a build) reads one snapshot instead, and must not `commit` a revision."""
         if self._conn is not None:
             if self._batch is None:
                 yield self
@@ -247,10 +336,14 @@ class Store:
             with self._conn.begin_nested():
                 yield self
             return
-        with self.engine.begin() as conn:
+        with self.engine.connect() as conn:
+            if snapshot and self.concurrent:
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            conn.begin()
             self._conn = conn
             try:
                 yield self
+                conn.commit()
             finally:
                 self._conn = None
 
@@ -263,6 +356,8 @@ class Store:
             return
         with self.engine.connect() as conn:
             conn.execution_options(cwb_read_only=True)
+            if self.concurrent:  # PostgreSQL's default, READ COMMITTED, takes a snapshot per statement
+                conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             with conn.begin():
                 self._conn = conn
                 try:
@@ -277,7 +372,9 @@ class Store:
         300 regions' returns cost more than merging them. A unit that fails is rolled back alone; a kill
         loses only the units since the last commit, none of which was reported. An error that ends the
         batch commits the units done before it."""
-        if self._conn is not None:
+        if self._conn is not None or self.concurrent:
+            # PostgreSQL: each unit its own transaction. A commit there costs little, and a batch would keep the
+            # writers' lock, taken by its first commit, while it plans the next files
             yield Batch(None, every)
             return
         conn = self.engine.connect()
@@ -300,6 +397,15 @@ class Store:
         else:
             with self.engine.begin() as conn:
                 yield conn
+
+    def lock_writes(self) -> None:
+        """Queue behind any other writer until the transaction ends. SQLite's BEGIN IMMEDIATE has done so
+        already; on PostgreSQL a transaction-scoped advisory lock serialises what must be: the revision counter
+        (revisions are numbered without gaps, each visible only with all before it) and the ordinals of rounds
+        and attempts. Taken just before the first write, it is held for a commit, not for a whole merge."""
+        if self.concurrent:
+            with self._connect() as c:
+                _lock_writes(c)
 
     # -- reading ----------------------------------------------------------------------------------
     def revision(self) -> int:
@@ -426,6 +532,7 @@ class Store:
                workbook: str | None = None, summary: str = "") -> int:
         """Apply the changes as one new revision, with one audit entry per change. All or nothing."""
         with self.transaction() as s, s._connect() as c:
+            s.lock_writes()
             rev = s.revision() + 1
             at = now_iso()
             c.execute(revisions_t.insert().values(rev=rev, at=at, by=by, source=source, sha256=sha256,
@@ -526,6 +633,7 @@ class Store:
     # -- rounds and return attempts ----------------------------------------------------------------
     def add_round(self, name: str, *, period: str | None, due: str, regions: list[str], by: str) -> dict:
         with self._connect() as c:
+            _lock_writes(c)
             seq = c.execute(select(func.coalesce(func.max(rounds_t.c.seq), 0))).scalar_one() + 1
             row = {"name": name, "seq": seq, "period": period, "due": due, "regions": _dumps(regions),
                    "state": "open", "opened_at": now_iso(), "opened_rev": self.revision(), "closed_at": None,
@@ -547,6 +655,7 @@ class Store:
         """Close a round (its snapshot: the revision now) or reopen it (no snapshot until closed again)."""
         closing = state == "closed"
         with self._connect() as c:
+            _lock_writes(c)  # the snapshot revision is one that was whole when the round closed
             c.execute(rounds_t.update().where(rounds_t.c.name == name).values(
                 state=state, closed_at=now_iso() if closing else None, closed_rev=self.revision() if closing else None))
         out = self.round(name)
@@ -590,6 +699,7 @@ class Store:
         or refused by a merge, and checked again keeps the merge's outcome), and it becomes the region's
         latest only when its outcome changes."""
         with self._connect() as c:
+            _lock_writes(c)  # the ordinal: one more than any, also with another process recording at once
             old = c.execute(select(attempts_t).where(attempts_t.c.workbook == attempt["workbook"],
                                                      attempts_t.c.sha256 == attempt["sha256"])).mappings().first()
             now = now_iso()
@@ -614,7 +724,7 @@ def _round_row(row: dict) -> dict:
 def _check_ours(engine: Engine, location: str) -> None:
     """Refuse a database that is not a cluster-wb store (one query when it is: every command pays it)."""
     try:
-        with engine.connect() as c:
+        with _reach(engine, location) as c:
             meta = dict(c.execute(select(meta_t.c.key, meta_t.c.value)
                                   .where(meta_t.c.key.in_(("mark", "format")))).all())
     except DatabaseError as exc:
@@ -623,32 +733,48 @@ def _check_ours(engine: Engine, location: str) -> None:
         except DatabaseError:
             ours_missing = False
         if ours_missing:
-            raise StoreError("store_not_ours", store=location) from None
-        raise StoreError("store_unreadable", store=location, why=str(exc.orig)) from None
+            raise StoreError("store_not_ours", store=shown(location)) from None
+        raise StoreError("store_unreadable", store=shown(location), why=scrub(str(exc.orig), location)) from None
     mark, fmt = meta.get("mark"), meta.get("format")
     if mark != STORE_MARK:
-        raise StoreError("store_not_ours", store=location)
+        raise StoreError("store_not_ours", store=shown(location))
     if fmt is not None and fmt.isdigit() and int(fmt) > int(STORE_FORMAT):
-        raise StoreError("store_newer", store=location, found=fmt, known=STORE_FORMAT)
+        raise StoreError("store_newer", store=shown(location), found=fmt, known=STORE_FORMAT)
     if fmt != STORE_FORMAT:
         _upgrade(engine)
 
 
+def _lock_writes(c: Connection) -> None:
+    """PostgreSQL: queue behind any other writer until this transaction ends (see `Store.lock_writes`)."""
+    if c.dialect.name == "postgresql":
+        c.execute(select(func.pg_advisory_xact_lock(PG_WRITE_LOCK)))
+
+
 def _upgrade(engine: Engine) -> None:
     """Bring a store written by an older cluster-wb to this format, in one transaction: the tables it lacks
-    are created (records and history need no change: they are JSON documents)."""
-    with engine.begin() as c:  # SQLite: BEGIN IMMEDIATE, so two first opens do not both upgrade
-        fmt = c.execute(select(meta_t.c.value).where(meta_t.c.key == "format")).scalar()
-        if fmt == STORE_FORMAT:
-            return
-        metadata.create_all(c, checkfirst=True)
-        for table in metadata.sorted_tables:  # create_all makes the tables it lacks, not their new indexes
-            for index in table.indexes:
-                index.create(c, checkfirst=True)
-        if fmt is None:
-            c.execute(meta_t.insert().values(key="format", value=STORE_FORMAT))
-        else:
-            c.execute(meta_t.update().where(meta_t.c.key == "format").values(value=STORE_FORMAT))
+    are created (records and history need no change: they are JSON documents). Both back ends make DDL part of
+    the transaction: a kill leaves the old format whole, and the next open upgrades it."""
+    try:
+        with engine.begin() as c:  # SQLite: BEGIN IMMEDIATE, so two first opens do not both upgrade
+            _lock_writes(c)  # PostgreSQL: the same, with the writers' lock
+            fmt = c.execute(select(meta_t.c.value).where(meta_t.c.key == "format")).scalar()
+            if fmt == STORE_FORMAT:
+                return
+            metadata.create_all(c, checkfirst=True)
+            for table in metadata.sorted_tables:  # create_all makes the tables it lacks, not their new indexes
+                for index in table.indexes:
+                    index.create(c, checkfirst=True)
+            if fmt is None:
+                c.execute(meta_t.insert().values(key="format", value=STORE_FORMAT))
+            else:
+                c.execute(meta_t.update().where(meta_t.c.key == "format").values(value=STORE_FORMAT))
+    except DatabaseError as exc:
+        if not isinstance(exc, (OperationalError, ProgrammingError)) or engine.dialect.name != "postgresql":
+            raise
+        # a role that may write rows but not create tables (an office's): the whole upgrade was rolled back
+        store = engine.url.render_as_string(hide_password=True)
+        raise StoreError("store_upgrade_refused", store=store, known=STORE_FORMAT,
+                         why=" ".join(str(exc.orig).split())) from None
 
 
 def store_exists(store: str) -> bool:
@@ -657,19 +783,23 @@ def store_exists(store: str) -> bool:
         return path.exists()
     engine = _make_engine(url)
     try:
-        return "cwb_meta" in inspect(engine).get_table_names()
-    except OperationalError as exc:
-        raise StoreError("store_connect", store=store, why=str(exc.orig)) from None
+        with _reach(engine, store) as c:
+            return inspect(c).has_table(meta_t.name)
+    finally:
+        engine.dispose()
 
 
 def create_store(store: str) -> Store:
-    """Create an empty store (tables and mark). The caller seeds it."""
+    """Create an empty store (tables and mark) in one transaction. The caller seeds it."""
     url, path = resolve_url(store)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = _make_engine(url)
-    metadata.create_all(engine)
-    with engine.begin() as c:
+    with _reach(engine, store) as c, c.begin():
+        _lock_writes(c)  # two `init`s at once on one PostgreSQL database: the second finds the first's tables
+        if inspect(c).has_table(meta_t.name):
+            raise StoreError("store_exists", store=shown(store))
+        metadata.create_all(c)
         c.execute(meta_t.insert().values(key="mark", value=STORE_MARK))
         c.execute(meta_t.insert().values(key="format", value=STORE_FORMAT))
         c.execute(meta_t.insert().values(key="created", value=now_iso()))
@@ -683,3 +813,53 @@ def open_store(store: str) -> Store:
     engine = _make_engine(url)
     _check_ours(engine, store)
     return Store(engine, store)
+
+
+def copy_store(source: str, target: str, progress: Any = None) -> tuple[int, dict[str, int]]:
+    """Copy a whole store into a new one (a SQLite file into PostgreSQL, say): every table row for row, so
+    revisions, history, the audit trail, issued workbooks, rounds and attempts come along unchanged. The
+    target is created and filled in one transaction: interrupted, it holds no store. Returns the source's
+    revision and the rows copied per table."""
+    src = open_store(source)  # refuses what is not a store; upgrades an older one first
+    url, path = resolve_url(target)
+    if path is not None and path.exists():
+        raise StoreError("store_exists", store=shown(target))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = _make_engine(url)
+    counts: dict[str, int] = {}
+    try:
+        with src.reading(), src._connect() as r, _reach(engine, target) as w, w.begin():
+            _lock_writes(w)
+            if inspect(w).has_table(meta_t.name):
+                raise StoreError("store_exists", store=shown(target))
+            metadata.create_all(w)
+            present = set(inspect(r).get_table_names())
+            for table in metadata.sorted_tables:
+                if table.name not in present:  # a store from before row fingerprints has no such table
+                    continue
+                n = 0
+                rows = r.execution_options(yield_per=2000).execute(select(table)).mappings()
+                for part in rows.partitions():
+                    w.execute(table.insert(), [dict(row) for row in part])
+                    n += len(part)
+                counts[table.name] = n
+                if progress:
+                    progress(table.name, n)
+            if w.dialect.name == "postgresql":  # rows came with their numbers: move the counters past them
+                for table in metadata.sorted_tables:
+                    for col in table.primary_key.columns:
+                        if col.autoincrement is True:
+                            w.exec_driver_sql(
+                                f"SELECT setval(pg_get_serial_sequence('{table.name}', '{col.name}'), "
+                                f"coalesce(max({col.name}), 0) + 1, false) FROM {table.name}")
+            rev = int(w.execute(select(func.coalesce(func.max(revisions_t.c.rev), 0))).scalar_one())
+    except BaseException:
+        engine.dispose()
+        if path is not None:  # the file did not exist before: leave nothing that looks like a store
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        src.engine.dispose()
+    engine.dispose()
+    return rev, counts
