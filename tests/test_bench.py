@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_bench_tiny_size_reports_every_figure(tmp_path):
     out = tmp_path / "bench.json"
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "bench.py"), "--size", "T", "--json", str(out)],
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "bench.py"), "--size", "T", "--repeat", "1",
+                             "--json", str(out)],
                             capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-2000:]
     doc = json.loads(out.read_text(encoding="utf-8"))
