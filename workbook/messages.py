@@ -453,9 +453,8 @@ REFUSALS: dict[str, dict[str, str]] = {
     "dataset_yaml": {"zh": "{path}：不是有效的 YAML（{why}）。", "en": "{path}: not valid YAML ({why})."},
     "dataset_not_list": {"zh": "{path}：应为记录列表。", "en": "{path}: expected a list of records."},
     "dataset_not_folder": {"zh": "{path}：不是文件夹。", "en": "{path}: not a folder."},
-    "dataset_no_regions": {"zh": "{path}：没有 regions.yaml；数据集文件夹应包含 regions.yaml、clusters.yaml、constraints.yaml、recommendations.yaml、projects.yaml 和 indicators.yaml。",
-                           "en": "{path}: no regions.yaml; a dataset folder holds regions.yaml, clusters.yaml, "
-                                 "constraints.yaml, recommendations.yaml, projects.yaml and indicators.yaml."},
+    "dataset_no_regions": {"zh": "{path}：没有 {regions}；数据集文件夹应包含 {files}。",
+                           "en": "{path}: no {regions}; a dataset folder holds {files}."},
     "dataset_no_id": {"zh": "{path}：第 {n} 条记录没有 id。", "en": "{path}: record {n} has no id."},
     "dataset_duplicate_id": {"zh": "{path}：id {id} 出现了两次。", "en": "{path}: id {id} appears twice."},
     "dataset_empty_keys": {"zh": "{path}：{id} 有没有值的键：{keys}；含逗号的文字请加引号。",

@@ -42,7 +42,8 @@ def load_dataset(folder: Path, schema: Schema) -> dict[str, dict[str, dict]]:
     if not folder.is_dir():
         raise DatasetError("dataset_not_folder", path=str(folder))
     if not (folder / schema.entities["region"].seed_file).exists():
-        raise DatasetError("dataset_no_regions", path=str(folder))
+        raise DatasetError("dataset_no_regions", path=str(folder), regions=schema.entities["region"].seed_file,
+                           files=", ".join(e.seed_file for e in schema.entities.values()))
     out: dict[str, dict[str, dict]] = {}
     files = {e.name: e.seed_file for e in schema.entities.values()}
     for entity, name in files.items():

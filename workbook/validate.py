@@ -494,6 +494,7 @@ class _RowChecks:
         self.seen: dict[tuple[str, str], Row] = {}
         self.present: dict[tuple[str, str], set[str]] = {}
         self.checks: dict[str, list] = {}
+        self.figures: dict[str, list[Field]] = {}  # per sheet kind, the figures with a unit (for unit slips)
         self.clusters_by_region: dict[str, set[str]] = {}
         for source in (ref.base.get("cluster", {}), ref.ours.get("cluster", {})):
             for cid, c in source.items():
@@ -550,9 +551,12 @@ class _RowChecks:
         _check_fields(row, self.checks[row.kind], lang, out, self.clusters_by_region.get(row.region, set()),
                       self.columns.get(row.sheet, set()))
         _check_cross(row, sheet, schema, lang, out)
-        stored = (ref.base.get(row.entity, {}).get(rec_id) or ref.ours.get(row.entity, {}).get(rec_id) or {}) \
-            if rec_id is not None else {}
-        _check_magnitudes(row, sheet, stored, out)
+        if row.kind not in self.figures:
+            self.figures[row.kind] = [f for f in sheet.editable_fields if f.numeric and f.unit not in (None, "%")]
+        if self.figures[row.kind]:
+            stored = (ref.base.get(row.entity, {}).get(rec_id) or ref.ours.get(row.entity, {}).get(rec_id) or {}) \
+                if rec_id is not None else {}
+            _check_magnitudes(row, self.figures[row.kind], stored, out)
 
     def check_issued(self, row: Row) -> None:
         """A row recognised by its fingerprint: the issued row of its record, on its region's sheet, and the
@@ -717,14 +721,12 @@ SLIPS = ((1e4, Both("1万", "10,000")), (1e8, Both("1亿", "100 million")),  # �
          (1e-4, Both("万分之一", "1/10,000")), (1e-8, Both("亿分之一", "1/100,000,000")))  # 3.2 for 3.2万人
 
 
-def _check_magnitudes(row: Row, sheet: Sheet, stored: dict, out: _Collector) -> None:
+def _check_magnitudes(row: Row, figures: list[Field], stored: dict, out: _Collector) -> None:
     """The commonest slip in a return is a figure in the wrong unit (元 or 万元 in a 亿元 column, 万人 in a persons
     column). A changed figure about 10⁴ or 10⁸ times (or that fraction of) the stored one is a warning naming
     the slip and the value in the column's unit; a new or changed figure outside the field's plausible range
     (`plausible:` in the schema) is one too. Warnings: the figure may be right."""
-    for f in sheet.editable_fields:
-        if not f.numeric or f.unit in (None, "%"):
-            continue
+    for f in figures:
         v = row.values.get(f.key)
         if type(v) not in (int, float) or v == 0:
             continue
