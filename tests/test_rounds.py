@@ -219,7 +219,7 @@ def test_a_store_of_the_format_before_rounds_is_upgraded_on_first_open(env):
     env.sql("UPDATE cwb_meta SET value = '1' WHERE key = 'format'")
     assert not {"cwb_rounds", "cwb_round_workbooks", "cwb_attempts"} & env.tables()
     assert env.run("status").exit_code == 2  # no round yet, but the store opened
-    assert env.sql("SELECT value FROM cwb_meta WHERE key = 'format'") == [("2",)]
+    assert env.sql("SELECT value FROM cwb_meta WHERE key = 'format'") == [("3",)]  # and every format since
     assert {"cwb_rounds", "cwb_round_workbooks", "cwb_attempts"} <= env.tables()
     assert run_json(env, "validate", str(old))["ok"]  # a workbook issued before the upgrade still checks
     open_round(env)

@@ -23,6 +23,8 @@ from .read import RawWorkbook, ReadAhead, ReadError, read_workbook
 from .resources import seed_dir
 from .rounds import attempt_record
 from .schema import Schema, load_schema
+from .schema_change import forward, migrate_records
+from .schema_versions import current_schema, schema_at, schema_steps, workbook_version
 from .seed import load_dataset, seed_changes
 from .store import Store, create_store, open_store, store_exists
 from .validate import Checked, Issue, Reference, identity, validate
@@ -78,12 +80,14 @@ def new_workbook_id(now: datetime) -> str:
     return f"WB-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
 
-def build_input(st: Store, region_ids: list[str], *, by: str, now: datetime, rnd: dict | None = None) -> BuildInput:
+def build_input(st: Store, schema: Schema, region_ids: list[str], *, by: str, now: datetime,
+                rnd: dict | None = None) -> BuildInput:
     """What to build; each region's records are read from the store when the builder reaches it."""
     regions = st.regions()
+    entities = list(schema.entity_names)
 
     def load(region: str) -> dict[str, dict[str, dict]]:
-        return st.records_in({region}, list(load_schema().entity_names))  # the region's own record included
+        return st.records_in({region}, entities)  # the region's own record included
 
     return BuildInput(workbook_id=new_workbook_id(now), revision=st.revision(), built_at=now, by=by,
                       regions=[RegionData(rid, regions[rid]) for rid in region_ids], load=load, round=rnd)
@@ -94,8 +98,8 @@ def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, 
           file_name: Callable[[str, dict], str] | None = None) -> list[dict]:
     """Write the workbook(s) and register each as issued. Returns [{path, id, regions, revision}].
     `rnd`: the round they are issued in; `file_name`: the name of a region's file with --split."""
-    schema = load_schema()
     with st.transaction(snapshot=True):  # PostgreSQL: every region as of the one revision registered
+        schema = current_schema(st)
         known = st.regions()
         unknown = [r for r in region_ids if r not in known]
         if unknown:
@@ -120,11 +124,12 @@ def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, 
         for regions, path in jobs:
             if progress:
                 progress(str(path))
-            data = build_input(st, regions, by=by, now=now, rnd=rnd)
+            data = build_input(st, schema, regions, by=by, now=now, rnd=rnd)
             with bulk_work():
                 plans = build_workbook(data, schema, path, lang)
             st.register_workbook(data.workbook_id, data.revision, regions, by=by, lang=lang, path=str(path),
-                                 digests={(p.kind, p.region): p.digests for p in plans})
+                                 digests={(p.kind, p.region): p.digests for p in plans},
+                                 schema_version=int(schema.version))
             written.append({"path": str(path), "id": data.workbook_id, "regions": regions,
                             "revision": data.revision})
         return written
@@ -169,8 +174,8 @@ def export_rows(st: Store, schema: Schema) -> dict[str, list[dict]]:
 
 
 def export(st: Store, output: str, fmt: str) -> list[str]:
-    schema = load_schema()
     with st.transaction():
+        schema = current_schema(st)
         revision = st.revision()
         tables = export_rows(st, schema)
     out = Path(output)
@@ -224,6 +229,7 @@ class FileResult:
     whole: dict[str, dict[str, dict]] | None = None  # every record now, when they were read
     whole_read: bool = False  # checked against every record of the store (not only its regions')
     round: str | None = None  # the reporting round its workbook was issued in
+    schema: Schema | None = None  # the schema its workbook was built with (the one its columns are read with)
 
     @property
     def issues(self) -> list[Issue]:
@@ -273,7 +279,7 @@ def _comparable(records: dict[str, dict[str, dict]]) -> dict[str, dict[str, dict
 
 
 def _all_records(st: Store) -> dict[str, dict[str, dict]]:
-    return _comparable({e: st.records(e) for e in load_schema().entity_names})
+    return _comparable({e: st.records(e) for e in current_schema(st).entity_names})
 
 
 def check_file(st: Store, path: str, lang: str, ours: dict[str, dict[str, dict]] | None = None,
@@ -283,7 +289,7 @@ def check_file(st: Store, path: str, lang: str, ours: dict[str, dict[str, dict]]
     `files_ahead`). A large file (a national workbook) is checked by the guard in a child process while the
     whole store is read; for a small one (a region's return) only the regions it was issued for are read, once
     its identity is known."""
-    schema = load_schema()
+    schema = current_schema(st)
     if reading is not None:
         if ours is None and goes_aside(path):
             ours = _all_records(st)
@@ -321,12 +327,22 @@ def _check_read(st: Store, path: str, raw: RawWorkbook, lang: str, ours: dict[st
         ref = reference(st, ident.workbook_id, ours)
         if ref is None:
             raise FileRejected(path, t("not_issued", lang, path=path, id=ident.workbook_id))
-        checked = validate(raw, schema, ref, lang)
+        built_with = workbook_version(ref.issued)
+        read_with = schema
+        if built_with == int(schema.version):
+            checked = validate(raw, schema, ref, lang)
+        else:  # built under an older template: read with its columns, then brought to the version now
+            steps = schema_steps(st, built_with, int(schema.version))
+            old = read_with = schema_at(st, built_with)
+            checked = validate(raw, old, ref, lang)
+            base_new = migrate_records(ref.base, steps)
+            forward(checked, steps, old, schema, ref.base, base_new, lang)
+            ref.base = base_new
     except ReadError as exc:  # a sheet read on demand turned out unreadable
         raise FileRejected(path, exc.message(lang)) from None
     finally:
         raw.close()
-    return FileResult(path, checked, raw=raw, base=ref.base, ours=ref.ours, whole=ours)
+    return FileResult(path, checked, raw=raw, base=ref.base, ours=ref.ours, whole=ours, schema=read_with)
 
 
 def reference(st: Store, workbook_id: str, ours: dict[str, dict[str, dict]] | None = None) -> Reference | None:
@@ -337,7 +353,7 @@ def reference(st: Store, workbook_id: str, ours: dict[str, dict[str, dict]] | No
     if issued is None:
         return None
     regions = set(issued["regions"])
-    ours = _comparable(st.records_in(regions, list(load_schema().entity_names))) if ours is None else ours
+    ours = _comparable(st.records_in(regions, list(current_schema(st).entity_names))) if ours is None else ours
     return Reference(issued, base_of(st, issued["rev"], ours, regions), ours, st.issued_rows(workbook_id))
 
 
@@ -458,7 +474,7 @@ def _record_validations(st: Store, attempts: list[tuple[FileResult, tuple[dict, 
 def merge_files(st: Store, paths: list[str], *, dry_run: bool, by: str, lang: str,
                 progress: Callable[[str], None] | None = None) -> list[FileResult]:
     """Each file in its own write-locked transaction: validate, plan, and commit all of it or nothing."""
-    schema = load_schema()
+    schema = current_schema(st)
     results = []
     paths = expand_paths(paths)
     with reading_ahead(paths) as ahead, st.batch() as batch:
@@ -552,9 +568,9 @@ def annotate_file(result: FileResult, target: str, lang: str) -> None:
     the workbook's own language), not by the field's key."""
     from .annotate import annotate  # openpyxl, which only the marked copy needs
 
-    schema = load_schema()
     checked = result.checked
-    assert checked is not None
+    assert checked is not None and result.schema is not None
+    schema = result.schema
     book_lang = checked.identity.lang if checked.identity.lang in ("zh", "en") else lang
     titles = {(title, f.key): f.title(book_lang)
               for title, kind, _region in checked.sheets for f in schema.sheet(kind).fields}

@@ -126,20 +126,65 @@ def build(obj: dict, output: str | None, regions: tuple[str, ...], split: bool, 
         click.echo(w["path"])
 
 
-@cli.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.pass_obj
-def schema(obj: dict, fmt: str) -> None:
-    """The sheets, fields, types, allowed values and constraint factors the workbooks use.
+@cli.group(invoke_without_command=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True,
+              help="yaml: the file as applied, ready to edit and `schema apply`.")
+@click.option("--version", "version", type=int, metavar="N", help="An older version of the store's schema.")
+@click.pass_context
+def schema(ctx: click.Context, fmt: str, version: int | None) -> None:
+    """The sheets, fields, types, allowed values and constraint factors the store's workbooks use.
 
-    Exit: 0."""
-    from .schema import load_schema
-    sch = load_schema()
+    Exit: 0; 2 no such version."""
+    if ctx.invoked_subcommand is not None:
+        return
+    obj = ctx.obj
+    from . import schema_versions
+    st = _store(obj)
+    with st.reading():
+        sch = schema_versions.schema_at(st, version) if version else schema_versions.current_schema(st)
+        if fmt == "yaml":
+            click.echo(schema_versions.schema_text(st, int(sch.version)), nl=False)
+            return
+        history = st.schema_versions()
     if fmt == "json":
-        click.echo(json.dumps(sch.to_json(), ensure_ascii=False, indent=1))
+        click.echo(json.dumps({**sch.to_json(), "versions": history}, ensure_ascii=False, indent=1))
     else:
         from . import terminal
         terminal.print_schema(sch, obj["lang"])
+
+
+@schema.command("apply")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Print the change and what it does to stored values; change nothing.")
+@click.option("--by", default=None, metavar="NAME", help="Who applies it (recorded in the audit trail).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def schema_apply(obj: dict, file: Path, dry_run: bool, by: str | None, fmt: str) -> None:
+    """Make FILE (a schema in the format of templates/schema.yaml) the store's next schema version; the store's
+    records are migrated in one revision, with an audit entry per changed value.
+
+    Exit: 0; 1 the change would lose or break stored data (says which records and values; nothing changed);
+    2 the file is unreadable or has a slip (says the line)."""
+    from . import app
+    from .schema_apply import ApplyRefused, apply_schema
+    st = _store(obj)
+    lang = obj["lang"]
+    try:
+        done = apply_schema(st, file, dry_run=dry_run, by=by or app.default_user())
+    except ApplyRefused as refused:  # the change first (stdout), then why it is not made (stderr)
+        if fmt == "text":
+            for line in refused.lines:
+                click.echo(f"  {line.said(lang)}")
+        raise
+    if fmt == "json":
+        click.echo(json.dumps(done.to_json(lang), ensure_ascii=False))
+        return
+    from .messages import t
+    for line in done.lines or [None]:
+        click.echo(f"  {line.said(lang)}" if line else f"  {t('change_none', lang)}")
+    click.echo(t("apply_dry_run" if dry_run else "apply_done" if done.version else "apply_nothing", lang,
+                 version=done.version or done.version_from, values=done.changes,
+                 revision=done.revision if done.revision is not None else "—"), err=True)
 
 
 @cli.command()

@@ -65,6 +65,8 @@ class FieldType:
     known: Callable[[Schema, Any], bool] = lambda schema, value: True  # a stored value the schema knows
     allowed_hint: str | None = None  # a message key said instead of listing every allowed value
     shows_cluster_name: bool = False  # derived: the name of the row's cluster, from the inventory
+    lists_factors: bool = False  # values are constraint-factor ids: they follow a factor renamed, split or retired
+    needs_enum: bool = False  # a field of the type names its list (`enum:` in the schema)
 
     @property
     def wrap(self) -> bool:
@@ -325,14 +327,15 @@ for _type in (
               _parse_date, _quick_date, number_format=lambda f: "yyyy-mm-dd", ordered=True, excel_check=_date_check,
               display=lambda schema, f, value, lang: date.fromisoformat(value) if isinstance(value, str) else value),
     FieldType("enum", _words("选项", "choice"), _words("下拉列表中的一项", "one of the dropdown's values"),
-              _parse_enum, _quick_label, dropdown=lambda f: f.enum, display=_show_label),
+              _parse_enum, _quick_label, dropdown=lambda f: f.enum, display=_show_label,
+              needs_enum=True),
     FieldType("boolean", _words("是/否", "yes/no"), _words("“是”或留空", "Y or empty"), _parse_boolean, _quick_label,
               dropdown=lambda f: "boolean", own_list=lambda lang: [t("yes", lang), t("no", lang)],
               display=lambda schema, f, value, lang: t("yes", lang) if value else None),
     FieldType("factor_list", _words("制约因素列表", "list of constraint factors"),
               _words("制约因素名称，用顿号分隔", "constraint factor titles separated by commas"),
               _parse_factor_list, _quick_label, display=_show_factors, known=_factors_known,
-              allowed_hint="see_factor_list"),
+              allowed_hint="see_factor_list", lists_factors=True),
 ):
     register(_type)
 del _type

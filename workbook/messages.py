@@ -17,6 +17,41 @@ MESSAGES: dict[str, dict[str, str]] = {
                       "en": "Inferred: {reason}\nThe text does not state this for the record; please check it and "
                             "correct it if wrong."},
     "footer_page": {"zh": "第 &P 页，共 &N 页", "en": "Page &P of &N"},
+    # a schema's change, one line per step (`schema apply`, workbook/schema_change.py)
+    "change_add_field": {"zh": "新增字段 {sheet}.{field}“{title}”", "en": "field added: {sheet}.{field} “{title}”"},
+    "change_retire_field": {"zh": "停用字段 {sheet}.{field}“{title}”（{count} 条记录有值，从当前记录中移除，历史中保留）",
+                            "en": "field retired: {sheet}.{field} “{title}” ({count} records hold a value: removed "
+                                  "from the current records, kept in the history)"},
+    "change_retire_column": {"zh": "停用列 {sheet}.{field}", "en": "column retired: {sheet}.{field}"},
+    "change_rename_field": {"zh": "字段改名 {sheet}.{from} → {to}", "en": "field renamed: {sheet}.{from} → {to}"},
+    "change_map_values": {"zh": "{sheet}.{field} 的取值转换：{map}", "en": "{sheet}.{field} values mapped: {map}"},
+    "change_set_values": {"zh": "{sheet}.{field}：{why} {n} 个已存值", "en": "{sheet}.{field}: {why} {n} stored values"},
+    "change_field_title": {"zh": "标题 {sheet}.{field}：“{old}” → “{new}”",
+                           "en": "title {sheet}.{field}: “{old}” → “{new}”"},
+    "change_field_help": {"zh": "说明文字 {sheet}.{field} 已修改", "en": "help text of {sheet}.{field} changed"},
+    "change_field_required": {"zh": "{sheet}.{field} 必填：{old} → {new}", "en": "{sheet}.{field} required: {old} → {new}"},
+    "change_field_editable": {"zh": "{sheet}.{field} 可编辑：{old} → {new}", "en": "{sheet}.{field} editable: {old} → {new}"},
+    "change_field_unit": {"zh": "{sheet}.{field} 单位：{old} → {new}", "en": "{sheet}.{field} unit: {old} → {new}"},
+    "change_field_range": {"zh": "{sheet}.{field} 范围：{old} → {new}", "en": "{sheet}.{field} range: {old} → {new}"},
+    "change_field_type": {"zh": "{sheet}.{field} 类型：{old} → {new}", "en": "{sheet}.{field} type: {old} → {new}"},
+    "change_sheet_title": {"zh": "工作表 {sheet} 标题：“{old}” → “{new}”", "en": "sheet {sheet} title: “{old}” → “{new}”"},
+    "change_add_factor": {"zh": "新增制约因素 {factor}“{title}”", "en": "constraint factor added: {factor} “{title}”"},
+    "change_split_factor": {"zh": "制约因素 {from} 拆分为 {to}（{count} 个集群的程度照抄到各新因素）",
+                            "en": "constraint factor {from} split into {to} ({count} clusters' severities copied to "
+                                  "each)"},
+    "change_factor_group": {"zh": "制约因素 {field} 分组：{old} → {new}", "en": "factor {field} group: {old} → {new}"},
+    "change_value_added": {"zh": "选项表 {enum} 新增 {code}“{label}”", "en": "list {enum}: value added {code} “{label}”"},
+    "change_value_label": {"zh": "选项表 {enum} 的 {code}：“{old}” → “{new}”",
+                           "en": "list {enum}, value {code}: “{old}” → “{new}”"},
+    "apply_done": {"zh": "已应用：模板第 {version} 版；{values} 个已存值随之迁移（数据版本 {revision}）。",
+                   "en": "applied: template version {version}; {values} stored values migrated (revision {revision})."},
+    "apply_dry_run": {"zh": "试运行：未作任何改动；应用后将迁移 {values} 个已存值。",
+                      "en": "dry run: nothing changed; applying would migrate {values} stored values."},
+    "apply_nothing": {"zh": "与当前第 {version} 版相同，未作任何改动。", "en": "the same as version {version}; nothing changed."},
+    "change_none": {"zh": "与当前版本相同，没有变化。", "en": "the same as the current version: nothing changes."},
+    "why_convert": {"zh": "按新类型转换", "en": "converted to the new type:"},
+    "why_clear": {"zh": "清空不符合的", "en": "cleared, as they do not fit:"},
+    "why_clamp": {"zh": "截到新范围内的", "en": "clamped into the new range:"},
     "dv_error_title": {"zh": "请检查输入", "en": "Please check"},
     "dv_readonly_title": {"zh": "只读列", "en": "Read-only column"},
     "dv_readonly_message": {"zh": "灰色列由系统维护，请勿修改：改动会在校验时报错，整份工作簿不能合并。请选“否”放弃修改。",
@@ -283,9 +318,19 @@ ISSUE_MESSAGES: dict[str, dict[str, str]] = {
     "meta_revision": {"severity": "error", "zh": "工作簿标注的数据版本 {theirs} 与登记的 {ours} 不符，可能被改动过。请使用原工作簿。",
                       "en": "The workbook says store revision {theirs}, but it was issued at {ours}; it may have been "
                             "tampered with. Use the original workbook."},
-    "schema_version": {"severity": "error", "zh": "工作簿的格式版本为 {theirs}，当前为 {ours}。请在新生成的工作簿上填报。",
-                       "en": "The workbook is of schema version {theirs}; this store uses {ours}. Fill in a newly "
-                             "built workbook."},
+    "schema_version": {"severity": "error", "zh": "工作簿标注的模板版本 {theirs} 与登记的 {ours} 不符，可能被改动过。请使用原工作簿。",
+                       "en": "The workbook says template version {theirs}, but it was issued with version {ours}; it "
+                             "may have been tampered with. Use the original workbook."},
+    "schema_mapped": {"severity": "warning", "zh": "本工作簿按模板第 {theirs} 版生成，已按该版的列读取，并转换为当前第 {ours} 版（改名的列和选项照新名称合并，新增的列视为未改动）。",
+                      "en": "This workbook was built with template version {theirs}; it was read with that version's "
+                            "columns and brought to version {ours} (renamed columns and values merge under their new "
+                            "names; new columns count as unchanged)."},
+    "column_retired": {"severity": "warning", "zh": "“{name}”列已在模板第 {version} 版中停用，此处等 {count} 处填写的内容不会合并。",
+                       "en": "Column “{name}” was retired in template version {version}; what was typed here and in "
+                             "{count} cells in all is not merged."},
+    "schema_unfit": {"severity": "error", "zh": "“{name}”列在模板第 {version} 版中改为 {rule}，此值不符合。请按新要求填写。",
+                     "en": "Column “{name}” is {rule} since template version {version}, and this value does not fit. "
+                           "Enter a value the new template allows."},
     "region_not_issued": {"severity": "error", "zh": "本工作簿未发给地区 {region}，该表不能合并。",
                           "en": "This workbook was not issued for region {region}; this sheet cannot be merged."},
     "row_missing": {"severity": "warning", "zh": "记录 {record} 不在表中（行被删除？）。不会删除该记录；如需删除，请在“删除”列填“是”。",
@@ -414,6 +459,34 @@ REFUSALS: dict[str, dict[str, str]] = {
     "store_exists": {"zh": "{store}：这里已有数据库，未作任何改动。请换一个 --store 路径，或先移走它。",
                      "en": "{store}: a store already exists here; it was left untouched. Use another --store path, or "
                            "remove this one first."},
+    # `schema apply` (workbook/schema_apply.py): a change refused, exit 1; the schema file, exit 2
+    "apply_refused": {"zh": "{path}：未应用，数据库未作任何改动。这次修改会丢失或破坏已有数据：\n{problems}\n请在文件的 migrate: 部分说明如何处理（见 README“调整模板”），或改回这些修改。",
+                      "en": "{path}: not applied; the store was left untouched. The change would lose or break stored "
+                            "data:\n{problems}\nSay in the file's migrate: section what to do with them (see the README, "
+                            "“Adapting the template”), or undo those edits."},
+    "apply_retire_in_use": {"zh": "{sheet}.{field} 被删去，但 {count} 条记录有值（{examples}）；如确要停用，请在 migrate: retire: 中列出 {sheet}.{field}",
+                            "en": "{sheet}.{field} is gone, but {count} records hold a value ({examples}); to retire "
+                                  "it, list {sheet}.{field} under migrate: retire:"},
+    "apply_value_in_use": {"zh": "{sheet}.{field} 的取值 {values} 被删去，但 {count} 条记录在用（{examples}）；请给新选项写 renamed_from，或在 migrate: values: {sheet}.{field}: 中给出对应",
+                           "en": "{sheet}.{field}: values {values} are gone, but {count} records use them "
+                                 "({examples}); give the new value renamed_from, or map them under migrate: values: "
+                                 "{sheet}.{field}:"},
+    "apply_unfit": {"zh": "{sheet}.{field} 改为 {rule}，{count} 条记录的值不符合（{examples}）；请在 migrate: unfit: {sheet}.{field}: 写 clear（清空）或 clamp（截到范围内）",
+                    "en": "{sheet}.{field} becomes {rule}, and {count} records hold values that do not fit "
+                          "({examples}); put clear or clamp under migrate: unfit: {sheet}.{field}:"},
+    "apply_relied_on": {"zh": "{sheet}.{field} 被目录页、汇总报告或记录名称按其键名使用，不能改名、停用或改类型（标题、说明和范围可以改）",
+                        "en": "{sheet}.{field} is used by its key by the index sheet, the report or the records' names; "
+                              "it cannot be renamed, retired or change type (its titles, help and range can change)"},
+    "apply_sheet_removed": {"zh": "工作表 {sheet} 被删去；schema apply 不删除工作表", "en": "sheet {sheet} is gone; schema apply does not remove sheets"},
+    "apply_sheet_added": {"zh": "新增工作表 {sheet}；schema apply 不增加工作表（新实体需新版 cluster-wb）",
+                          "en": "sheet {sheet} is new; schema apply does not add sheets (a new entity needs a new "
+                                "cluster-wb)"},
+    "apply_entities_changed": {"zh": "entities 有变化（{entities}）；schema apply 不增删实体", "en": "entities changed ({entities}); schema apply does not add or remove entities"},
+    "apply_sheet_entity": {"zh": "工作表 {sheet} 的实体或主键有变化；这不能迁移", "en": "sheet {sheet}: its entity or key changed, which cannot be migrated"},
+    "schema_file_yaml": {"zh": "{path} 第 {line} 行：不是有效的 YAML（{why}）。", "en": "{path}, line {line}: not valid YAML ({why})."},
+    "schema_file_error": {"zh": "{path} 第 {line} 行：{what}。未作任何改动。", "en": "{path}, line {line}: {what}. Nothing was changed."},
+    "schema_file_unreadable": {"zh": "{path}：无法读取（{why}）。", "en": "{path}: cannot be read ({why})."},
+    "usage_schema_version": {"zh": "没有模板第 {version} 版；已有的版本：{known}。", "en": "no template version {version}; versions: {known}."},
     # options and arguments
     "usage_unknown_region": {"zh": "没有地区 {unknown}；已有的地区：{known}。",
                              "en": "unknown region {unknown}; known regions: {known}."},

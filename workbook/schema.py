@@ -236,7 +236,7 @@ def _field_json(schema: Schema, f: Field) -> dict:
 SHEET_KEYS = {"kind", "entity", "title", "help", "key", "fields", "factor_columns", "factor_field", "rows", "checks",
               "only_if_records", "new_rows"}
 FIELD_KEYS = {"key", "title", "type", "unit", "required", "editable", "enum", "min", "max", "width", "help", "derived",
-              "core", "plausible"}
+              "core", "plausible", "renamed_from"}  # renamed_from: the key it had before (`schema apply`)
 
 
 def _check_keys(what: str, d: dict, allowed: set[str]) -> None:
@@ -305,7 +305,7 @@ def parse_schema(doc: dict) -> Schema:
         for name, opts in doc["enums"].items()
     }
     for f in doc["constraint_factors"]:
-        _check_keys(f"factor {f.get('id')}", f, {"id", "group", "zh", "en", "help"})
+        _check_keys(f"factor {f.get('id')}", f, {"id", "group", "zh", "en", "help", "renamed_from", "split_from"})
         _check_keys(f"help of factor {f.get('id')}", f["help"], {"zh", "en"})
     factors = tuple(
         Factor(f["id"], f["group"], f["zh"], f["en"], f["help"]["zh"], f["help"]["en"])

@@ -44,7 +44,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 from .errors import CwbError
 
 STORE_MARK = "cluster-wb store"
-STORE_FORMAT = "2"  # 2: reporting rounds, their workbooks and return attempts
+STORE_FORMAT = "3"  # 2: reporting rounds, their workbooks and return attempts; 3: the store's schema versions
 
 # Text everywhere (SQLite ignores a declared length; PostgreSQL would refuse a long round name or a long --by),
 # compared byte by byte on PostgreSQL as on SQLite: ids sort the same on both back ends whatever the database's
@@ -89,6 +89,18 @@ workbooks_t = Table(
     Column("id", _Str, primary_key=True), Column("rev", Integer, nullable=False),
     Column("regions", Text, nullable=False), Column("at", _Str, nullable=False),
     Column("by", _Str), Column("lang", _Str), Column("path", Text),
+    Column("schema_version", Integer),  # the store's schema version it was built with (none: before format 3, 1)
+)
+
+schemas_t = Table(  # the store's template: every version applied, the first the bundled schema at `init`
+    "cwb_schemas", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("at", _Str, nullable=False), Column("by", _Str), Column("source", Text),
+    Column("rev", Integer, nullable=False),  # the store's revision when it took effect (its migration's, if any)
+    Column("doc", Text, nullable=False),  # the schema document (the YAML's data, as JSON)
+    Column("text", Text, nullable=False),  # the file as applied, comments and all (`schema --format yaml`)
+    Column("changes", Text, nullable=False),  # the steps from the version before (`schema_change`), as JSON
+    Column("summary", Text),
 )
 
 issued_rows_t = Table(  # the fingerprint of every data row an issued workbook was written with, per sheet
@@ -603,11 +615,13 @@ class Store:
         return out
 
     def register_workbook(self, workbook_id: str, rev: int, regions: list[str], *, by: str, lang: str,
-                          path: str, digests: dict[tuple[str, str], dict[str, str]] | None = None) -> None:
-        """Record an issued workbook, with the fingerprints of its rows by (sheet kind, region)."""
+                          path: str, digests: dict[tuple[str, str], dict[str, str]] | None = None,
+                          schema_version: int | None = None) -> None:
+        """Record an issued workbook, with the fingerprints of its rows by (sheet kind, region) and the schema
+        version it was built with."""
         with self._connect() as c:
             c.execute(workbooks_t.insert().values(id=workbook_id, rev=rev, regions=_dumps(regions), at=now_iso(),
-                                                  by=by, lang=lang, path=path))
+                                                  by=by, lang=lang, path=path, schema_version=schema_version))
             if digests:
                 issued_rows_t.create(c, checkfirst=True)  # a store made before fingerprints has no such table
                 c.execute(issued_rows_t.insert(), [
@@ -629,6 +643,37 @@ class Store:
         for r in rows:
             r["regions"] = _loads(r["regions"])
         return rows
+
+    # -- the store's schema -------------------------------------------------------------------------
+    def schema_versions(self) -> list[dict]:
+        """Every schema version of the store, oldest first, without its documents."""
+        cols = [schemas_t.c[k] for k in ("version", "at", "by", "source", "rev", "summary")]
+        with self._connect() as c:
+            return [dict(r) for r in c.execute(select(*cols).order_by(schemas_t.c.version)).mappings()]
+
+    def schema_row(self, version: int | None = None) -> dict | None:
+        """One schema version (the current one by default): its document, file text and change steps."""
+        q = select(schemas_t)
+        q = q.where(schemas_t.c.version == version) if version is not None else \
+            q.order_by(schemas_t.c.version.desc()).limit(1)
+        with self._connect() as c:
+            row = c.execute(q).mappings().first()
+        if row is None:
+            return None
+        out = dict(row)
+        out["doc"], out["changes"] = _loads(out["doc"]), _loads(out["changes"])
+        return out
+
+    def add_schema_version(self, *, doc: dict, text: str, changes: list, by: str, source: str,
+                           summary: str = "", rev: int | None = None) -> int:
+        """Record the next schema version (in the caller's transaction: with its migration's revision)."""
+        with self._connect() as c:
+            _lock_writes(c)
+            version = c.execute(select(func.coalesce(func.max(schemas_t.c.version), 0))).scalar_one() + 1
+            c.execute(schemas_t.insert().values(
+                version=version, at=now_iso(), by=by, source=source, rev=self.revision() if rev is None else rev,
+                doc=_dumps(doc), text=text, changes=_dumps(changes), summary=summary))
+        return version
 
     # -- rounds and return attempts ----------------------------------------------------------------
     def add_round(self, name: str, *, period: str | None, due: str, regions: list[str], by: str) -> dict:
@@ -764,6 +809,10 @@ def _upgrade(engine: Engine) -> None:
             for table in metadata.sorted_tables:  # create_all makes the tables it lacks, not their new indexes
                 for index in table.indexes:
                     index.create(c, checkfirst=True)
+            if "schema_version" not in {col["name"] for col in inspect(c).get_columns(workbooks_t.name)}:
+                c.exec_driver_sql(f"ALTER TABLE {workbooks_t.name} ADD COLUMN schema_version INTEGER")
+            if c.execute(select(func.count()).select_from(schemas_t)).scalar_one() == 0:
+                _record_bundled_schema(c)  # what its workbooks were built with: the schema of the package
             if fmt is None:
                 c.execute(meta_t.insert().values(key="format", value=STORE_FORMAT))
             else:
@@ -803,7 +852,22 @@ def create_store(store: str) -> Store:
         c.execute(meta_t.insert().values(key="mark", value=STORE_MARK))
         c.execute(meta_t.insert().values(key="format", value=STORE_FORMAT))
         c.execute(meta_t.insert().values(key="created", value=now_iso()))
+        _record_bundled_schema(c)
     return Store(engine, store)
+
+
+def _record_bundled_schema(c: Connection) -> None:
+    """Version 1 of a store's schema: the package's `templates/schema.yaml` (at `init`, or when a store from
+    before schema versions is upgraded). From then on the store, not the package, says what its workbooks ask."""
+    from .resources import templates_dir
+    from .schema import parse_yaml_cached
+
+    raw = (templates_dir() / "schema.yaml").read_bytes()
+    c.execute(schemas_t.insert().values(version=1, at=now_iso(), by="cluster-wb", source="bundled",
+                                        rev=int(c.execute(select(func.coalesce(func.max(revisions_t.c.rev), 0)))
+                                                .scalar_one()),
+                                        doc=_dumps(parse_yaml_cached(raw)), text=raw.decode("utf-8"), changes="[]",
+                                        summary="the bundled schema"))
 
 
 def open_store(store: str) -> Store:

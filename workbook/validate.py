@@ -111,6 +111,7 @@ class Checked:
     rows: list[Row]
     sheets: list[tuple[str, str, str]]  # (title, kind, region)
     columns: dict[str, set[str]] = field(default_factory=dict)  # sheet title -> field keys present
+    letters: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet title -> field key -> column letter
 
     @property
     def errors(self) -> int:
@@ -282,13 +283,15 @@ def validate(raw: RawWorkbook, schema: Schema, ref: Reference, lang: str = "zh")
         raise ValueError("not a cluster-wb workbook")
     for code, params in ident.issues:
         out.add(code, **params)
-    if ident.schema_version and ident.schema_version != schema.version:
-        out.add("schema_version", theirs=ident.schema_version, ours=schema.version)
+    expected = ref.issued.get("schema_version")  # none: issued before the store kept versions
+    if expected is not None and ident.schema_version and ident.schema_version != str(expected):
+        out.add("schema_version", theirs=ident.schema_version, ours=expected)
     if ident.revision is not None and ident.revision != ref.issued["rev"]:
         out.add("meta_revision", theirs=ident.revision, ours=ref.issued["rev"])
     rows: list[Row] = []
     sheets = []
     columns: dict[str, set[str]] = {}
+    letters: dict[str, dict[str, str]] = {}
     ids_read: set[tuple[str, str]] = set()
     checker = _RowChecks(schema, ref, lang, out, columns)
     for rs, kind, region in _find_sheets(raw, schema, ident, out):
@@ -305,6 +308,7 @@ def validate(raw: RawWorkbook, schema: Schema, ref: Reference, lang: str = "zh")
         if mapping is None:
             continue
         columns[rs.title] = {f.key for f in mapping.values()}
+        letters[rs.title] = {f.key: column_letter(col + 1) for col, f in mapping.items()}
         for rng in rs.merged:
             if last_row_of(rng) >= 2:
                 out.add("merged", sheet=rs.title, cell=rng.split(":")[0], value=rng, range=rng)
@@ -322,7 +326,7 @@ def validate(raw: RawWorkbook, schema: Schema, ref: Reference, lang: str = "zh")
         _check_alignment(sheet_rows, sheet, region, ref, mapping, lang, out)
         rows.extend(sheet_rows)
     checker.finish(rows)
-    return Checked(ident, out.issues, rows, sheets, columns)
+    return Checked(ident, out.issues, rows, sheets, columns, letters)
 
 
 def _check_alignment(rows: list[Row], sheet: Sheet, region: str, ref: Reference, mapping: dict[int, Field],

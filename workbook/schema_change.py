@@ -1,0 +1,581 @@
+"""What changed between two versions of a store's schema, and how records and old workbooks map across it.
+
+Pure: two schema documents (the YAML's data) in, a list of steps out (`diff`); records and a returned workbook's
+rows mapped forward through the steps (`migrate_record`, `forward`). Steps are plain dicts, kept with the new
+version in the store, so that a workbook built under any older version can be read with its own columns and
+brought to the version now. Steps that change data: `rename_field`, `split_factor`, `retire_field`,
+`map_values`, `set_values`; the others only describe (titles, help, ranges, values added).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .field_types import field_type, normalize_value
+from .layout import display_value
+from .messages import Both, both
+from .report import FIGURES, MOVES
+from .schema import Field, Schema, parse_schema
+from .validate import CellRefs, Checked, Issue, Row, same_value
+
+DATA_STEPS = ("rename_field", "split_factor", "retire_field", "map_values", "set_values")
+MIGRATE_KEYS = {"retire", "values", "unfit"}
+UNFIT_ACTIONS = ("clear", "clamp")
+EXAMPLES = 5  # records named in a refusal, per problem
+# Fields the tool's own index sheet, report, names and checks use by their key: a change may not rename, retire or
+# retype them (their titles, help and ranges may change), nor the field that names an entity's records.
+RELIED_ON = frozenset({"id", "region", "name_zh", "name_en", "title_zh", "title_en", "status", "due_date", "level",
+                       "value", "unit", "subject", "metric_zh", "metric_en", "year", "kind", *FIGURES, *MOVES})
+
+
+@dataclass
+class Refusal:
+    """A change that would lose stored data or break records, unless the file's `migrate:` says what to do."""
+
+    code: str
+    params: dict[str, Any]
+
+
+@dataclass
+class Diff:
+    steps: list[dict] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
+
+    def data_steps(self) -> list[dict]:
+        return [s for s in self.steps if s["op"] in DATA_STEPS]
+
+
+def _renamed_from(spec: dict) -> list[str]:
+    old = spec.get("renamed_from")
+    if old is None:
+        return []
+    return [str(o) for o in old] if isinstance(old, list) else [str(old)]
+
+
+def _pairs(old: dict[str, dict], new: dict[str, dict]) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """(old key, new key) of the entries kept or renamed, the keys added and the keys retired. An entry that
+    says `renamed_from: OLD` takes OLD's place when OLD is gone from the new version (a stale one, left in a
+    file applied before, is nothing)."""
+    pairs, added = [], []
+    taken: set[str] = set()
+    for key, spec in new.items():
+        if key in old:
+            pairs.append((key, key))
+            taken.add(key)
+            continue
+        sources = [o for o in _renamed_from(spec) if o in old and o not in new and o not in taken]
+        if sources:
+            pairs.append((sources[0], key))
+            taken.add(sources[0])
+        else:
+            added.append(key)
+    retired = [k for k in old if k not in taken]
+    return pairs, added, retired
+
+
+def _enum_map(old_doc: dict, new_doc: dict, old_enum: str, new_enum: str) -> tuple[dict, list[Any]]:
+    """Old code -> new code for one field's list: kept codes, codes renamed or merged (`renamed_from`); and the
+    old codes that map to nothing (retired)."""
+    old_codes = [o["code"] for o in old_doc["enums"].get(old_enum, ())]
+    new_opts = new_doc["enums"].get(new_enum, ())
+    new_codes = {o["code"] for o in new_opts}
+    mapping: dict[Any, Any] = {}
+    for opt in new_opts:
+        sources = opt.get("renamed_from")
+        sources = sources if isinstance(sources, list) else [] if sources is None else [sources]
+        for src in sources:
+            for code in old_codes:
+                if str(code) == str(src) and code not in new_codes:
+                    mapping[code] = opt["code"]
+    retired = [c for c in old_codes if c not in new_codes and c not in mapping]
+    return mapping, retired
+
+
+def _migrate_spec(new_doc: dict) -> dict:
+    spec = new_doc.get("migrate") or {}
+    return {"retire": {str(k) for k in spec.get("retire") or ()}, "values": dict(spec.get("values") or {}),
+            "unfit": dict(spec.get("unfit") or {})}
+
+
+def diff(old_doc: dict, new_doc: dict, records: dict[str, dict[str, dict]] | None = None) -> Diff:
+    """The steps from `old_doc` to `new_doc`, and what they would refuse given the stored `records` (by entity
+    and id): a retired field or factor that holds values, a list value still in use that maps to nothing, a
+    range that stored values exceed, a type that stored values do not fit, unless `migrate:` says how."""
+    old, new = parse_schema(old_doc), parse_schema(new_doc)
+    records = records or {}
+    migrate = _migrate_spec(new_doc)
+    out = Diff()
+    old_sheets = {s["kind"]: s for s in old_doc["sheets"]}
+    new_sheets = {s["kind"]: s for s in new_doc["sheets"]}
+    for kind in old_sheets.keys() - new_sheets.keys():
+        out.refusals.append(Refusal("apply_sheet_removed", {"sheet": kind}))
+    for kind in new_sheets.keys() - old_sheets.keys():
+        out.refusals.append(Refusal("apply_sheet_added", {"sheet": kind}))
+    if set(old_doc["entities"]) != set(new_doc["entities"]):
+        out.refusals.append(Refusal("apply_entities_changed", {
+            "entities": ", ".join(sorted(set(old_doc["entities"]) ^ set(new_doc["entities"])))}))
+    factor_map = _factor_steps(out, old_doc, new_doc, old, new, records.get("constraint", {}), migrate)
+    for kind in [k for k in new_sheets if k in old_sheets]:
+        o_sheet, n_sheet = old.sheet(kind), new.sheet(kind)
+        if o_sheet.entity != n_sheet.entity or o_sheet.key != n_sheet.key:
+            out.refusals.append(Refusal("apply_sheet_entity", {"sheet": kind}))
+            continue
+        if o_sheet.title_zh != n_sheet.title_zh or o_sheet.title_en != n_sheet.title_en:
+            out.steps.append({"op": "sheet_title", "sheet": kind, "old": [o_sheet.title_zh, o_sheet.title_en],
+                              "new": [n_sheet.title_zh, n_sheet.title_en]})
+        o_specs = {f["key"]: f for f in old_sheets[kind]["fields"]}
+        n_specs = {f["key"]: f for f in new_sheets[kind]["fields"]}
+        pairs, added, retired = _pairs(o_specs, n_specs)
+        entity = n_sheet.entity
+        held = records.get(entity, {})
+        relied = RELIED_ON | {old_doc["entities"][entity].get("name_field")}
+        for o_key, n_key in pairs:
+            if o_key in relied and (o_key != n_key or o_sheet.field(o_key).type != n_sheet.field(n_key).type):
+                out.refusals.append(Refusal("apply_relied_on", {"sheet": kind, "field": o_key}))
+        for key in retired:
+            if key in relied:
+                out.refusals.append(Refusal("apply_relied_on", {"sheet": kind, "field": key}))
+        for key in added:
+            out.steps.append({"op": "add_field", "sheet": kind, "entity": entity, "field": key,
+                              "title": [n_sheet.field(key).title_zh, n_sheet.field(key).title_en]})
+        for key in retired:
+            f = o_sheet.field(key)
+            if f.derived or key == "delete":
+                out.steps.append({"op": "retire_column", "sheet": kind, "entity": entity, "field": key})
+                continue
+            holding = [rid for rid, rec in held.items() if rec.get(key) not in (None, "", [])]
+            if holding and key not in migrate["retire"] and f"{kind}.{key}" not in migrate["retire"]:
+                out.refusals.append(Refusal("apply_retire_in_use", {
+                    "sheet": kind, "field": key, "count": len(holding), "examples": _examples(holding, held, key)}))
+            out.steps.append({"op": "retire_field", "sheet": kind, "entity": entity, "field": key,
+                              "title": [f.title_zh, f.title_en], "count": len(holding)})
+        for o_key, n_key in pairs:
+            if o_key in ("id",) and o_key != n_key:
+                out.refusals.append(Refusal("apply_sheet_entity", {"sheet": kind}))
+                continue
+            if o_key != n_key:
+                out.steps.append({"op": "rename_field", "sheet": kind, "entity": entity, "from": o_key, "to": n_key})
+            _field_steps(out, old_doc, new_doc, old, new, kind, entity, o_sheet.field(o_key), n_sheet.field(n_key),
+                         held, migrate, renamed_from=o_key, factor_map=factor_map)
+    _enum_steps(out, old_doc, new_doc)
+    return out
+
+
+def _examples(ids: list[str], held: dict[str, dict], key: str) -> str:
+    shown = [f"{rid} ({held[rid].get(key)})" for rid in ids[:EXAMPLES]]
+    return "、".join(shown) + ("…" if len(ids) > EXAMPLES else "")
+
+
+def _field_steps(out: Diff, old_doc: dict, new_doc: dict, old: Schema, new: Schema, kind: str, entity: str,
+                 of: Field, nf: Field, held: dict[str, dict], migrate: dict, renamed_from: str,
+                 factor_map: dict[str, list[str]]) -> None:
+    """Steps and refusals for one field kept (or renamed) from the old version to the new."""
+    key = nf.key
+    where = f"{kind}.{key}"
+    if (of.title_zh, of.title_en) != (nf.title_zh, nf.title_en):
+        out.steps.append({"op": "field_title", "sheet": kind, "field": key, "old": [of.title_zh, of.title_en],
+                          "new": [nf.title_zh, nf.title_en]})
+    if (of.help_zh, of.help_en) != (nf.help_zh, nf.help_en):
+        out.steps.append({"op": "field_help", "sheet": kind, "field": key})
+    for attr in ("required", "editable", "unit"):
+        if getattr(of, attr) != getattr(nf, attr):
+            out.steps.append({"op": f"field_{attr}", "sheet": kind, "field": key, "old": getattr(of, attr),
+                              "new": getattr(nf, attr)})
+    values = {rid: rec[renamed_from] for rid, rec in held.items() if rec.get(renamed_from) not in (None, "", [])}
+    asked = migrate["values"].get(where) or migrate["values"].get(key) or {}
+    # list values: renamed, merged or retired codes
+    mapping: dict[Any, Any] = {}
+    retired: list[Any] = []
+    if of.enum or nf.enum:
+        mapping, retired = _enum_map(old_doc, new_doc, of.enum or "", nf.enum or "") if of.enum and nf.enum \
+            else ({}, [])
+        for code in list(retired):
+            if code in asked or str(code) in {str(k) for k in asked}:
+                target = next(v for k, v in asked.items() if str(k) == str(code))
+                mapping[code] = target
+                retired.remove(code)
+        if mapping:
+            out.steps.append({"op": "map_values", "sheet": kind, "entity": entity, "field": key,
+                              "map": [[a, b] for a, b in mapping.items()]})
+        in_use = [rid for rid, v in values.items() if any(x in retired for x in (v if isinstance(v, list) else [v]))]
+        if in_use:
+            out.refusals.append(Refusal("apply_value_in_use", {
+                "sheet": kind, "field": key, "values": "、".join(str(c) for c in retired
+                                                                 if any(c == v or (isinstance(v, list) and c in v)
+                                                                        for v in values.values())),
+                "count": len(in_use), "examples": _examples(in_use, {r: {key: values[r]} for r in in_use}, key)}))
+    elif field_type(nf).lists_factors and factor_map:  # lists of factors follow the factors renamed, split, retired
+        mapping = {k: v for k, v in factor_map.items()}
+        out.steps.append({"op": "map_values", "sheet": kind, "entity": entity, "field": key,
+                          "map": [[a, b] for a, b in mapping.items()]})
+    elif asked:  # a value map on a field without a list: stored values renamed (a typo corrected everywhere)
+        out.steps.append({"op": "map_values", "sheet": kind, "entity": entity, "field": key,
+                          "map": [[a, b] for a, b in asked.items()]})
+    # the range (numbers) or the length (text)
+    if (of.min, of.max) != (nf.min, nf.max):
+        tighter = (nf.min is not None and (of.min is None or nf.min > of.min)) or \
+                  (nf.max is not None and (of.max is None or nf.max < of.max))
+        out.steps.append({"op": "field_range", "sheet": kind, "field": key, "old": [of.min, of.max],
+                          "new": [nf.min, nf.max], "tighter": tighter})
+    # the type and the range: every stored value must read as one of the new field's (shown as the old field
+    # showed it, read as the new one reads a cell); a value that reads differently is converted
+    unfit, converted = {}, {}
+    for rid, v in values.items():
+        if any(x in retired for x in (v if isinstance(v, list) else [v])):
+            continue  # refused above already
+        if mapping:
+            v = _mapped(v, mapping)
+            if v is None:
+                continue
+        ok, new_value = fits(new, nf, _shown(old, of, v), v)
+        if not ok:
+            unfit[rid] = v
+        elif not _same(new_value, v):
+            converted[rid] = [v, new_value]
+    if converted:
+        out.steps.append({"op": "set_values", "sheet": kind, "entity": entity, "field": key, "why": "convert",
+                          "values": converted})
+    if unfit:
+        action = migrate["unfit"].get(where) or migrate["unfit"].get(key)
+        if action in UNFIT_ACTIONS:
+            out.steps.append({"op": "set_values", "sheet": kind, "entity": entity, "field": key, "why": action,
+                              "values": {rid: [v, _clamped(nf, v) if action == "clamp" else None]
+                                         for rid, v in unfit.items()}})
+        else:
+            out.refusals.append(Refusal("apply_unfit", {
+                "sheet": kind, "field": key, "count": len(unfit),
+                "examples": _examples(list(unfit), {r: {key: v} for r, v in unfit.items()}, key), "rule": _rule(nf)}))
+    if of.type != nf.type:
+        out.steps.append({"op": "field_type", "sheet": kind, "entity": entity, "field": key, "old": of.type,
+                          "new": nf.type})
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a == b and type(a) is type(b)
+
+
+def _clamped(f: Field, v: Any) -> Any:
+    """A number brought into the field's range; anything else that does not fit is cleared."""
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return None
+    if f.min is not None and v < f.min:
+        return _num(f.min)
+    if f.max is not None and v > f.max:
+        return _num(f.max)
+    return v
+
+
+def _rule(f: Field) -> str:
+    if f.min is None and f.max is None:
+        return f.type
+    return f"{f.type} {'' if f.min is None else _num(f.min)}–{'' if f.max is None else _num(f.max)}"
+
+
+def _num(x: Any) -> Any:
+    return int(x) if isinstance(x, float) and x.is_integer() else x
+
+
+def _shown(schema: Schema, f: Field, value: Any) -> Any:
+    shown = display_value(schema, f, value, "zh")
+    return value if shown is None else shown
+
+
+def fits(schema: Schema, f: Field, shown: Any, value: Any) -> tuple[bool, Any]:
+    """Whether a stored value is one of field `f`'s (of the new version) — it reads without an error, within the
+    range — and the value it reads as."""
+    if f.enum and schema.option(f.enum, value) is not None:
+        return True, value  # a code of the list (shown as a label that may have changed)
+    if isinstance(value, list) and not f.enum and field_type(f).references:
+        return True, value
+    norm = normalize_value(schema, f, shown)
+    if any(n.severity == "error" for n in norm.notes):
+        return False, None
+    converted = norm.value
+    if converted is None:
+        return True, converted
+    if f.numeric and isinstance(converted, (int, float)) and not isinstance(converted, bool):
+        return (f.min is None or converted >= f.min) and (f.max is None or converted <= f.max), converted
+    if field_type(f).free_text and f.max is not None:
+        return len(str(converted)) <= f.max, converted
+    return True, converted
+
+
+def _factor_steps(out: Diff, old_doc: dict, new_doc: dict, old: Schema, new: Schema,
+                  matrix: dict[str, dict], migrate: dict) -> dict[str, list[str]]:
+    """Constraint factors added, renamed, split (several new factors `split_from` one old) or retired. Returns
+    old factor id -> the new ids it became (none: retired), for the fields that list factors."""
+    factor_map: dict[str, list[str]] = {}
+    o_specs = {f["id"]: f for f in old_doc["constraint_factors"]}
+    n_specs = {f["id"]: f for f in new_doc["constraint_factors"]}
+    splits: dict[str, list[str]] = {}
+    for fid, spec in n_specs.items():
+        src = spec.get("split_from")
+        if src is not None and str(src) in o_specs and str(src) not in n_specs and fid not in o_specs:
+            splits.setdefault(str(src), []).append(fid)
+    split_targets = {t for targets in splits.values() for t in targets}
+    pairs, added, retired = _pairs(o_specs, {k: v for k, v in n_specs.items() if k not in split_targets})
+    for src, targets in splits.items():
+        factor_map[src] = targets
+        out.steps.append({"op": "split_factor", "entity": "constraint", "sheet": "constraints", "from": src,
+                          "to": targets, "count": sum(1 for r in matrix.values() if r.get(src) is not None)})
+        retired = [r for r in retired if r != src]
+    for fid in added:
+        f = new.factor(fid)
+        out.steps.append({"op": "add_factor", "factor": fid, "title": [f.title_zh, f.title_en]})
+    for fid in retired:
+        holding = [rid for rid, rec in matrix.items() if rec.get(fid) is not None]
+        if holding and fid not in migrate["retire"] and f"constraints.{fid}" not in migrate["retire"]:
+            out.refusals.append(Refusal("apply_retire_in_use", {
+                "sheet": "constraints", "field": fid, "count": len(holding),
+                "examples": _examples(holding, matrix, fid)}))
+        f = old.factor(fid)
+        factor_map[fid] = []
+        out.steps.append({"op": "retire_field", "sheet": "constraints", "entity": "constraint", "field": fid,
+                          "title": [f.title_zh, f.title_en], "count": len(holding)})
+    for o_id, n_id in pairs:
+        of, nf = old.factor(o_id), new.factor(n_id)
+        if o_id != n_id:
+            factor_map[o_id] = [n_id]
+            out.steps.append({"op": "rename_field", "sheet": "constraints", "entity": "constraint", "from": o_id,
+                              "to": n_id})
+        if (of.title_zh, of.title_en) != (nf.title_zh, nf.title_en):
+            out.steps.append({"op": "field_title", "sheet": "constraints", "field": n_id,
+                              "old": [of.title_zh, of.title_en], "new": [nf.title_zh, nf.title_en]})
+        if of.group != nf.group:
+            out.steps.append({"op": "factor_group", "field": n_id, "old": of.group, "new": nf.group})
+    return factor_map
+
+
+def _enum_steps(out: Diff, old_doc: dict, new_doc: dict) -> None:
+    """List values added, and labels changed, per list (the values renamed or merged are `map_values`)."""
+    for name, opts in new_doc["enums"].items():
+        before = {o["code"]: o for o in old_doc["enums"].get(name, ())}
+        for o in opts:
+            was = before.get(o["code"])
+            if was is None:
+                if not o.get("renamed_from"):
+                    out.steps.append({"op": "value_added", "enum": name, "code": o["code"],
+                                      "label": [str(o["zh"]), str(o["en"])]})
+            elif (str(was["zh"]), str(was["en"])) != (str(o["zh"]), str(o["en"])):
+                out.steps.append({"op": "value_label", "enum": name, "code": o["code"],
+                                  "old": [str(was["zh"]), str(was["en"])], "new": [str(o["zh"]), str(o["en"])]})
+
+
+# -- mapping records and rows forward -------------------------------------------------------------------
+def migrate_record(entity: str, rid: str | None, data: dict, steps: list[dict], *, stored: bool = True) -> dict:
+    """`data` (record `rid`, or a row's values) as the new version keeps it: fields renamed, factors split,
+    retired fields dropped, list values mapped and, for a stored record (`stored`), the values converted,
+    cleared or clamped that the apply decided (each only if it still holds the value it was decided for).
+    Marks (`approx`, `inferred`) and a matrix row's evidence follow their field. Returns a new dict, or `data`
+    itself when nothing applies."""
+    out = data
+    for step in steps:
+        if step.get("entity") != entity or step["op"] not in DATA_STEPS:
+            continue
+        op = step["op"]
+        if op == "rename_field" and (step["from"] in out or _marked(out, step["from"])):
+            out = _moved(out, step["from"], [step["to"]])
+        elif op == "split_factor" and (step["from"] in out or _marked(out, step["from"])):
+            out = _moved(out, step["from"], step["to"])
+        elif op == "retire_field" and (step["field"] in out or _marked(out, step["field"])):
+            out = _moved(out, step["field"], [])
+        elif op == "map_values" and out.get(step["field"]) is not None:
+            v = out[step["field"]]
+            new = _mapped(v, {a: b for a, b in step["map"]})
+            if new != v:
+                out = _set(out, step["field"], new)
+        elif op == "set_values" and stored and rid is not None and rid in step["values"]:
+            was, new = step["values"][rid]
+            if out.get(step["field"]) == was:
+                out = _set(out, step["field"], new)
+    return out
+
+
+def _set(data: dict, key: str, value: Any) -> dict:
+    out = dict(data)
+    if value in (None, []):
+        out.pop(key, None)
+    else:
+        out[key] = value
+    return out
+
+
+def _mapped(value: Any, mapping: dict) -> Any:
+    """A value (or each value of a list) through `mapping`, codes compared as text (a YAML `1` is the code "1");
+    a list target (a factor split) puts several values in its place, an empty one or None removes it."""
+    keyed = {str(a): b for a, b in mapping.items()}
+    if not isinstance(value, list):
+        new = keyed.get(str(value), value)
+        return new[0] if isinstance(new, list) and len(new) == 1 else (None if new == [] else new)
+    out: list[Any] = []
+    for x in value:
+        new = keyed.get(str(x), x)
+        out += new if isinstance(new, list) else [] if new is None else [new]
+    return list(dict.fromkeys(out))
+
+
+def _marked(data: dict, key: str) -> bool:
+    return key in (data.get("approx") or ()) or key in (data.get("inferred") or {}) or \
+        key in (data.get("evidence") or {})
+
+
+def _moved(data: dict, key: str, targets: list[str]) -> dict:
+    """`data` with field `key`'s value (and its marks and evidence) under each of `targets` instead."""
+    out = dict(data)
+    if key in out:
+        v = out.pop(key)
+        for t in targets:
+            out[t] = v
+    approx = out.get("approx")
+    if approx and key in approx:
+        out["approx"] = [k for k in approx if k != key] + list(targets)
+    for mark in ("inferred", "evidence"):
+        marks = out.get(mark)
+        if isinstance(marks, dict) and key in marks:
+            marks = dict(marks)
+            v = marks.pop(key)
+            for t in targets:
+                marks[t] = v
+            if marks:
+                out[mark] = marks
+            else:
+                out.pop(mark)
+    return out
+
+
+def migrate_records(records: dict[str, dict[str, dict]], steps: list[dict]) -> dict[str, dict[str, dict]]:
+    """Every record mapped forward (new dicts where anything changed; the others shared)."""
+    if not any(s["op"] in DATA_STEPS for s in steps):
+        return records
+    out = {}
+    for entity, recs in records.items():
+        if not any(s.get("entity") == entity and s["op"] in DATA_STEPS for s in steps):
+            out[entity] = recs
+            continue
+        out[entity] = {rid: migrate_record(entity, rid, rec, steps) for rid, rec in recs.items()}
+    return out
+
+
+def origins(entity: str, steps: list[dict]) -> dict[str, str | None]:
+    """New field key -> the old version's key its values come from (None: retired), for one entity."""
+    where: dict[str, str | None] = {}  # current key -> original key
+    for step in steps:
+        if step.get("entity") != entity:
+            continue
+        if step["op"] == "rename_field":
+            src = where.pop(step["from"], step["from"])
+            where[step["to"]] = src
+        elif step["op"] == "split_factor":
+            src = where.pop(step["from"], step["from"])
+            for t in step["to"]:
+                where[t] = src
+        elif step["op"] == "retire_field":
+            where.pop(step["field"], None)
+    return where
+
+
+def describe(step: dict) -> Both:
+    """One line of the change, in both languages (`schema apply` prints them before doing anything)."""
+    op = step["op"]
+    p = {k: v for k, v in step.items() if k != "op"}
+    for k in ("title", "old", "new", "label"):
+        if isinstance(p.get(k), list) and len(p[k]) == 2:
+            p[k] = Both(str(p[k][0]), str(p[k][1]))
+    if op == "map_values":
+        p["map"] = ", ".join(f"{a} → {'∅' if b is None else b}" for a, b in step["map"])
+    if op == "split_factor":
+        p["to"] = ", ".join(step["to"])
+    if op == "set_values":
+        p["n"], p["why"] = len(step["values"]), both(f"why_{step['why']}")
+        p.pop("values")
+    if op == "field_range":
+        p["old"] = _range_text(step["old"])
+        p["new"] = _range_text(step["new"])
+    return both(f"change_{op}", **p)
+
+
+def _range_text(pair: list) -> str:
+    low, high = pair
+    return f"{'' if low is None else _num(low)}–{'' if high is None else _num(high)}"
+
+
+STRUCTURAL = ("rename_field", "split_factor", "retire_field")
+
+
+def forward(checked: Checked, steps: list[dict], old: Schema, new: Schema, base_old: dict[str, dict[str, dict]],
+            base_new: dict[str, dict[str, dict]], lang: str) -> None:
+    """A workbook built under an older version (`old`), validated with its own columns, brought to the version
+    now (`new`), in place: each row's values under the new keys with list values mapped; a value the official
+    left as it was issued takes what the store's migration made of it; a value typed anew must fit the new
+    field (else an error at its cell of the old workbook); a retired column is a warning and is not merged; a
+    new field, absent from the old workbook, counts as unchanged. Cell references stay the old workbook's."""
+    structural = [s for s in steps if s["op"] in STRUCTURAL]
+    issue = Issue.of
+    checked.issues.append(issue("schema_mapped", lang, value=old.version, theirs=old.version, ours=new.version))
+    for title, kind, _region in checked.sheets:
+        present = checked.columns.get(title)
+        if present is None:
+            continue
+        entity = old.sheet(kind).entity
+        new_sheet = new.sheet(kind)
+        known = {f.key for f in new_sheet.fields}
+        moved = migrate_record(entity, None, {k: k for k in present}, structural, stored=False)
+        origin = {nk: ok for nk, ok in moved.items() if nk in known}
+        letters = checked.letters.get(title, {})
+        rows = [row for row in checked.rows if row.sheet == title]
+        for ok in sorted(present - set(origin.values()), key=lambda k: letters.get(k, "")):
+            f = old.sheet(kind).field(ok)
+            typed = [row for row in rows if not row.unchanged and not same_value(
+                row.values.get(ok), (base_old.get(entity, {}).get(row.record) or {}).get(ok) if row.record else None)]
+            if typed and f.editable and not f.derived:  # only where someone typed in it: nothing else is lost
+                checked.issues.append(issue("column_retired", lang, sheet=title, field=ok,
+                                            cell=f"{letters[ok]}{typed[0].row}" if ok in letters else None,
+                                            record=typed[0].record, value=typed[0].values.get(ok), name=f.titles,
+                                            version=new.version, count=len(typed)))
+        new_letters = {nk: letters[ok] for nk, ok in origin.items() if ok in letters}
+        checked.columns[title] = set(origin)
+        checked.letters[title] = new_letters
+        for row in rows:
+            row.cells = CellRefs(new_letters, row.row)
+            if row.unchanged:
+                continue
+            _forward_row(row, entity, steps, origin, old, new, base_old, base_new, lang, checked.issues)
+
+
+def _forward_row(row: Row, entity: str, steps: list[dict], origin: dict[str, str], old: Schema, new: Schema,
+                 base_old: dict[str, dict[str, dict]], base_new: dict[str, dict[str, dict]], lang: str,
+                 issues: list[Issue]) -> None:
+    before = row.values
+    values = dict(migrate_record(entity, row.record, before, steps, stored=False))
+    was = base_old.get(entity, {}).get(row.record) if row.record else None
+    now = base_new.get(entity, {}).get(row.record) if row.record else None
+    old_sheet, new_sheet = old.sheet(row.kind), new.sheet(row.kind)
+    for nk, ok in origin.items():
+        if nk in ("id", "delete"):
+            continue
+        nf = new_sheet.field(nk)
+        if was is not None and same_value(before.get(ok), was.get(ok)):
+            value = (now or {}).get(nk)  # as issued: what the store's migration made of it
+        else:
+            value = values.get(nk)
+            if value is not None:
+                of = old_sheet.field(ok)
+                ok_fit, converted = fits(new, nf, _shown(old, of, value), value)
+                if not ok_fit:
+                    issues.append(Issue.of("schema_unfit", lang, sheet=row.sheet, cell=row.cells.get(nk), field=nk,
+                                           record=row.record, value=value, name=nf.titles, rule=_rule(nf),
+                                           version=new.version))
+                    row.valid = False
+                else:
+                    value = converted
+        if value is None:
+            values.pop(nk, None)
+        else:
+            values[nk] = value
+    row.values = values
+    if row.approx:
+        inverse: dict[str, list[str]] = {}
+        for nk, ok in origin.items():
+            inverse.setdefault(ok, []).append(nk)
+        row.approx = {nk for k in row.approx for nk in inverse.get(k, ())}
