@@ -174,7 +174,7 @@ def _child(step: str, work: Path, size: str) -> dict:
         from workbook import campaign
         st = app.open_store(store)
         fig = campaign.report_figures(st, round_name=None, since_name=None, region_ids=[])
-        campaign.write_report(fig, str(work / "report.xlsx"), "zh", pdf=False)
+        campaign.write_report(st, fig, str(work / "report.xlsx"), "zh", pdf=False)
         extra["charts"] = _package_size(work / "report.xlsx")["charts"]
     elif step == "pg_setup":  # the store as this round left it (its build registered), copied into PostgreSQL
         from workbook.store import copy_store
@@ -233,10 +233,10 @@ def _make_edited(store: str, base: Path, edited: Path) -> int:
     from workbook import app
     from workbook.build import build_workbook
     from workbook.read import read_workbook
-    from workbook.schema import load_schema
+    from workbook.schema_versions import current_schema
     from workbook.validate import identity
-    schema = load_schema()
     st = app.open_store(store)
+    schema = current_schema(st)  # the store's template, whose version the returned workbook says
     ident = identity(read_workbook(base))
     data = app.build_input(st, ident.regions, by="bench", now=datetime.now().astimezone())
     data.workbook_id = ident.workbook_id

@@ -136,7 +136,10 @@ def test_the_coordinator_adapts_the_template_and_old_workbooks_still_merge(env):
     matrix = sheet_by_kind(wb, "constraints", "XC")
     log_col = openpyxl.utils.get_column_letter(column_of(matrix, "物流成本高"))
     assert any(dv.type == "list" and f"{log_col}2" in str(dv.sqref) for dv in matrix.data_validations.dataValidation)
-    assert matrix.cell(row=1, column=column_of(matrix, "集群编号")).protection.locked  # ids stay locked
+    source_col = openpyxl.utils.get_column_letter(column_of(ws, "资料来源"))  # read-only columns stay so
+    assert any(dv.type == "custom" and dv.formula1 == "FALSE()" and f"{source_col}2" in str(dv.sqref)
+               for dv in ws.data_validations.dataValidation)
+    assert tax_dv.type != "custom"
     edit(new, "inventory", "XC", "XC-C02", "亩均税收（万元）", 12.5)
     edit(new, "constraints", "XC", "XC-C02", "物流成本高", 2)
     merged = env.json("merge", str(new), code=0)["files"][0]
@@ -288,3 +291,25 @@ def test_a_store_from_before_schema_versions_is_upgraded_and_its_workbooks_still
     assert merged["applied"] and not [i for i in merged["issues"] if i["code"].startswith("schema")]
     assert env.sql("SELECT value FROM cwb_meta WHERE key = 'format'") == [("3",)]
     assert env.json("schema")["versions"][0]["version"] == 1
+
+
+def test_the_readmes_example_adapts_the_template_as_it_says(env):
+    """`examples/adapt_template.py`, run as the README says: a dry run first, then --apply."""
+    import os
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "examples" / "adapt_template.py"
+    environ = {**os.environ, "CLUSTER_WB_STORE": env.store,
+               "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env.build("first.xlsx")  # the store exists, seeded
+    dry = subprocess.run([sys.executable, str(script)], cwd=env.root, env=environ, capture_output=True, text=True)
+    assert dry.returncode == 0, dry.stderr
+    assert "tax_per_mu" in dry.stdout and "logistics" in dry.stdout and "成长阶段" in dry.stdout
+    assert env.json("schema")["version"] == "1"
+    done = subprocess.run([sys.executable, str(script), "--apply"], cwd=env.root, env=environ, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    doc = env.json("schema")
+    assert doc["version"] == "2" and "logistics" in [f["id"] for f in doc["constraint_factors"]]
+    assert (env.root / "output" / "province-template.yaml").exists()

@@ -24,7 +24,7 @@ from .resources import seed_dir
 from .rounds import attempt_record
 from .schema import Schema, load_schema
 from .schema_change import forward, migrate_records
-from .schema_versions import current_schema, schema_at, schema_steps, workbook_version
+from .schema_versions import current_schema, current_version, schema_at, schema_steps, workbook_version
 from .seed import load_dataset, seed_changes
 from .store import Store, create_store, open_store, store_exists
 from .validate import Checked, Issue, Reference, identity, validate
@@ -80,11 +80,11 @@ def new_workbook_id(now: datetime) -> str:
     return f"WB-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
 
-def build_input(st: Store, schema: Schema, region_ids: list[str], *, by: str, now: datetime,
-                rnd: dict | None = None) -> BuildInput:
+def build_input(st: Store, region_ids: list[str], *, by: str, now: datetime, rnd: dict | None = None,
+                schema: Schema | None = None) -> BuildInput:
     """What to build; each region's records are read from the store when the builder reaches it."""
     regions = st.regions()
-    entities = list(schema.entity_names)
+    entities = list((schema or current_schema(st)).entity_names)
 
     def load(region: str) -> dict[str, dict[str, dict]]:
         return st.records_in({region}, entities)  # the region's own record included
@@ -124,7 +124,7 @@ def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, 
         for regions, path in jobs:
             if progress:
                 progress(str(path))
-            data = build_input(st, schema, regions, by=by, now=now, rnd=rnd)
+            data = build_input(st, regions, by=by, now=now, rnd=rnd, schema=schema)
             with bulk_work():
                 plans = build_workbook(data, schema, path, lang)
             st.register_workbook(data.workbook_id, data.revision, regions, by=by, lang=lang, path=str(path),
@@ -473,22 +473,22 @@ def _record_validations(st: Store, attempts: list[tuple[FileResult, tuple[dict, 
 
 def merge_files(st: Store, paths: list[str], *, dry_run: bool, by: str, lang: str,
                 progress: Callable[[str], None] | None = None) -> list[FileResult]:
-    """Each file in its own write-locked transaction: validate, plan, and commit all of it or nothing."""
-    schema = current_schema(st)
+    """Each file in its own write-locked transaction: validate, plan, and commit all of it or nothing (with the
+    store's schema as that transaction sees it: a `schema apply` between two files is the second's template)."""
     results = []
     paths = expand_paths(paths)
     with reading_ahead(paths) as ahead, st.batch() as batch:
         for i, path in enumerate(paths):
             if progress:
                 progress(path)
-            results.append(_merge_one(st, path, ahead.reading(i) if ahead else None, schema, dry_run=dry_run,
-                                      by=by, lang=lang))
+            results.append(_merge_one(st, path, ahead.reading(i) if ahead else None, dry_run=dry_run, by=by,
+                                      lang=lang))
             batch.checkpoint()
     return results
 
 
-def _merge_one(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, schema: Schema, *, dry_run: bool,
-               by: str, lang: str) -> FileResult:
+def _merge_one(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, *, dry_run: bool, by: str,
+               lang: str) -> FileResult:
     """One file, all or nothing: its own transaction, or its own savepoint of the caller's batch. On SQLite the
     transaction holds the write lock from the start; on PostgreSQL the file is checked and planned in a
     snapshot, side by side with other merges, and only its commit queues for the writers' lock
@@ -496,18 +496,20 @@ def _merge_one(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, 
     try:
         with bulk_work():
             if st.concurrent:
-                return _merge_planned_aside(st, path, reading, schema, dry_run=dry_run, by=by, lang=lang)
+                return _merge_planned_aside(st, path, reading, dry_run=dry_run, by=by, lang=lang)
             with st.transaction():
-                result, found = _plan_file(st, path, reading, schema, lang)
+                result, found = _plan_file(st, path, reading, lang)
                 _apply(st, result, found, dry_run=dry_run, by=by)
     except FileRejected as exc:
         result = FileResult(path, rejected=str(exc))
     return result
 
 
-def _plan_file(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, schema: Schema,
+def _plan_file(st: Store, path: str, reading: Callable[[], RawWorkbook] | None,
                lang: str) -> tuple[FileResult, tuple[dict, str] | None]:
-    """Check the file against the store, plan its merge, find its round (read only)."""
+    """Check the file against the store, plan its merge with the store's schema now, find its round (read
+    only)."""
+    schema = current_schema(st)
     result = check_file(st, path, lang, reading=reading)
     assert result.checked is not None and result.raw is not None
     result.already = st.merged_sha(result.raw.sha256)
@@ -533,8 +535,8 @@ def _apply(st: Store, result: FileResult, found: tuple[dict, str] | None, *, dry
     _record_attempt(st, result, found, action="dry_run" if dry_run else "merge", by=by)
 
 
-def _merge_planned_aside(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, schema: Schema, *,
-                         dry_run: bool, by: str, lang: str) -> FileResult:
+def _merge_planned_aside(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, *, dry_run: bool, by: str,
+                         lang: str) -> FileResult:
     """PostgreSQL: plan in a snapshot without any lock, then commit under the writers' lock if what the plan
     read is still so: nothing changed since in the workbook's regions (or anywhere, for a workbook checked
     against the whole store), the file not merged meanwhile, its round in the same state. Otherwise plan again
@@ -542,19 +544,21 @@ def _merge_planned_aside(st: Store, path: str, reading: Callable[[], RawWorkbook
     and reports the conflict. Returns of different regions never plan twice."""
     with st.reading():
         seen = st.revision()
-        result, found = _plan_file(st, path, reading, schema, lang)
+        result, found = _plan_file(st, path, reading, lang)
+        planned_with = current_version(st)
     assert result.checked is not None and result.raw is not None
     with st.transaction():
         st.lock_writes()
         workbook_id = result.checked.identity.workbook_id
         moved = _round_state(st.round_of_workbook(workbook_id)) != _round_state(found)  # closed with no revision
+        moved = moved or current_version(st) != planned_with  # a template applied meanwhile: plan with it
         if not moved and st.revision() != seen:
             issued = st.workbook(workbook_id)
             moved = bool(result.whole_read or issued is None
                          or st.merged_sha(result.raw.sha256) != result.already
-                         or st.changed_since(seen, set(issued["regions"]), tuple(schema.entity_names)))
+                         or st.changed_since(seen, set(issued["regions"]), tuple(current_schema(st).entity_names)))
         if moved:
-            result, found = _plan_file(st, path, None, schema, lang)
+            result, found = _plan_file(st, path, None, lang)
         _apply(st, result, found, dry_run=dry_run, by=by)
     return result
 
@@ -574,6 +578,8 @@ def annotate_file(result: FileResult, target: str, lang: str) -> None:
     book_lang = checked.identity.lang if checked.identity.lang in ("zh", "en") else lang
     titles = {(title, f.key): f.title(book_lang)
               for title, kind, _region in checked.sheets for f in schema.sheet(kind).fields}
+    for title, origin in checked.origins.items():  # an old workbook's issues name fields by their keys now
+        titles.update({(title, new): titles.get((title, old), new) for new, old in origin.items()})
     annotate(result.path, target, result.issues, lang, titles)
 
 

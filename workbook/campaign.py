@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from .errors import UsageError
 from .rounds import check_name, completeness, parse_due, round_json, status
-from .schema import load_schema
+from .schema_versions import current_schema, schema_steps, version_at
 
 if TYPE_CHECKING:
     from .store import Store
@@ -93,8 +93,8 @@ def list_rounds(st: Store) -> list[dict]:
 
 def round_status(st: Store, name: str | None, today: date | None = None) -> dict:
     """The return tracker of a round (default: the one opened last)."""
-    schema = load_schema()
     with st.reading():
+        schema = current_schema(st)
         if name is None:
             rounds = st.rounds()
             if not rounds:
@@ -126,8 +126,8 @@ def report_figures(st: Store, *, round_name: str | None, since_name: str | None,
     closed before."""
     from .report import figures
 
-    schema = load_schema()
     with st.reading():
+        schema = current_schema(st)
         rnd = _known_round(st, round_name) if round_name else None
         current = st.revision()
         revision = rnd["closed_rev"] if rnd and rnd["state"] == "closed" else current
@@ -144,7 +144,13 @@ def report_figures(st: Store, *, round_name: str | None, since_name: str | None,
         entities = schema.entity_names
 
         def snapshot(rev: int) -> dict[str, dict[str, dict]]:
-            return {e: (st.records(e) if rev == current else st.records_at(e, rev)) for e in entities}
+            """The records at a revision, as the schema now keeps them (fields renamed since, and so on)."""
+            if rev == current:
+                return {e: st.records(e) for e in entities}
+            from .schema_change import migrate_records  # the validator's modules: not for `status`
+
+            then = {e: st.records_at(e, rev) for e in entities}
+            return migrate_records(then, schema_steps(st, version_at(st, rev), int(schema.version)))
 
         records = snapshot(revision)
         known = records["region"]
@@ -160,7 +166,7 @@ def report_figures(st: Store, *, round_name: str | None, since_name: str | None,
                    since_round=round_json(since_round) if since_round else None)
 
 
-def write_report(fig: dict, output: str | None, lang: str, pdf: bool) -> list[str]:
+def write_report(st: Store, fig: dict, output: str | None, lang: str, pdf: bool) -> list[str]:
     """The report workbook (default output/report-<time>.xlsx), and its PDF beside it if asked."""
     from datetime import datetime
 
@@ -170,7 +176,9 @@ def write_report(fig: dict, output: str | None, lang: str, pdf: bool) -> list[st
     path = Path(output) if output else Path("output") / f"report-{datetime.now():%Y%m%d-%H%M%S}.xlsx"
     if path.is_dir():
         raise UsageError("usage_is_folder", path=str(path), hint="")
-    written = [str(write_book(fig, load_schema(), path, lang))]
+    with st.reading():
+        schema = current_schema(st)
+    written = [str(write_book(fig, schema, path, lang))]
     if pdf:
         written.append(str(to_pdf(path)))
     return written

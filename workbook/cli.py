@@ -422,12 +422,12 @@ def report(obj: dict, output: str | None, round_name: str | None, since_name: st
 
     Exit: 0; 2 an unknown round or region, a --since round that is open or later, or no LibreOffice for --pdf."""
     from . import campaign
-    fig = campaign.report_figures(_store(obj), round_name=round_name, since_name=since_name,
-                                  region_ids=list(regions))
+    st = _store(obj)
+    fig = campaign.report_figures(st, round_name=round_name, since_name=since_name, region_ids=list(regions))
     if fmt == "json":
         _print_json(fig)
         return
-    for path in campaign.write_report(fig, output, obj["lang"], pdf):
+    for path in campaign.write_report(st, fig, output, obj["lang"], pdf):
         click.echo(path)
 
 

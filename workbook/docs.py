@@ -22,7 +22,9 @@ def _n(x: float, grouped: bool = True) -> str:
 
 
 def field_reference(schema: Schema) -> str:
-    lines = [f"Schema version {schema.version}. Stored enum values are the codes; the workbook shows the labels. "
+    lines = ["The bundled schema (`templates/schema.yaml`), which `init` makes a store's version 1; "
+             "`cluster-wb schema --format text` describes a store's own, after any `schema apply`. "
+             "Stored enum values are the codes; the workbook shows the labels. "
              "A key in **bold** is a core field: a region's completeness (in `status` and the report) is the "
              "share of its records' core fields that hold a value.", ""]
     for sheet in schema.sheets:

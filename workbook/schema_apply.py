@@ -49,8 +49,14 @@ def apply_schema(st: Store, path: Path, *, dry_run: bool, by: str) -> Applied:
     with st.transaction():
         st.lock_writes()  # no merge commits between the records read here and the migration's revision
         row = st.schema_row()
+        if row is None:  # version 1 never recorded (a store interrupted while it was made): record it first
+            doc_1, text_1 = _bundled()
+            st.add_schema_version(doc=doc_1, text=text_1, changes=[], by="cluster-wb", source="bundled",
+                                  summary="the bundled schema")
+            row = st.schema_row()
+            assert row is not None
         before = current_version(st)
-        old_doc = row["doc"] if row else _bundled_doc()
+        old_doc = row["doc"]
         entities = list(old_doc["entities"])
         records = {e: st.records(e) for e in entities}
         change = diff(old_doc, doc, records)
@@ -74,11 +80,12 @@ def apply_schema(st: Store, path: Path, *, dry_run: bool, by: str) -> Applied:
     return applied
 
 
-def _bundled_doc() -> dict:
+def _bundled() -> tuple[dict, str]:
     from .resources import templates_dir
     from .schema import parse_yaml_cached
 
-    return parse_yaml_cached((templates_dir() / "schema.yaml").read_bytes())
+    raw = (templates_dir() / "schema.yaml").read_bytes()
+    return parse_yaml_cached(raw), raw.decode("utf-8")
 
 
 def _migration(steps: list[dict], records: dict[str, dict[str, dict]]) -> list[Change]:

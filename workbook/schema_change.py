@@ -535,6 +535,7 @@ def forward(checked: Checked, steps: list[dict], old: Schema, new: Schema, base_
                                             version=new.version, count=len(typed)))
         new_letters = {nk: letters[ok] for nk, ok in origin.items() if ok in letters}
         checked.columns[title] = set(origin)
+        checked.origins[title] = origin
         checked.letters[title] = new_letters
         for row in rows:
             row.cells = CellRefs(new_letters, row.row)

@@ -80,3 +80,10 @@ def schema_text(st: Store, version: int) -> str:
 
         return (templates_dir() / "schema.yaml").read_text(encoding="utf-8")
     return row["text"]
+
+
+def version_at(st: Store, rev: int) -> int:
+    """The schema version the store's records were kept in at revision `rev`: the latest that took effect by
+    then (a migration's revision is its version's)."""
+    taken = [v["version"] for v in st.schema_versions() if v["rev"] <= rev]
+    return max(taken, default=1)

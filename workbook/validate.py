@@ -112,6 +112,7 @@ class Checked:
     sheets: list[tuple[str, str, str]]  # (title, kind, region)
     columns: dict[str, set[str]] = field(default_factory=dict)  # sheet title -> field keys present
     letters: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet title -> field key -> column letter
+    origins: dict[str, dict[str, str]] = field(default_factory=dict)  # mapped forward: title -> new key -> old key
 
     @property
     def errors(self) -> int:
