@@ -313,3 +313,68 @@ def test_the_readmes_example_adapts_the_template_as_it_says(env):
     doc = env.json("schema")
     assert doc["version"] == "2" and "logistics" in [f["id"] for f in doc["constraint_factors"]]
     assert (env.root / "output" / "province-template.yaml").exists()
+
+
+def test_the_matrix_severity_list_is_checked_like_any_field(env):
+    """Dropping severity 3 while clusters are rated 3 would leave values the template no longer takes."""
+    text = current_yaml(env)
+    gone = re.sub(r"    - \{code: 3, zh: \"3\".*\n", "", text, count=1)
+    assert gone != text
+    refused(env, write(env, "v2.yaml", gone), "constraints.", "3")
+
+
+def test_an_edit_that_touches_no_stored_value_is_still_a_version(env):
+    text = current_yaml(env)
+    line = field_line(text, "location")
+    edited = line.replace("所在县（市、区）或镇", "所在县（市、区）、镇或园区").replace("width: 12", "width: 14")
+    helped = text.replace(line, edited)
+    applied = env.run("schema", "apply", str(write(env, "v2.yaml", helped)), lang="en")
+    assert applied.exit_code == 0, applied.stderr
+    assert "help text of inventory.location changed" in applied.stdout and "width: 12 → 14" in applied.stdout
+    assert env.json("schema")["version"] == "2"
+    again = env.run("schema", "apply", str(write(env, "v2-again.yaml", helped)), lang="en")
+    assert again.exit_code == 0 and "nothing changed" in again.stderr and env.json("schema")["version"] == "2"
+
+
+def test_the_migrate_section_belongs_to_one_change_only(env):
+    v2 = province_v2(env)
+    assert env.run("schema", "apply", str(v2)).exit_code == 0
+    printed = current_yaml(env)
+    assert "migrate:" not in printed and "tax_per_mu" in printed and "retire:" not in printed
+    # the printed file, applied as it is, changes nothing
+    same = env.run("schema", "apply", str(write(env, "v2-printed.yaml", printed)))
+    assert same.exit_code == 0 and env.json("schema")["version"] == "2"
+
+
+@pytest.mark.parametrize("section, said", [
+    ("migrate:\n  unfit: [inventory.location]\n", "migrate: unfit: maps SHEET.FIELD"),
+    ("migrate:\n  values: [inventory.stage]\n", "migrate: values: maps SHEET.FIELD"),
+    ("migrate:\n  retire: inventory.organisation\n", "migrate: retire: is a list"),
+    ("migrate:\n  unfit: {inventory.location: drop}\n", "say clear or clamp"),
+])
+def test_a_malformed_migrate_section_names_its_line(env, section, said):
+    text = current_yaml(env)
+    path = write(env, "bad.yaml", text + "\n" + section)
+    result = env.run("schema", "apply", str(path), lang="en")
+    line = len((text + "\n").splitlines()) + 2
+    assert result.exit_code == 2 and "Traceback" not in result.output and "internal error" not in result.stderr
+    assert said in result.stderr and f"line {line}" in result.stderr, result.stderr
+
+
+def test_marks_and_evidence_follow_their_field():
+    """Pure: a value's approximate and inferred marks and a matrix row's evidence move with a rename or split,
+    and go with a retirement, leaving no empty mark behind."""
+    from workbook.schema_change import migrate_record
+
+    record = {"assets": 3.2, "organisation": "x", "approx": ["assets", "organisation"],
+              "inferred": {"organisation": "named as an example"}}
+    steps = [{"op": "rename_field", "entity": "cluster", "from": "assets", "to": "total_assets"},
+             {"op": "retire_field", "entity": "cluster", "field": "organisation"}]
+    assert migrate_record("cluster", "XC-C01", record, steps) == {"total_assets": 3.2, "approx": ["total_assets"]}
+    matrix = {"talent": 2, "evidence": {"talent": {"quote": "招不到人才"}}}
+    split = [{"op": "split_factor", "entity": "constraint", "from": "talent", "to": ["skills", "labour_cost"]}]
+    assert migrate_record("constraint", "XC-C01", matrix, split) == {
+        "skills": 2, "labour_cost": 2,
+        "evidence": {"skills": {"quote": "招不到人才"}, "labour_cost": {"quote": "招不到人才"}}}
+    assert migrate_record("cluster", "XC-C01", {"approx": ["organisation"], "organisation": "x"},
+                          steps[1:]) == {}

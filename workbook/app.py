@@ -283,13 +283,13 @@ def _all_records(st: Store) -> dict[str, dict[str, dict]]:
 
 
 def check_file(st: Store, path: str, lang: str, ours: dict[str, dict[str, dict]] | None = None,
-               reading: Callable[[], RawWorkbook] | None = None) -> FileResult:
+               reading: Callable[[], RawWorkbook] | None = None, schema: Schema | None = None) -> FileResult:
     """Read and validate one file against the store (inside the caller's transaction, if any); `ours`: every
     record of the store, if the caller has them already; `reading`: the file being read by a worker (see
     `files_ahead`). A large file (a national workbook) is checked by the guard in a child process while the
     whole store is read; for a small one (a region's return) only the regions it was issued for are read, once
-    its identity is known."""
-    schema = current_schema(st)
+    its identity is known. `schema`: the store's now, if the caller has it."""
+    schema = schema or current_schema(st)
     if reading is not None:
         if ours is None and goes_aside(path):
             ours = _all_records(st)
@@ -324,7 +324,7 @@ def _check_read(st: Store, path: str, raw: RawWorkbook, lang: str, ours: dict[st
         ident = identity(raw)
         if ident is None:
             raise FileRejected(path, t("not_ours", lang, path=path))
-        ref = reference(st, ident.workbook_id, ours)
+        ref = reference(st, ident.workbook_id, ours, schema)
         if ref is None:
             raise FileRejected(path, t("not_issued", lang, path=path, id=ident.workbook_id))
         built_with = workbook_version(ref.issued)
@@ -345,7 +345,8 @@ def _check_read(st: Store, path: str, raw: RawWorkbook, lang: str, ours: dict[st
     return FileResult(path, checked, raw=raw, base=ref.base, ours=ref.ours, whole=ours, schema=read_with)
 
 
-def reference(st: Store, workbook_id: str, ours: dict[str, dict[str, dict]] | None = None) -> Reference | None:
+def reference(st: Store, workbook_id: str, ours: dict[str, dict[str, dict]] | None = None,
+              schema: Schema | None = None) -> Reference | None:
     """What a returned workbook is checked against: its registry entry, the records it was cut from (base),
     the records now (ours, if not read already) and the fingerprints of the rows it was written with. None if
     never issued. Without `ours`, only the workbook's regions are read (a round's file is one region)."""
@@ -353,7 +354,8 @@ def reference(st: Store, workbook_id: str, ours: dict[str, dict[str, dict]] | No
     if issued is None:
         return None
     regions = set(issued["regions"])
-    ours = _comparable(st.records_in(regions, list(current_schema(st).entity_names))) if ours is None else ours
+    entities = list((schema or current_schema(st)).entity_names)
+    ours = _comparable(st.records_in(regions, entities)) if ours is None else ours
     return Reference(issued, base_of(st, issued["rev"], ours, regions), ours, st.issued_rows(workbook_id))
 
 
@@ -510,7 +512,7 @@ def _plan_file(st: Store, path: str, reading: Callable[[], RawWorkbook] | None,
     """Check the file against the store, plan its merge with the store's schema now, find its round (read
     only)."""
     schema = current_schema(st)
-    result = check_file(st, path, lang, reading=reading)
+    result = check_file(st, path, lang, reading=reading, schema=schema)
     assert result.checked is not None and result.raw is not None
     result.already = st.merged_sha(result.raw.sha256)
     result.plan = plan_merge(result.checked.rows, schema, result.base, result.ours,

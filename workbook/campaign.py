@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from .errors import UsageError
 from .rounds import check_name, completeness, parse_due, round_json, status
-from .schema_versions import current_schema, schema_steps, version_at
+from .schema_versions import current_schema, schema_at, schema_steps, version_at
 
 if TYPE_CHECKING:
     from .store import Store
@@ -161,9 +161,11 @@ def report_figures(st: Store, *, round_name: str | None, since_name: str | None,
                                                      sorted(known, key=lambda r: (known[r].get("order", 0), r)))
         regions = {rid: known[rid] for rid in chosen if rid in known}
         since = snapshot(since_round["closed_rev"]) if since_round else None
-    return figures(schema, records, regions, today=today or date.today(), revision=revision,
-                   rnd=round_json(rnd) if rnd else None, since=since,
-                   since_round=round_json(since_round) if since_round else None)
+    fig = figures(schema, records, regions, today=today or date.today(), revision=revision,
+                  rnd=round_json(rnd) if rnd else None, since=since,
+                  since_round=round_json(since_round) if since_round else None)
+    fig["schema_version"] = int(schema.version)  # the template its figures are of (the workbook's titles)
+    return fig
 
 
 def write_report(st: Store, fig: dict, output: str | None, lang: str, pdf: bool) -> list[str]:
@@ -177,7 +179,7 @@ def write_report(st: Store, fig: dict, output: str | None, lang: str, pdf: bool)
     if path.is_dir():
         raise UsageError("usage_is_folder", path=str(path), hint="")
     with st.reading():
-        schema = current_schema(st)
+        schema = schema_at(st, fig["schema_version"])
     written = [str(write_book(fig, schema, path, lang))]
     if pdf:
         written.append(str(to_pdf(path)))

@@ -183,7 +183,7 @@ def schema_apply(obj: dict, file: Path, dry_run: bool, by: str | None, fmt: str)
     for line in done.lines or [None]:
         click.echo(f"  {line.said(lang)}" if line else f"  {t('change_none', lang)}")
     click.echo(t("apply_dry_run" if dry_run else "apply_done" if done.version else "apply_nothing", lang,
-                 version=done.version or done.version_from, values=done.changes,
+                 version=done.version or done.version_from, records=done.records, entries=done.entries,
                  revision=done.revision if done.revision is not None else "—"), err=True)
 
 

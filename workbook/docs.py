@@ -88,23 +88,28 @@ def command_reference() -> str:
 
     lines = ["| command | what it does | exit codes |", "|---|---|---|"]
 
+    def row(command: click.Command, name: str) -> None:
+        ctx = click.Context(command, info_name=name)
+        usage = " ".join(p for p in command.collect_usage_pieces(ctx) if "COMMAND" not in p)
+        options = " ".join(f"[{'/'.join(p.opts)}{'' if p.is_flag else ' ' + p.make_metavar(ctx)}]"
+                           for p in command.params if isinstance(p, click.Option) and p.opts[0] != "--help"
+                           and not p.hidden)
+        text = " ".join((command.help or "").split())
+        what, _, exits = text.partition(" Exit: ")
+        usage = usage.replace("[OPTIONS]", options).replace("|", "\\|")
+        lines.append(f"| `{name} {usage.strip()}` | {what} | {exits.rstrip('.')} |")
+
     def walk(group: click.Group, prefix: str) -> None:
         for name in group.list_commands(click.Context(group)):
             command = group.get_command(click.Context(group), name)
             if command is None or command.hidden:
                 continue
             if isinstance(command, click.Group):
+                if command.invoke_without_command:  # a command of its own too (`schema`)
+                    row(command, f"{prefix}{name}")
                 walk(command, f"{prefix}{name} ")
                 continue
-            ctx = click.Context(command, info_name=f"{prefix}{name}")
-            usage = " ".join(command.collect_usage_pieces(ctx))
-            options = " ".join(f"[{'/'.join(p.opts)}{'' if p.is_flag else ' ' + p.make_metavar(ctx)}]"
-                               for p in command.params if isinstance(p, click.Option) and p.opts[0] != "--help"
-                               and not p.hidden)
-            text = " ".join((command.help or "").split())
-            what, _, exits = text.partition(" Exit: ")
-            usage = usage.replace("[OPTIONS]", options).replace("|", "\\|")
-            lines.append(f"| `{prefix}{name} {usage.strip()}` | {what} | {exits.rstrip('.')} |")
+            row(command, f"{prefix}{name}")
 
     walk(cli, "")
     return "\n".join(lines)
@@ -116,12 +121,16 @@ def code_reference() -> str:
 
     lines = ["Issues (`validate` and `merge`, JSON key `code`; `ctx` holds the message's parameters):", "",
              "| code | severity | message (English; Chinese by default) |", "|---|---|---|"]
-    lines += [f"| `{code}` | {entry['severity']} | {entry['en'].replace('|', '/')} |"
-              for code, entry in ISSUE_MESSAGES.items()]
-    lines += ["", "Refusals (one line on stderr, exit code 2, in the language of `--lang`):", "",
-              "| code | message (English) |", "|---|---|"]
-    lines += [f"| `{code}` | {entry['en'].replace('|', '/')} |" for code, entry in REFUSALS.items()]
+    lines += [f"| `{code}` | {entry['severity']} | {_cell(entry['en'])} |" for code, entry in ISSUE_MESSAGES.items()]
+    lines += ["", "Refusals (on stderr, in the language of `--lang`; exit code 2, but 1 for `apply_refused`, whose "
+              "list of problems is made of the `apply_…` lines):", "", "| code | message (English) |", "|---|---|"]
+    lines += [f"| `{code}` | {_cell(entry['en'])} |" for code, entry in REFUSALS.items()]
     return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    """A message as one Markdown table cell: its line breaks as spaces, its bars as slashes."""
+    return " ".join(text.replace("|", "/").split("\n"))
 
 
 BLOCKS = {

@@ -22,16 +22,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     "change_retire_field": {"zh": "停用字段 {sheet}.{field}“{title}”（{count} 条记录有值，从当前记录中移除，历史中保留）",
                             "en": "field retired: {sheet}.{field} “{title}” ({count} records hold a value: removed "
                                   "from the current records, kept in the history)"},
-    "change_retire_column": {"zh": "停用列 {sheet}.{field}", "en": "column retired: {sheet}.{field}"},
     "change_rename_field": {"zh": "字段改名 {sheet}.{from} → {to}", "en": "field renamed: {sheet}.{from} → {to}"},
     "change_map_values": {"zh": "{sheet}.{field} 的取值转换：{map}", "en": "{sheet}.{field} values mapped: {map}"},
     "change_set_values": {"zh": "{sheet}.{field}：{why} {n} 个已存值", "en": "{sheet}.{field}: {why} {n} stored values"},
     "change_field_title": {"zh": "标题 {sheet}.{field}：“{old}” → “{new}”",
                            "en": "title {sheet}.{field}: “{old}” → “{new}”"},
     "change_field_help": {"zh": "说明文字 {sheet}.{field} 已修改", "en": "help text of {sheet}.{field} changed"},
-    "change_field_required": {"zh": "{sheet}.{field} 必填：{old} → {new}", "en": "{sheet}.{field} required: {old} → {new}"},
-    "change_field_editable": {"zh": "{sheet}.{field} 可编辑：{old} → {new}", "en": "{sheet}.{field} editable: {old} → {new}"},
-    "change_field_unit": {"zh": "{sheet}.{field} 单位：{old} → {new}", "en": "{sheet}.{field} unit: {old} → {new}"},
+    "change_field_attr": {"zh": "{sheet}.{field} 的 {attr}：{old} → {new}", "en": "{sheet}.{field} {attr}: {old} → {new}"},
+    "change_sheet_help": {"zh": "工作表 {sheet} 的说明已修改", "en": "help text of sheet {sheet} changed"},
+    "change_sheet_checks": {"zh": "工作表 {sheet} 的校验规则（checks）已修改", "en": "checks of sheet {sheet} changed"},
+    "change_value_synonyms": {"zh": "选项表 {enum} 的 {code}：同义词已修改", "en": "list {enum}, value {code}: synonyms changed"},
+    "change_value_retired": {"zh": "选项表 {enum} 删去 {code}（没有记录在用）", "en": "list {enum}: value {code} retired (no record uses it)"},
+    "change_factor_groups": {"zh": "制约因素分组（factor_groups）已修改", "en": "factor groups changed"},
+    "change_severity_scale": {"zh": "制约程度说明（severity_scale）已修改", "en": "the severity scale's wording changed"},
+    "change_other_edits": {"zh": "其他修改（不影响已存数据）", "en": "other edits (none touches a stored value)"},
     "change_field_range": {"zh": "{sheet}.{field} 范围：{old} → {new}", "en": "{sheet}.{field} range: {old} → {new}"},
     "change_field_type": {"zh": "{sheet}.{field} 类型：{old} → {new}", "en": "{sheet}.{field} type: {old} → {new}"},
     "change_sheet_title": {"zh": "工作表 {sheet} 标题：“{old}” → “{new}”", "en": "sheet {sheet} title: “{old}” → “{new}”"},
@@ -43,10 +47,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "change_value_added": {"zh": "选项表 {enum} 新增 {code}“{label}”", "en": "list {enum}: value added {code} “{label}”"},
     "change_value_label": {"zh": "选项表 {enum} 的 {code}：“{old}” → “{new}”",
                            "en": "list {enum}, value {code}: “{old}” → “{new}”"},
-    "apply_done": {"zh": "已应用：模板第 {version} 版；{values} 个已存值随之迁移（数据版本 {revision}）。",
-                   "en": "applied: template version {version}; {values} stored values migrated (revision {revision})."},
-    "apply_dry_run": {"zh": "试运行：未作任何改动；应用后将迁移 {values} 个已存值。",
-                      "en": "dry run: nothing changed; applying would migrate {values} stored values."},
+    "apply_done": {"zh": "已应用：模板第 {version} 版；{records} 条记录随之迁移（{entries} 条审计记录，数据版本 {revision}）。",
+                   "en": "applied: template version {version}; {records} records migrated ({entries} audit entries, "
+                         "revision {revision})."},
+    "apply_dry_run": {"zh": "试运行：未作任何改动；应用后将迁移 {records} 条记录（{entries} 条审计记录）。",
+                      "en": "dry run: nothing changed; applying would migrate {records} records ({entries} audit "
+                            "entries)."},
     "apply_nothing": {"zh": "与当前第 {version} 版相同，未作任何改动。", "en": "the same as version {version}; nothing changed."},
     "change_none": {"zh": "与当前版本相同，没有变化。", "en": "the same as the current version: nothing changes."},
     "why_convert": {"zh": "按新类型转换", "en": "converted to the new type:"},
@@ -325,12 +331,12 @@ ISSUE_MESSAGES: dict[str, dict[str, str]] = {
                       "en": "This workbook was built with template version {theirs}; it was read with that version's "
                             "columns and brought to version {ours} (renamed columns and values merge under their new "
                             "names; new columns count as unchanged)."},
-    "column_retired": {"severity": "warning", "zh": "“{name}”列已在模板第 {version} 版中停用，此处等 {count} 处填写的内容不会合并。",
-                       "en": "Column “{name}” was retired in template version {version}; what was typed here and in "
-                             "{count} cells in all is not merged."},
-    "schema_unfit": {"severity": "error", "zh": "“{name}”列在模板第 {version} 版中改为 {rule}，此值不符合。请按新要求填写。",
-                     "en": "Column “{name}” is {rule} since template version {version}, and this value does not fit. "
-                           "Enter a value the new template allows."},
+    "column_retired": {"severity": "warning", "zh": "“{name}”列在当前模板（第 {version} 版）中已停用，此处等共 {count} 处填写的内容不会合并。",
+                       "en": "Column “{name}” is retired in the template now (version {version}); what was typed here "
+                             "({count} cells in all) is not merged."},
+    "schema_unfit": {"severity": "error", "zh": "当前模板（第 {version} 版）中“{name}”列为 {rule}，此值不符合。请按新要求填写。",
+                     "en": "In the template now (version {version}) column “{name}” is {rule}, and this value does "
+                           "not fit. Enter a value the new template allows."},
     "region_not_issued": {"severity": "error", "zh": "本工作簿未发给地区 {region}，该表不能合并。",
                           "en": "This workbook was not issued for region {region}; this sheet cannot be merged."},
     "row_missing": {"severity": "warning", "zh": "记录 {record} 不在表中（行被删除？）。不会删除该记录；如需删除，请在“删除”列填“是”。",
@@ -483,6 +489,7 @@ REFUSALS: dict[str, dict[str, str]] = {
                                 "cluster-wb)"},
     "apply_entities_changed": {"zh": "entities 有变化（{entities}）；schema apply 不增删实体", "en": "entities changed ({entities}); schema apply does not add or remove entities"},
     "apply_sheet_entity": {"zh": "工作表 {sheet} 的实体或主键有变化；这不能迁移", "en": "sheet {sheet}: its entity or key changed, which cannot be migrated"},
+    "store_no_schema": {"zh": "{store}：数据库中没有模板版本记录，无法应用新模板。", "en": "{store}: the store holds no template version to apply a change to."},
     "schema_file_yaml": {"zh": "{path} 第 {line} 行：不是有效的 YAML（{why}）。", "en": "{path}, line {line}: not valid YAML ({why})."},
     "schema_file_error": {"zh": "{path} 第 {line} 行：{what}。未作任何改动。", "en": "{path}, line {line}: {what}. Nothing was changed."},
     "schema_file_unreadable": {"zh": "{path}：无法读取（{why}）。", "en": "{path}: cannot be read ({why})."},

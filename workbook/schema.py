@@ -237,6 +237,7 @@ SHEET_KEYS = {"kind", "entity", "title", "help", "key", "fields", "factor_column
               "only_if_records", "new_rows"}
 FIELD_KEYS = {"key", "title", "type", "unit", "required", "editable", "enum", "min", "max", "width", "help", "derived",
               "core", "plausible", "renamed_from"}  # renamed_from: the key it had before (`schema apply`)
+FACTOR_KEYS = {"id", "group", "zh", "en", "help", "renamed_from", "split_from"}  # split_from: the factor it halves
 
 
 def _check_keys(what: str, d: dict, allowed: set[str]) -> None:
@@ -305,7 +306,7 @@ def parse_schema(doc: dict) -> Schema:
         for name, opts in doc["enums"].items()
     }
     for f in doc["constraint_factors"]:
-        _check_keys(f"factor {f.get('id')}", f, {"id", "group", "zh", "en", "help", "renamed_from", "split_from"})
+        _check_keys(f"factor {f.get('id')}", f, FACTOR_KEYS)
         _check_keys(f"help of factor {f.get('id')}", f["help"], {"zh", "en"})
     factors = tuple(
         Factor(f["id"], f["group"], f["zh"], f["en"], f["help"]["zh"], f["help"]["en"])

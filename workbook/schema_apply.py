@@ -15,9 +15,8 @@ from pathlib import Path
 from .errors import CwbError
 from .messages import Both, t
 from .schema_change import DATA_STEPS, describe, diff, migrate_record
-from .schema_file import read_schema_file
-from .schema_versions import current_version
-from .store import Change, Store
+from .schema_file import read_schema_file, without_migrate
+from .store import Change, Store, StoreError
 
 
 class ApplyRefused(CwbError):
@@ -29,63 +28,52 @@ class ApplyRefused(CwbError):
 
 @dataclass
 class Applied:
+    """What `schema apply` did (or, for a dry run, would do)."""
+
     version_from: int
-    version: int | None  # the new version; None for a dry run or when nothing changed
+    version: int | None  # the new version; None for a dry run or when the file changes nothing
     lines: list[Both] = field(default_factory=list)  # the change, one line per step
-    changes: int = 0  # stored values changed
-    revision: int | None = None  # the migration's revision (None when no value changed)
+    records: int = 0  # stored records whose values change
+    entries: int = 0  # their audit entries (a renamed field's value: one leaving, one arriving)
+    revision: int | None = None  # the migration's revision (None when no stored value changes)
     dry_run: bool = False
 
     def to_json(self, lang: str) -> dict:
         return {"from_version": self.version_from, "version": self.version, "dry_run": self.dry_run,
-                "changes": [line.said(lang) for line in self.lines], "values_changed": self.changes,
-                "revision": self.revision}
+                "changes": [line.said(lang) for line in self.lines], "records_migrated": self.records,
+                "audit_entries": self.entries, "revision": self.revision}
 
 
 def apply_schema(st: Store, path: Path, *, dry_run: bool, by: str) -> Applied:
     """Check the file, work out the change, refuse or migrate. Raises `SchemaFileError` (exit 2) or
-    `ApplyRefused` (exit 1); changes nothing unless the whole change can be made."""
+    `ApplyRefused` (exit 1); changes nothing unless the whole change can be made, and nothing on a dry run."""
     doc, text, _schema = read_schema_file(path)
     with st.transaction():
         st.lock_writes()  # no merge commits between the records read here and the migration's revision
         row = st.schema_row()
-        if row is None:  # version 1 never recorded (a store interrupted while it was made): record it first
-            doc_1, text_1 = _bundled()
-            st.add_schema_version(doc=doc_1, text=text_1, changes=[], by="cluster-wb", source="bundled",
-                                  summary="the bundled schema")
-            row = st.schema_row()
-            assert row is not None
-        before = current_version(st)
+        if row is None:  # `init` and the upgrade record version 1 with the store itself
+            raise StoreError("store_no_schema", store=st.location)
         old_doc = row["doc"]
-        entities = list(old_doc["entities"])
-        records = {e: st.records(e) for e in entities}
+        records = {e: st.records(e) for e in old_doc["entities"]}
         change = diff(old_doc, doc, records)
-        applied = Applied(before, None, [describe(s) for s in change.steps], dry_run=dry_run)
+        applied = Applied(int(row["version"]), None, [describe(s) for s in change.steps], dry_run=dry_run)
         if change.refusals:
-            problems = "\n".join(f"  - {t(r.code, 'zh', **r.params)}" for r in change.refusals)
-            problems_en = "\n".join(f"  - {t(r.code, 'en', **r.params)}" for r in change.refusals)
-            refused = ApplyRefused("apply_refused", path=str(path), problems=Both(problems, problems_en))
+            problems = Both(*("\n".join(f"  - {t(r.code, lang, **r.params)}" for r in change.refusals)
+                              for lang in ("zh", "en")))
+            refused = ApplyRefused("apply_refused", path=str(path), problems=problems)
             refused.lines = applied.lines
             raise refused
         changes = _migration(change.steps, records)
-        applied.changes = len(changes)
-        if dry_run or not change.steps:
+        applied.records, applied.entries = len({(c.entity, c.record) for c in changes}), len(changes)
+        if dry_run or without_migrate(old_doc) == without_migrate(doc):
             return applied
-        summary = f"schema version {before + 1}"
+        summary = f"schema version {applied.version_from + 1}"
         if changes:
             applied.revision = st.commit(changes, by=by, source=path.name, summary=summary)
-        clean = {k: v for k, v in doc.items() if k != "migrate"}  # how this change was made is kept with it
-        applied.version = st.add_schema_version(doc=clean, text=text, changes=change.steps, by=by, source=path.name,
+        kept = {k: v for k, v in doc.items() if k != "migrate"}  # how this change was made lives in its steps
+        applied.version = st.add_schema_version(doc=kept, text=text, changes=change.steps, by=by, source=path.name,
                                                 summary=summary, rev=applied.revision)
     return applied
-
-
-def _bundled() -> tuple[dict, str]:
-    from .resources import templates_dir
-    from .schema import parse_yaml_cached
-
-    raw = (templates_dir() / "schema.yaml").read_bytes()
-    return parse_yaml_cached(raw), raw.decode("utf-8")
 
 
 def _migration(steps: list[dict], records: dict[str, dict[str, dict]]) -> list[Change]:
@@ -100,7 +88,7 @@ def _migration(steps: list[dict], records: dict[str, dict[str, dict]]) -> list[C
             if new is data:
                 continue
             region = rid if entity == "region" else data.get("region")
-            for key in list(dict.fromkeys([*data, *new])):
+            for key in dict.fromkeys([*data, *new]):
                 if data.get(key) != new.get(key):
                     out.append(Change(entity, rid, key, "update", data.get(key), new.get(key), region))
     return out

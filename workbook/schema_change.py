@@ -4,7 +4,7 @@ Pure: two schema documents (the YAML's data) in, a list of steps out (`diff`); r
 rows mapped forward through the steps (`migrate_record`, `forward`). Steps are plain dicts, kept with the new
 version in the store, so that a workbook built under any older version can be read with its own columns and
 brought to the version now. Steps that change data: `rename_field`, `split_factor`, `retire_field`,
-`map_values`, `set_values`; the others only describe (titles, help, ranges, values added).
+`map_values`, `set_values`; the others only describe (titles, help, ranges, values added, …).
 """
 
 from __future__ import annotations
@@ -16,17 +16,17 @@ from .field_types import field_type, normalize_value
 from .layout import display_value
 from .messages import Both, both
 from .report import FIGURES, MOVES
-from .schema import Field, Schema, parse_schema
+from .schema import Field, Schema, Sheet, parse_schema
+from .schema_file import UNFIT_ACTIONS, without_migrate
 from .validate import CellRefs, Checked, Issue, Row, same_value
 
 DATA_STEPS = ("rename_field", "split_factor", "retire_field", "map_values", "set_values")
-MIGRATE_KEYS = {"retire", "values", "unfit"}
-UNFIT_ACTIONS = ("clear", "clamp")
 EXAMPLES = 5  # records named in a refusal, per problem
 # Fields the tool's own index sheet, report, names and checks use by their key: a change may not rename, retire or
 # retype them (their titles, help and ranges may change), nor the field that names an entity's records.
 RELIED_ON = frozenset({"id", "region", "name_zh", "name_en", "title_zh", "title_en", "status", "due_date", "level",
                        "value", "unit", "subject", "metric_zh", "metric_en", "year", "kind", *FIGURES, *MOVES})
+DESCRIBED_ATTRS = ("required", "editable", "unit", "width", "core", "plausible", "derived")
 
 
 @dataclass
@@ -39,11 +39,10 @@ class Refusal:
 
 @dataclass
 class Diff:
+    """The steps from one version to the next (in the order they apply), and what the change is refused for."""
+
     steps: list[dict] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
-
-    def data_steps(self) -> list[dict]:
-        return [s for s in self.steps if s["op"] in DATA_STEPS]
 
 
 def _renamed_from(spec: dict) -> list[str]:
@@ -75,37 +74,55 @@ def _pairs(old: dict[str, dict], new: dict[str, dict]) -> tuple[list[tuple[str, 
 
 
 def _enum_map(old_doc: dict, new_doc: dict, old_enum: str, new_enum: str) -> tuple[dict, list[Any]]:
-    """Old code -> new code for one field's list: kept codes, codes renamed or merged (`renamed_from`); and the
-    old codes that map to nothing (retired)."""
+    """Old code -> new code for one field's list: codes renamed or merged (`renamed_from` on the new value);
+    and the old codes that map to nothing (retired)."""
     old_codes = [o["code"] for o in old_doc["enums"].get(old_enum, ())]
     new_opts = new_doc["enums"].get(new_enum, ())
-    new_codes = {o["code"] for o in new_opts}
+    new_codes = {str(o["code"]) for o in new_opts}
     mapping: dict[Any, Any] = {}
     for opt in new_opts:
-        sources = opt.get("renamed_from")
-        sources = sources if isinstance(sources, list) else [] if sources is None else [sources]
-        for src in sources:
+        for src in _renamed_from(opt):
             for code in old_codes:
-                if str(code) == str(src) and code not in new_codes:
+                if str(code) == src and str(code) not in new_codes:
                     mapping[code] = opt["code"]
-    retired = [c for c in old_codes if c not in new_codes and c not in mapping]
+    retired = [c for c in old_codes if str(c) not in new_codes and c not in mapping]
     return mapping, retired
 
 
 def _migrate_spec(new_doc: dict) -> dict:
+    """The file's `migrate:` section (its shape checked by `schema_file`), with defaults."""
     spec = new_doc.get("migrate") or {}
     return {"retire": {str(k) for k in spec.get("retire") or ()}, "values": dict(spec.get("values") or {}),
             "unfit": dict(spec.get("unfit") or {})}
 
 
+def _said(migrate_part: dict, kind: str, key: str) -> Any:
+    """What `migrate:` says about a field, named `SHEET.FIELD` or just `FIELD`."""
+    found = migrate_part.get(f"{kind}.{key}")
+    return found if found is not None else migrate_part.get(key)
+
+
+@dataclass
+class _Change:
+    """What one `diff` works with: both versions, the stored records, what the file's `migrate:` says."""
+
+    old_doc: dict
+    new_doc: dict
+    old: Schema
+    new: Schema
+    records: dict[str, dict[str, dict]]
+    migrate: dict
+    out: Diff
+    factor_map: dict[str, list[str]] = field(default_factory=dict)  # old factor id -> the ids it became
+
+
 def diff(old_doc: dict, new_doc: dict, records: dict[str, dict[str, dict]] | None = None) -> Diff:
     """The steps from `old_doc` to `new_doc`, and what they would refuse given the stored `records` (by entity
     and id): a retired field or factor that holds values, a list value still in use that maps to nothing, a
-    range that stored values exceed, a type that stored values do not fit, unless `migrate:` says how."""
-    old, new = parse_schema(old_doc), parse_schema(new_doc)
-    records = records or {}
-    migrate = _migrate_spec(new_doc)
-    out = Diff()
+    range or a type that stored values do not fit — unless `migrate:` says how — and what cannot be migrated."""
+    ch = _Change(old_doc, new_doc, parse_schema(old_doc), parse_schema(new_doc), records or {},
+                 _migrate_spec(new_doc), Diff())
+    out = ch.out
     old_sheets = {s["kind"]: s for s in old_doc["sheets"]}
     new_sheets = {s["kind"]: s for s in new_doc["sheets"]}
     for kind in old_sheets.keys() - new_sheets.keys():
@@ -115,51 +132,59 @@ def diff(old_doc: dict, new_doc: dict, records: dict[str, dict[str, dict]] | Non
     if set(old_doc["entities"]) != set(new_doc["entities"]):
         out.refusals.append(Refusal("apply_entities_changed", {
             "entities": ", ".join(sorted(set(old_doc["entities"]) ^ set(new_doc["entities"])))}))
-    factor_map = _factor_steps(out, old_doc, new_doc, old, new, records.get("constraint", {}), migrate)
+    factor_pairs = _factor_steps(ch)
     for kind in [k for k in new_sheets if k in old_sheets]:
-        o_sheet, n_sheet = old.sheet(kind), new.sheet(kind)
+        o_sheet, n_sheet = ch.old.sheet(kind), ch.new.sheet(kind)
         if o_sheet.entity != n_sheet.entity or o_sheet.key != n_sheet.key:
             out.refusals.append(Refusal("apply_sheet_entity", {"sheet": kind}))
             continue
-        if o_sheet.title_zh != n_sheet.title_zh or o_sheet.title_en != n_sheet.title_en:
-            out.steps.append({"op": "sheet_title", "sheet": kind, "old": [o_sheet.title_zh, o_sheet.title_en],
-                              "new": [n_sheet.title_zh, n_sheet.title_en]})
-        o_specs = {f["key"]: f for f in old_sheets[kind]["fields"]}
-        n_specs = {f["key"]: f for f in new_sheets[kind]["fields"]}
-        pairs, added, retired = _pairs(o_specs, n_specs)
-        entity = n_sheet.entity
-        held = records.get(entity, {})
-        relied = RELIED_ON | {old_doc["entities"][entity].get("name_field")}
-        for o_key, n_key in pairs:
-            if o_key in relied and (o_key != n_key or o_sheet.field(o_key).type != n_sheet.field(n_key).type):
-                out.refusals.append(Refusal("apply_relied_on", {"sheet": kind, "field": o_key}))
-        for key in retired:
-            if key in relied:
-                out.refusals.append(Refusal("apply_relied_on", {"sheet": kind, "field": key}))
-        for key in added:
-            out.steps.append({"op": "add_field", "sheet": kind, "entity": entity, "field": key,
-                              "title": [n_sheet.field(key).title_zh, n_sheet.field(key).title_en]})
-        for key in retired:
-            f = o_sheet.field(key)
-            if f.derived or key == "delete":
-                out.steps.append({"op": "retire_column", "sheet": kind, "entity": entity, "field": key})
-                continue
-            holding = [rid for rid, rec in held.items() if rec.get(key) not in (None, "", [])]
-            if holding and key not in migrate["retire"] and f"{kind}.{key}" not in migrate["retire"]:
-                out.refusals.append(Refusal("apply_retire_in_use", {
-                    "sheet": kind, "field": key, "count": len(holding), "examples": _examples(holding, held, key)}))
-            out.steps.append({"op": "retire_field", "sheet": kind, "entity": entity, "field": key,
-                              "title": [f.title_zh, f.title_en], "count": len(holding)})
-        for o_key, n_key in pairs:
-            if o_key in ("id",) and o_key != n_key:
-                out.refusals.append(Refusal("apply_sheet_entity", {"sheet": kind}))
-                continue
-            if o_key != n_key:
-                out.steps.append({"op": "rename_field", "sheet": kind, "entity": entity, "from": o_key, "to": n_key})
-            _field_steps(out, old_doc, new_doc, old, new, kind, entity, o_sheet.field(o_key), n_sheet.field(n_key),
-                         held, migrate, renamed_from=o_key, factor_map=factor_map)
-    _enum_steps(out, old_doc, new_doc)
+        _sheet_steps(ch, old_sheets[kind], new_sheets[kind], o_sheet, n_sheet)
+        if any(f.is_factor for f in n_sheet.fields):  # the matrix: a severity column per factor
+            for o_id, n_id in factor_pairs:
+                _value_steps(ch, kind, n_sheet.entity, o_sheet.field(o_id), n_sheet.field(n_id), old_key=o_id)
+    _enum_steps(ch)
+    _other_steps(ch)
+    if not out.steps and without_migrate(old_doc) != without_migrate(new_doc):
+        out.steps.append({"op": "other_edits"})  # nothing the list above names, but the file differs
     return out
+
+
+def _sheet_steps(ch: _Change, o_spec: dict, n_spec: dict, o_sheet: Sheet, n_sheet: Sheet) -> None:
+    """A sheet's own fields: added, retired, renamed, and each kept one's changes."""
+    out, kind, entity = ch.out, n_sheet.kind, n_sheet.entity
+    if (o_sheet.title_zh, o_sheet.title_en) != (n_sheet.title_zh, n_sheet.title_en):
+        out.steps.append({"op": "sheet_title", "sheet": kind, "old": [o_sheet.title_zh, o_sheet.title_en],
+                          "new": [n_sheet.title_zh, n_sheet.title_en]})
+    if (o_sheet.help_zh, o_sheet.help_en) != (n_sheet.help_zh, n_sheet.help_en):
+        out.steps.append({"op": "sheet_help", "sheet": kind})
+    if o_sheet.checks != n_sheet.checks:
+        out.steps.append({"op": "sheet_checks", "sheet": kind})
+    o_specs = {f["key"]: f for f in o_spec["fields"]}
+    n_specs = {f["key"]: f for f in n_spec["fields"]}
+    pairs, added, retired = _pairs(o_specs, n_specs)
+    held = ch.records.get(entity, {})
+    relied = RELIED_ON | {ch.old_doc["entities"][entity].get("name_field")}
+    for o_key, n_key in pairs:
+        if o_key in relied and (o_key != n_key or o_sheet.field(o_key).type != n_sheet.field(n_key).type):
+            out.refusals.append(Refusal("apply_relied_on", {"sheet": kind, "field": o_key}))
+    for key in added:
+        out.steps.append({"op": "add_field", "sheet": kind, "entity": entity, "field": key,
+                          "title": [n_sheet.field(key).title_zh, n_sheet.field(key).title_en]})
+    for key in retired:
+        f = o_sheet.field(key)
+        if key in relied:
+            out.refusals.append(Refusal("apply_relied_on", {"sheet": kind, "field": key}))
+        holding = [rid for rid, rec in held.items() if rec.get(key) not in (None, "", [])]
+        if holding and f"{kind}.{key}" not in ch.migrate["retire"] and key not in ch.migrate["retire"]:
+            out.refusals.append(Refusal("apply_retire_in_use", {
+                "sheet": kind, "field": key, "count": len(holding), "examples": _examples(holding, held, key)}))
+        out.steps.append({"op": "retire_field", "sheet": kind, "entity": entity, "field": key,
+                          "title": [f.title_zh, f.title_en], "count": len(holding)})
+    for o_key, n_key in pairs:
+        if o_key != n_key:
+            out.steps.append({"op": "rename_field", "sheet": kind, "entity": entity, "from": o_key, "to": n_key})
+        _describe_field(ch, kind, o_sheet.field(o_key), n_sheet.field(n_key))
+        _value_steps(ch, kind, entity, o_sheet.field(o_key), n_sheet.field(n_key), old_key=o_key)
 
 
 def _examples(ids: list[str], held: dict[str, dict], key: str) -> str:
@@ -167,103 +192,111 @@ def _examples(ids: list[str], held: dict[str, dict], key: str) -> str:
     return "、".join(shown) + ("…" if len(ids) > EXAMPLES else "")
 
 
-def _field_steps(out: Diff, old_doc: dict, new_doc: dict, old: Schema, new: Schema, kind: str, entity: str,
-                 of: Field, nf: Field, held: dict[str, dict], migrate: dict, renamed_from: str,
-                 factor_map: dict[str, list[str]]) -> None:
-    """Steps and refusals for one field kept (or renamed) from the old version to the new."""
-    key = nf.key
-    where = f"{kind}.{key}"
+def _describe_field(ch: _Change, kind: str, of: Field, nf: Field) -> None:
+    """The lines saying what changed of a field kept (or renamed), besides its values."""
+    out, key = ch.out, nf.key
     if (of.title_zh, of.title_en) != (nf.title_zh, nf.title_en):
         out.steps.append({"op": "field_title", "sheet": kind, "field": key, "old": [of.title_zh, of.title_en],
                           "new": [nf.title_zh, nf.title_en]})
     if (of.help_zh, of.help_en) != (nf.help_zh, nf.help_en):
         out.steps.append({"op": "field_help", "sheet": kind, "field": key})
-    for attr in ("required", "editable", "unit"):
+    for attr in DESCRIBED_ATTRS:
         if getattr(of, attr) != getattr(nf, attr):
-            out.steps.append({"op": f"field_{attr}", "sheet": kind, "field": key, "old": getattr(of, attr),
-                              "new": getattr(nf, attr)})
-    values = {rid: rec[renamed_from] for rid, rec in held.items() if rec.get(renamed_from) not in (None, "", [])}
-    asked = migrate["values"].get(where) or migrate["values"].get(key) or {}
-    # list values: renamed, merged or retired codes
+            out.steps.append({"op": "field_attr", "sheet": kind, "field": key, "attr": attr,
+                              "old": _jsonable(getattr(of, attr)), "new": _jsonable(getattr(nf, attr))})
+    if (of.min, of.max) != (nf.min, nf.max):
+        out.steps.append({"op": "field_range", "sheet": kind, "field": key, "old": [of.min, of.max],
+                          "new": [nf.min, nf.max]})
+    if of.type != nf.type or of.enum != nf.enum:
+        out.steps.append({"op": "field_type", "sheet": kind, "field": key,
+                          "old": of.type + (f" ({of.enum})" if of.enum else ""),
+                          "new": nf.type + (f" ({nf.enum})" if nf.enum else "")})
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _value_steps(ch: _Change, kind: str, entity: str, of: Field, nf: Field, *, old_key: str) -> None:
+    """The stored values of one field (held under `old_key` until the new version): list values renamed,
+    merged, retired or mapped by `migrate: values`, factors followed, values converted to a new type, and
+    values a new range or type does not take (refused, or cleared or clamped as `migrate: unfit` says)."""
+    out, key = ch.out, nf.key
+    held = ch.records.get(entity, {})
+    values = {rid: rec[old_key] for rid, rec in held.items() if rec.get(old_key) not in (None, "", [])}
+    asked = _said(ch.migrate["values"], kind, key) or {}
     mapping: dict[Any, Any] = {}
     retired: list[Any] = []
-    if of.enum or nf.enum:
-        mapping, retired = _enum_map(old_doc, new_doc, of.enum or "", nf.enum or "") if of.enum and nf.enum \
-            else ({}, [])
-        for code in list(retired):
-            if code in asked or str(code) in {str(k) for k in asked}:
-                target = next(v for k, v in asked.items() if str(k) == str(code))
-                mapping[code] = target
-                retired.remove(code)
-        if mapping:
-            out.steps.append({"op": "map_values", "sheet": kind, "entity": entity, "field": key,
-                              "map": [[a, b] for a, b in mapping.items()]})
-        in_use = [rid for rid, v in values.items() if any(x in retired for x in (v if isinstance(v, list) else [v]))]
-        if in_use:
-            out.refusals.append(Refusal("apply_value_in_use", {
-                "sheet": kind, "field": key, "values": "、".join(str(c) for c in retired
-                                                                 if any(c == v or (isinstance(v, list) and c in v)
-                                                                        for v in values.values())),
-                "count": len(in_use), "examples": _examples(in_use, {r: {key: values[r]} for r in in_use}, key)}))
-    elif field_type(nf).lists_factors and factor_map:  # lists of factors follow the factors renamed, split, retired
-        mapping = {k: v for k, v in factor_map.items()}
+    if of.enum and nf.enum:
+        mapping, retired = _enum_map(ch.old_doc, ch.new_doc, of.enum, nf.enum)
+    elif field_type(nf).lists_factors:  # lists of factors follow the factors renamed, split, retired
+        mapping = dict(ch.factor_map)
+    for code in list(retired):  # a retired list value the file maps
+        target = next((v for k, v in asked.items() if str(k) == str(code)), _UNSAID)
+        if target is not _UNSAID:
+            mapping[code] = target
+            retired.remove(code)
+    if not of.enum and asked:  # a field without a list: stored values renamed (a wording corrected everywhere)
+        mapping.update(asked)
+    if mapping:
         out.steps.append({"op": "map_values", "sheet": kind, "entity": entity, "field": key,
                           "map": [[a, b] for a, b in mapping.items()]})
-    elif asked:  # a value map on a field without a list: stored values renamed (a typo corrected everywhere)
-        out.steps.append({"op": "map_values", "sheet": kind, "entity": entity, "field": key,
-                          "map": [[a, b] for a, b in asked.items()]})
-    # the range (numbers) or the length (text)
-    if (of.min, of.max) != (nf.min, nf.max):
-        tighter = (nf.min is not None and (of.min is None or nf.min > of.min)) or \
-                  (nf.max is not None and (of.max is None or nf.max < of.max))
-        out.steps.append({"op": "field_range", "sheet": kind, "field": key, "old": [of.min, of.max],
-                          "new": [nf.min, nf.max], "tighter": tighter})
-    # the type and the range: every stored value must read as one of the new field's (shown as the old field
-    # showed it, read as the new one reads a cell); a value that reads differently is converted
+    in_use = {rid: v for rid, v in values.items() if any(str(x) in map(str, retired) for x in _listed(v))}
+    if in_use:
+        codes = [c for c in retired if any(str(c) in map(str, _listed(v)) for v in in_use.values())]
+        out.refusals.append(Refusal("apply_value_in_use", {
+            "sheet": kind, "field": key, "values": "、".join(map(str, codes)), "count": len(in_use),
+            "examples": _examples(list(in_use), {r: {key: v} for r, v in in_use.items()}, key)}))
+    # every other stored value must read as one of the new field's (shown as the old field showed it, read as
+    # the new one reads a cell); one that reads differently is converted
     unfit, converted = {}, {}
     for rid, v in values.items():
-        if any(x in retired for x in (v if isinstance(v, list) else [v])):
-            continue  # refused above already
-        if mapping:
-            v = _mapped(v, mapping)
-            if v is None:
-                continue
-        ok, new_value = fits(new, nf, _shown(old, of, v), v)
+        if rid in in_use:
+            continue
+        mapped = _mapped(v, mapping) if mapping else v
+        if mapped in (None, []):
+            continue
+        ok, new_value = fits(ch.new, nf, _shown(ch.old, of, mapped), mapped)
         if not ok:
-            unfit[rid] = v
-        elif not _same(new_value, v):
-            converted[rid] = [v, new_value]
+            unfit[rid] = mapped
+        elif not _same(new_value, mapped):
+            converted[rid] = [mapped, new_value]
     if converted:
         out.steps.append({"op": "set_values", "sheet": kind, "entity": entity, "field": key, "why": "convert",
                           "values": converted})
     if unfit:
-        action = migrate["unfit"].get(where) or migrate["unfit"].get(key)
+        action = _said(ch.migrate["unfit"], kind, key)
         if action in UNFIT_ACTIONS:
             out.steps.append({"op": "set_values", "sheet": kind, "entity": entity, "field": key, "why": action,
-                              "values": {rid: [v, _clamped(nf, v) if action == "clamp" else None]
+                              "values": {rid: [v, _clamped(ch.new, nf, v) if action == "clamp" else None]
                                          for rid, v in unfit.items()}})
         else:
             out.refusals.append(Refusal("apply_unfit", {
                 "sheet": kind, "field": key, "count": len(unfit),
                 "examples": _examples(list(unfit), {r: {key: v} for r, v in unfit.items()}, key), "rule": _rule(nf)}))
-    if of.type != nf.type:
-        out.steps.append({"op": "field_type", "sheet": kind, "entity": entity, "field": key, "old": of.type,
-                          "new": nf.type})
+
+
+_UNSAID = object()
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def _same(a: Any, b: Any) -> bool:
     return a == b and type(a) is type(b)
 
 
-def _clamped(f: Field, v: Any) -> Any:
-    """A number brought into the field's range; anything else that does not fit is cleared."""
+def _clamped(schema: Schema, f: Field, v: Any) -> Any:
+    """A number brought into the field's range, if it then fits the field (a type too); otherwise cleared."""
     if not isinstance(v, (int, float)) or isinstance(v, bool):
         return None
     if f.min is not None and v < f.min:
-        return _num(f.min)
+        v = _num(f.min)
     if f.max is not None and v > f.max:
-        return _num(f.max)
-    return v
+        v = _num(f.max)
+    ok, value = fits(schema, f, v, v)
+    return value if ok else None
 
 
 def _rule(f: Field) -> str:
@@ -301,13 +334,20 @@ def fits(schema: Schema, f: Field, shown: Any, value: Any) -> tuple[bool, Any]:
     return True, converted
 
 
-def _factor_steps(out: Diff, old_doc: dict, new_doc: dict, old: Schema, new: Schema,
-                  matrix: dict[str, dict], migrate: dict) -> dict[str, list[str]]:
-    """Constraint factors added, renamed, split (several new factors `split_from` one old) or retired. Returns
-    old factor id -> the new ids it became (none: retired), for the fields that list factors."""
-    factor_map: dict[str, list[str]] = {}
-    o_specs = {f["id"]: f for f in old_doc["constraint_factors"]}
-    n_specs = {f["id"]: f for f in new_doc["constraint_factors"]}
+def _matrix(schema: Schema) -> Sheet:
+    return next(s for s in schema.sheets if any(f.is_factor for f in s.fields))
+
+
+def _factor_steps(ch: _Change) -> list[tuple[str, str]]:
+    """Constraint factors added, renamed, split (several new factors `split_from` one old) or retired; sets
+    `ch.factor_map` (old id -> the ids it became, none when retired) for the fields that list factors. Returns
+    the (old id, new id) of every factor column whose values carry over (a split's source to each half)."""
+    out, old, new = ch.out, ch.old, ch.new
+    matrix_sheet = _matrix(new)
+    kind, entity = matrix_sheet.kind, matrix_sheet.entity
+    matrix = ch.records.get(entity, {})
+    o_specs = {f["id"]: f for f in ch.old_doc["constraint_factors"]}
+    n_specs = {f["id"]: f for f in ch.new_doc["constraint_factors"]}
     splits: dict[str, list[str]] = {}
     for fid, spec in n_specs.items():
         src = spec.get("split_from")
@@ -315,51 +355,70 @@ def _factor_steps(out: Diff, old_doc: dict, new_doc: dict, old: Schema, new: Sch
             splits.setdefault(str(src), []).append(fid)
     split_targets = {t for targets in splits.values() for t in targets}
     pairs, added, retired = _pairs(o_specs, {k: v for k, v in n_specs.items() if k not in split_targets})
+    carried = list(pairs)
     for src, targets in splits.items():
-        factor_map[src] = targets
-        out.steps.append({"op": "split_factor", "entity": "constraint", "sheet": "constraints", "from": src,
-                          "to": targets, "count": sum(1 for r in matrix.values() if r.get(src) is not None)})
+        ch.factor_map[src] = targets
+        carried += [(src, t) for t in targets]
+        out.steps.append({"op": "split_factor", "entity": entity, "sheet": kind, "from": src, "to": targets,
+                          "count": sum(1 for r in matrix.values() if r.get(src) is not None)})
         retired = [r for r in retired if r != src]
     for fid in added:
         f = new.factor(fid)
         out.steps.append({"op": "add_factor", "factor": fid, "title": [f.title_zh, f.title_en]})
     for fid in retired:
         holding = [rid for rid, rec in matrix.items() if rec.get(fid) is not None]
-        if holding and fid not in migrate["retire"] and f"constraints.{fid}" not in migrate["retire"]:
+        if holding and f"{kind}.{fid}" not in ch.migrate["retire"] and fid not in ch.migrate["retire"]:
             out.refusals.append(Refusal("apply_retire_in_use", {
-                "sheet": "constraints", "field": fid, "count": len(holding),
-                "examples": _examples(holding, matrix, fid)}))
+                "sheet": kind, "field": fid, "count": len(holding), "examples": _examples(holding, matrix, fid)}))
         f = old.factor(fid)
-        factor_map[fid] = []
-        out.steps.append({"op": "retire_field", "sheet": "constraints", "entity": "constraint", "field": fid,
+        ch.factor_map[fid] = []
+        out.steps.append({"op": "retire_field", "sheet": kind, "entity": entity, "field": fid,
                           "title": [f.title_zh, f.title_en], "count": len(holding)})
     for o_id, n_id in pairs:
         of, nf = old.factor(o_id), new.factor(n_id)
         if o_id != n_id:
-            factor_map[o_id] = [n_id]
-            out.steps.append({"op": "rename_field", "sheet": "constraints", "entity": "constraint", "from": o_id,
-                              "to": n_id})
+            ch.factor_map[o_id] = [n_id]
+            out.steps.append({"op": "rename_field", "sheet": kind, "entity": entity, "from": o_id, "to": n_id})
         if (of.title_zh, of.title_en) != (nf.title_zh, nf.title_en):
-            out.steps.append({"op": "field_title", "sheet": "constraints", "field": n_id,
+            out.steps.append({"op": "field_title", "sheet": kind, "field": n_id,
                               "old": [of.title_zh, of.title_en], "new": [nf.title_zh, nf.title_en]})
+        if (of.help_zh, of.help_en) != (nf.help_zh, nf.help_en):
+            out.steps.append({"op": "field_help", "sheet": kind, "field": n_id})
         if of.group != nf.group:
             out.steps.append({"op": "factor_group", "field": n_id, "old": of.group, "new": nf.group})
-    return factor_map
+    return carried
 
 
-def _enum_steps(out: Diff, old_doc: dict, new_doc: dict) -> None:
-    """List values added, and labels changed, per list (the values renamed or merged are `map_values`)."""
-    for name, opts in new_doc["enums"].items():
-        before = {o["code"]: o for o in old_doc["enums"].get(name, ())}
+def _enum_steps(ch: _Change) -> None:
+    """List values added, retired (unused: the used ones are refused or mapped), relabelled or given other
+    synonyms, per list (the values renamed or merged are `map_values`)."""
+    for name, opts in ch.new_doc["enums"].items():
+        before = {str(o["code"]): o for o in ch.old_doc["enums"].get(name, ())}
+        now = {str(o["code"]) for o in opts}
         for o in opts:
-            was = before.get(o["code"])
+            was = before.get(str(o["code"]))
             if was is None:
-                if not o.get("renamed_from"):
-                    out.steps.append({"op": "value_added", "enum": name, "code": o["code"],
-                                      "label": [str(o["zh"]), str(o["en"])]})
-            elif (str(was["zh"]), str(was["en"])) != (str(o["zh"]), str(o["en"])):
-                out.steps.append({"op": "value_label", "enum": name, "code": o["code"],
-                                  "old": [str(was["zh"]), str(was["en"])], "new": [str(o["zh"]), str(o["en"])]})
+                if not any(src in before and src not in now for src in _renamed_from(o)):
+                    ch.out.steps.append({"op": "value_added", "enum": name, "code": o["code"],
+                                         "label": [str(o["zh"]), str(o["en"])]})
+                continue
+            if (str(was["zh"]), str(was["en"])) != (str(o["zh"]), str(o["en"])):
+                ch.out.steps.append({"op": "value_label", "enum": name, "code": o["code"],
+                                     "old": [str(was["zh"]), str(was["en"])], "new": [str(o["zh"]), str(o["en"])]})
+            if list(was.get("synonyms") or ()) != list(o.get("synonyms") or ()):
+                ch.out.steps.append({"op": "value_synonyms", "enum": name, "code": o["code"]})
+        renamed = {src for o in opts for src in _renamed_from(o)}
+        for code, was in before.items():
+            if code not in now and code not in renamed:
+                ch.out.steps.append({"op": "value_retired", "enum": name, "code": was["code"]})
+
+
+def _other_steps(ch: _Change) -> None:
+    """The parts of the file beside sheets, fields, lists and factors: factor groups and the severity scale."""
+    if ch.old_doc["factor_groups"] != ch.new_doc["factor_groups"]:
+        ch.out.steps.append({"op": "factor_groups"})
+    if ch.old_doc.get("severity_scale") != ch.new_doc.get("severity_scale"):
+        ch.out.steps.append({"op": "severity_scale"})
 
 
 # -- mapping records and rows forward -------------------------------------------------------------------
@@ -429,7 +488,11 @@ def _moved(data: dict, key: str, targets: list[str]) -> dict:
             out[t] = v
     approx = out.get("approx")
     if approx and key in approx:
-        out["approx"] = [k for k in approx if k != key] + list(targets)
+        kept = list(dict.fromkeys([k for k in approx if k != key] + list(targets)))
+        if kept:
+            out["approx"] = kept
+        else:
+            out.pop("approx")
     for mark in ("inferred", "evidence"):
         marks = out.get(mark)
         if isinstance(marks, dict) and key in marks:
@@ -457,33 +520,17 @@ def migrate_records(records: dict[str, dict[str, dict]], steps: list[dict]) -> d
     return out
 
 
-def origins(entity: str, steps: list[dict]) -> dict[str, str | None]:
-    """New field key -> the old version's key its values come from (None: retired), for one entity."""
-    where: dict[str, str | None] = {}  # current key -> original key
-    for step in steps:
-        if step.get("entity") != entity:
-            continue
-        if step["op"] == "rename_field":
-            src = where.pop(step["from"], step["from"])
-            where[step["to"]] = src
-        elif step["op"] == "split_factor":
-            src = where.pop(step["from"], step["from"])
-            for t in step["to"]:
-                where[t] = src
-        elif step["op"] == "retire_field":
-            where.pop(step["field"], None)
-    return where
-
-
 def describe(step: dict) -> Both:
     """One line of the change, in both languages (`schema apply` prints them before doing anything)."""
     op = step["op"]
     p = {k: v for k, v in step.items() if k != "op"}
-    for k in ("title", "old", "new", "label"):
+    bilingual = ("title", "label", "old", "new") if op in ("field_title", "sheet_title", "value_label") else \
+        ("title", "label")
+    for k in bilingual:
         if isinstance(p.get(k), list) and len(p[k]) == 2:
             p[k] = Both(str(p[k][0]), str(p[k][1]))
     if op == "map_values":
-        p["map"] = ", ".join(f"{a} → {'∅' if b is None else b}" for a, b in step["map"])
+        p["map"] = ", ".join(f"{a} → {_target(b)}" for a, b in step["map"])
     if op == "split_factor":
         p["to"] = ", ".join(step["to"])
     if op == "set_values":
@@ -493,6 +540,12 @@ def describe(step: dict) -> Both:
         p["old"] = _range_text(step["old"])
         p["new"] = _range_text(step["new"])
     return both(f"change_{op}", **p)
+
+
+def _target(value: Any) -> str:
+    if value in (None, []):
+        return "∅"
+    return " + ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def _range_text(pair: list) -> str:
@@ -536,6 +589,10 @@ def forward(checked: Checked, steps: list[dict], old: Schema, new: Schema, base_
         new_letters = {nk: letters[ok] for nk, ok in origin.items() if ok in letters}
         checked.columns[title] = set(origin)
         checked.origins[title] = origin
+        renamed = {ok: nk for nk, ok in origin.items() if ok != nk and list(origin.values()).count(ok) == 1}
+        for i in checked.issues:  # the validation's issues name their fields by the keys now, as the merge does
+            if i.sheet == title and i.field in renamed:
+                i.field = renamed[i.field]
         checked.letters[title] = new_letters
         for row in rows:
             row.cells = CellRefs(new_letters, row.row)

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CwbError
-from .schema import FIELD_KEYS, LIST_SEPARATORS, SHEET_KEYS, Schema, parse_schema
+from .schema import FACTOR_KEYS, FIELD_KEYS, LIST_SEPARATORS, SHEET_KEYS, Schema, parse_schema
 
 TOP_KEYS = {"version", "enums", "severity_scale", "sheets", "entities", "factor_groups", "constraint_factors",
             "migrate"}
+MIGRATE_KEYS = ("retire", "values", "unfit")  # how one change treats stored values (see the README)
+UNFIT_ACTIONS = ("clear", "clamp")
 SHEET_TITLE_MAX = 31  # Excel's limit for a sheet's name (the region's name is put before it, shortened)
 SHEET_TITLE_BAD = set("[]:*?/\\")
 TEXT_MAX = 255  # a dropdown's value, a column's help (Excel's input message), a title
@@ -63,7 +65,8 @@ def _line(d: Any, key: Any = None) -> int:
 
 
 def read_schema_file(path: Path) -> tuple[dict, str, Schema]:
-    """The document, the file's text and the schema it describes; `SchemaFileError` names the line of a slip."""
+    """The document (its `migrate:` included), the file's text without `migrate:` (as the version is kept) and
+    the schema it describes; `SchemaFileError` names the line of a slip."""
     import yaml
 
     try:
@@ -89,7 +92,7 @@ def read_schema_file(path: Path) -> tuple[dict, str, Schema]:
         raise SchemaFileError("schema_file_error", path=str(path), line=1, what=str(exc)) from None
     finally:
         _lines.clear()
-    return doc, text, schema
+    return doc, strip_migrate(text), schema
 
 
 def _error(path: Path, slip: _Slip) -> SchemaFileError:
@@ -143,7 +146,7 @@ def check_document(doc: Any) -> None:
         _need(isinstance(fac, dict) and "id" in fac, fac, None, "a constraint factor needs an id",
               "制约因素需有 id")
         for key in fac:
-            _need(key in {"id", "group", "zh", "en", "help", "renamed_from", "split_from"}, fac, key,
+            _need(key in FACTOR_KEYS, fac, key,
                   f"unknown key “{key}” in factor {fac['id']}", f"制约因素 {fac['id']} 中有未知的键“{key}”")
         _need(fac["id"] not in factor_ids, fac, "id", f"factor id “{fac['id']}” appears twice",
               f"制约因素编号“{fac['id']}”出现了两次")
@@ -189,16 +192,57 @@ def check_document(doc: Any) -> None:
             clash = keys & factor_ids
             _need(not clash, sheet, "fields", f"sheet {kind}: fields {sorted(map(str, clash))} have a factor's id",
                   f"工作表 {kind} 的字段 {sorted(map(str, clash))} 与制约因素编号相同")
+    _check_migrate(doc)
+
+
+def _check_migrate(doc: dict) -> None:
+    """`migrate:` — retire: a list of SHEET.FIELD; values: SHEET.FIELD -> {old: new}; unfit: SHEET.FIELD ->
+    clear | clamp."""
     migrate = doc.get("migrate")
-    if migrate is not None:
-        _need(isinstance(migrate, dict), doc, "migrate", "migrate: takes retire, values and unfit",
-              "migrate: 下应为 retire、values、unfit")
-        for key in migrate:
-            _need(key in {"retire", "values", "unfit"}, migrate, key, f"migrate: unknown key “{key}” (retire, values, "
-                  "unfit)", f"migrate: 中有未知的键“{key}”（应为 retire、values、unfit）")
-        for where, action in (migrate.get("unfit") or {}).items():
-            _need(action in ("clear", "clamp"), migrate["unfit"], where, f"migrate: unfit: {where}: say clear or clamp",
-                  f"migrate: unfit: {where}: 应为 clear 或 clamp")
+    if migrate is None:
+        return
+    _need(isinstance(migrate, dict), doc, "migrate", "migrate: takes retire, values and unfit",
+          "migrate: 下应为 retire、values、unfit")
+    for key in migrate:
+        _need(key in MIGRATE_KEYS, migrate, key, f"migrate: unknown key “{key}” (retire, values, unfit)",
+              f"migrate: 中有未知的键“{key}”（应为 retire、values、unfit）")
+    retire = migrate.get("retire")
+    _need(retire is None or (isinstance(retire, list) and all(isinstance(x, str) for x in retire)), migrate,
+          "retire", "migrate: retire: is a list, for example [inventory.organisation]",
+          "migrate: retire: 应为列表，如 [inventory.organisation]")
+    values = migrate.get("values")
+    _need(values is None or (isinstance(values, dict) and all(isinstance(m, dict) for m in values.values())),
+          migrate, "values", "migrate: values: maps SHEET.FIELD to {old: new}, for example "
+          "{inventory.stage: {transition: mature}}", "migrate: values: 应为 表.字段: {旧值: 新值}，如 "
+          "{inventory.stage: {transition: mature}}")
+    unfit = migrate.get("unfit")
+    _need(unfit is None or isinstance(unfit, dict), migrate, "unfit",
+          "migrate: unfit: maps SHEET.FIELD to clear or clamp", "migrate: unfit: 应为 表.字段: clear 或 clamp")
+    for where, action in (unfit or {}).items():
+        _need(action in UNFIT_ACTIONS, unfit, where, f"migrate: unfit: {where}: say clear or clamp",
+              f"migrate: unfit: {where}: 应为 clear 或 clamp")
+
+
+def without_migrate(doc: dict) -> dict:
+    """The schema a file describes, without how its change treats stored values (and its free label)."""
+    return {k: v for k, v in doc.items() if k not in ("migrate", "version")}
+
+
+def strip_migrate(text: str) -> str:
+    """The file's text without its top-level `migrate:` block (and the comment lines just above it): a version
+    is kept as the schema it describes, so that a file printed by `schema --format yaml`, edited and applied
+    again does not apply the last change's migration a second time."""
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.startswith("migrate:")), None)
+    if start is None:
+        return text
+    end = start + 1
+    while end < len(lines) and (lines[end][:1] in (" ", "\t") or not lines[end].strip()):
+        end += 1
+    while start > 0 and lines[start - 1].startswith("#"):
+        start -= 1
+    kept = lines[:start] + lines[end:]
+    return "".join(kept).rstrip("\n") + "\n"
 
 
 def _check_field(f: Any, kind: str, keys: set[Any], enums: dict) -> None:
@@ -208,7 +252,7 @@ def _check_field(f: Any, kind: str, keys: set[Any], enums: dict) -> None:
           f"工作表 {kind}：字段需有 key")
     key = f["key"]
     for k in f:
-        _need(k in FIELD_KEYS | {"renamed_from"}, f, k, f"field {key}: unknown key “{k}” (quote text with commas)",
+        _need(k in FIELD_KEYS, f, k, f"field {key}: unknown key “{k}” (quote text with commas)",
               f"字段 {key} 中有未知的键“{k}”（含逗号的文字请加引号）")
     _need(key not in keys, f, "key", f"sheet {kind}: field key “{key}” appears twice",
           f"工作表 {kind}：字段“{key}”出现了两次")
