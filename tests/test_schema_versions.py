@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from .conftest import column_of, edit, row_of, sheet_by_kind
+from .conftest import IN_CI, SOFFICE, UNO_PYTHON, column_of, edit, libreoffice_edit, row_of, sheet_by_kind
 
 pytestmark = pytest.mark.both_stores
 
@@ -378,3 +378,35 @@ def test_marks_and_evidence_follow_their_field():
         "evidence": {"skills": {"quote": "招不到人才"}, "labour_cost": {"quote": "招不到人才"}}}
     assert migrate_record("cluster", "XC-C01", {"approx": ["organisation"], "organisation": "x"},
                           steps[1:]) == {}
+
+
+@pytest.mark.one_store  # what LibreOffice makes of an old workbook is tested; the store is not: SQLite only
+@pytest.mark.skipif(not IN_CI and (SOFFICE is None or UNO_PYTHON is None),
+                    reason="needs LibreOffice and python3-uno: run scripts/system-deps.sh")
+def test_an_old_workbook_edited_and_sorted_in_calc_merges_after_the_template_changed(env):
+    """The office keeps working on the workbook it was sent while the coordinator renames a field and adds a
+    factor: in Calc it types a value into the old column and sorts the whole table, then sends it back."""
+    from workbook.schema import load_schema
+
+    old = env.build("before.xlsx")
+    fields = [f.key for f in load_schema().sheet("inventory").fields]
+    ws = sheet_by_kind(openpyxl.load_workbook(old), "inventory", "XC")
+    row, n = row_of(ws, "XC-C02"), ws.max_row
+    assets = openpyxl.utils.get_column_letter(column_of(ws, "资产规模（亿元）"))
+    text = current_yaml(env)
+    line = field_line(text, "assets")
+    renamed = text.replace(line, line.replace("{key: assets,", "{key: total_assets, renamed_from: assets,"))
+    renamed = renamed.replace("  - {id: environment,", LOGISTICS + "  - {id: environment,")
+    assert env.run("schema", "apply", str(write(env, "v2.yaml", renamed))).exit_code == 0
+    edited = env.root / "calc.xlsx"
+    done = libreoffice_edit(old, edited, [
+        {"op": "set", "sheet": "_cwb_inventory_XC", "cell": f"{assets}{row}", "value": 42},
+        {"op": "sort", "sheet": "_cwb_inventory_XC", "rows": [2, n], "cols": [0, len(fields) - 1],
+         "by": fields.index("name_zh"), "descending": True}])
+    assert all(d["ok"] for d in done), done
+    merged = env.json("merge", str(edited), code=0)["files"][0]
+    assert [(c["record"], c["field"], c["new"]) for c in merged["changes"]] == [("XC-C02", "total_assets", 42)]
+    moved = sheet_by_kind(openpyxl.load_workbook(edited), "inventory", "XC")
+    assert row_of(moved, "XC-C02") != row  # Calc really sorted the rows
+    assert merged["changes"][0]["cell"] == f"{assets}{row_of(moved, 'XC-C02')}"
+    assert cluster(env, "XC-C02")["total_assets"] == 42
