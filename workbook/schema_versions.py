@@ -12,8 +12,8 @@ import hashlib
 import orjson
 
 from .errors import UsageError
-from .schema import Schema, load_schema, parse_schema
-from .store import Store
+from .schema import Schema, parse_schema
+from .store import Store, StoreError, shown
 
 _parsed: dict[tuple[int, str], Schema] = {}
 
@@ -33,28 +33,36 @@ def _with_version(schema: Schema, version: int) -> Schema:
     return replace(schema, version=str(version))
 
 
+def _row(st: Store, version: int | None = None) -> dict:
+    """A stored version (the current one by default). `init` and the upgrade record version 1 with the store
+    itself, so a store without any is not one this tool made whole."""
+    row = st.schema_row(version)
+    if row is not None:
+        return row
+    known = [str(v["version"]) for v in st.schema_versions()]
+    if version is None or not known:
+        raise StoreError("store_no_schema", store=shown(st.location))
+    raise UsageError("usage_schema_version", version=version, known=", ".join(known))
+
+
 def current_schema(st: Store) -> Schema:
     """The store's schema now (its latest version)."""
-    row = st.schema_row()
-    if row is None:  # a store whose version 1 was never recorded (interrupted before it could be): the package's
-        return _with_version(load_schema(), 1)
+    row = _row(st)
     return _parse(row["version"], row["doc"])
 
 
 def schema_at(st: Store, version: int) -> Schema:
     """One version of the store's schema; a version the store does not have is a usage error."""
-    row = st.schema_row(version)
-    if row is None:
-        if version == 1 and st.schema_row() is None:
-            return _with_version(load_schema(), 1)
-        known = [str(v["version"]) for v in st.schema_versions()] or ["1"]
-        raise UsageError("usage_schema_version", version=version, known=", ".join(known))
+    row = _row(st, version)
     return _parse(row["version"], row["doc"])
 
 
 def current_version(st: Store) -> int:
-    row = st.schema_row()
-    return 1 if row is None else int(row["version"])
+    """The number of the store's current schema version (without reading its document)."""
+    versions = st.schema_versions()
+    if not versions:
+        raise StoreError("store_no_schema", store=shown(st.location))
+    return int(versions[-1]["version"])
 
 
 def workbook_version(issued: dict) -> int:
@@ -73,13 +81,8 @@ def schema_steps(st: Store, since: int, until: int) -> list[dict]:
 
 
 def schema_text(st: Store, version: int) -> str:
-    """A version as the file it was applied from (comments and all): ready to edit and apply again."""
-    row = st.schema_row(version)
-    if row is None:
-        from .resources import templates_dir
-
-        return (templates_dir() / "schema.yaml").read_text(encoding="utf-8")
-    return row["text"]
+    """A version as the file it was applied from (comments kept, `migrate:` not): ready to edit and apply."""
+    return _row(st, version)["text"]
 
 
 def version_at(st: Store, rev: int) -> int:
