@@ -1,9 +1,10 @@
 """A coordinator adapts the template: four edits a province makes, applied to the store.
 
-Run from the project folder (the store of --store or CLUSTER_WB_STORE, or data/cluster-wb.sqlite):
+Run from the project folder with the project's Python (the store of CLUSTER_WB_STORE, or
+data/cluster-wb.sqlite):
 
-    python examples/adapt_template.py            # writes output/province-template.yaml, shows the change
-    python examples/adapt_template.py --apply    # and applies it (the store's next schema version)
+    .venv/bin/python examples/adapt_template.py            # writes output/province-template.yaml, shows the change
+    .venv/bin/python examples/adapt_template.py --apply    # and applies it (the store's next schema version)
 
 The edits, as a person makes them in the YAML that `cluster-wb schema --format yaml` prints:
 1. a number field 亩均税收（万元） (tax per mu) in the inventory, after 产值;
@@ -37,7 +38,10 @@ migrate:
 
 
 def cluster_wb(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["cluster-wb", *args], capture_output=True, text=True, encoding="utf-8")
+    """Run the command as a person would: the one installed beside this Python (a venv's), else on the PATH."""
+    beside = Path(sys.executable).with_name("cluster-wb")
+    command = str(beside) if beside.exists() else "cluster-wb"
+    return subprocess.run([command, *args], capture_output=True, text=True, encoding="utf-8")
 
 
 def adapted(template: str) -> str:
