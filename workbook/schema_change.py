@@ -222,8 +222,6 @@ def _value_steps(ch: _Change, kind: str, entity: str, of: Field, nf: Field, *, o
     merged, retired or mapped by `migrate: values`, factors followed, values converted to a new type, and
     values a new range or type does not take (refused, or cleared or clamped as `migrate: unfit` says)."""
     out, key = ch.out, nf.key
-    held = ch.records.get(entity, {})
-    values = {rid: rec[old_key] for rid, rec in held.items() if rec.get(old_key) not in (None, "", [])}
     asked = _said(ch.migrate["values"], kind, key) or {}
     mapping: dict[Any, Any] = {}
     retired: list[Any] = []
@@ -241,7 +239,12 @@ def _value_steps(ch: _Change, kind: str, entity: str, of: Field, nf: Field, *, o
     if mapping:
         out.steps.append({"op": "map_values", "sheet": kind, "entity": entity, "field": key,
                           "map": [[a, b] for a, b in mapping.items()]})
-    in_use = {rid: v for rid, v in values.items() if any(str(x) in map(str, retired) for x in _listed(v))}
+    if not retired and not mapping and _same_rules(ch, of, nf):
+        return  # the values were taken under these very rules: nothing to check (a national store: seconds)
+    held = ch.records.get(entity, {})
+    values = {rid: rec[old_key] for rid, rec in held.items() if rec.get(old_key) not in (None, "", [])}
+    gone = set(map(str, retired))
+    in_use = {rid: v for rid, v in values.items() if gone and any(str(x) in gone for x in _listed(v))}
     if in_use:
         codes = [c for c in retired if any(str(c) in map(str, _listed(v)) for v in in_use.values())]
         out.refusals.append(Refusal("apply_value_in_use", {
@@ -277,6 +280,16 @@ def _value_steps(ch: _Change, kind: str, entity: str, of: Field, nf: Field, *, o
 
 
 _UNSAID = object()
+
+
+def _same_rules(ch: _Change, of: Field, nf: Field) -> bool:
+    """The new field takes every value the old one took: same type, range and list codes."""
+    if (of.type, of.min, of.max) != (nf.type, nf.min, nf.max) or bool(of.enum) != bool(nf.enum):
+        return False
+    if not of.enum:
+        return True
+    codes = {str(o["code"]) for o in ch.new_doc["enums"].get(nf.enum, ())}
+    return all(str(o["code"]) in codes for o in ch.old_doc["enums"].get(of.enum, ()))
 
 
 def _listed(value: Any) -> list[Any]:
