@@ -64,6 +64,7 @@ def apply_schema(st: Store, path: Path, *, dry_run: bool, by: str) -> Applied:
             refused.lines = applied.lines
             raise refused
         changes = _migration(change.steps, records)
+        del records  # the changes hold the values; the commit reads the rows it updates again
         applied.records, applied.entries = len({(c.entity, c.record) for c in changes}), len(changes)
         if dry_run or without_migrate(old_doc) == without_migrate(doc):
             return applied
