@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-
-def _plain(x: float) -> int | float:
-    return int(x) if float(x).is_integer() else x
+from .normalize import plain_number
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,7 @@ def _at_most(v: dict, check: dict) -> dict | None:
 def _full_when(v: dict, check: dict) -> dict | None:
     progress, status = v.get(check["field"]), v.get(check["status"])
     if progress is not None and status is not None and ((progress >= 100) != (status == check["done"])):
-        return {"progress": _plain(progress), "status": status}
+        return {"progress": plain_number(progress), "status": status}
     return None
 
 

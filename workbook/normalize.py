@@ -128,6 +128,11 @@ def parse_number(raw: Any, f: Field, percent: bool = False) -> Normalized:
     return Normalized(tidy(float(value)), notes, approx)
 
 
+def plain_number(x: float) -> int | float:
+    """A number as a message shows it: a whole one without its ".0" (a range 0–100, not 0.0–100.0)."""
+    return int(x) if float(x).is_integer() else x
+
+
 def tidy(value: float) -> int | float:
     """Whole numbers as int (32000, not 32000.0); others rounded off float noise."""
     if abs(value - round(value)) < 1e-9:

@@ -15,6 +15,7 @@ from typing import Any
 from .field_types import field_type, normalize_value
 from .layout import display_value
 from .messages import Both, both
+from .normalize import plain_number
 from .report import FIGURES, MOVES
 from .schema import Field, Schema, Sheet, parse_schema
 from .schema_file import UNFIT_ACTIONS, without_migrate
@@ -239,7 +240,7 @@ def _value_steps(ch: _Change, kind: str, entity: str, of: Field, nf: Field, *, o
     if mapping:
         out.steps.append({"op": "map_values", "sheet": kind, "entity": entity, "field": key,
                           "map": [[a, b] for a, b in mapping.items()]})
-    if not retired and not mapping and _same_rules(ch, of, nf):
+    if not retired and not mapping and _same_rules(ch.old, of, ch.new, nf):
         return  # the values were taken under these very rules: nothing to check (a national store: seconds)
     held = ch.records.get(entity, {})
     values = {rid: rec[old_key] for rid, rec in held.items() if rec.get(old_key) not in (None, "", [])}
@@ -282,14 +283,14 @@ def _value_steps(ch: _Change, kind: str, entity: str, of: Field, nf: Field, *, o
 _UNSAID = object()
 
 
-def _same_rules(ch: _Change, of: Field, nf: Field) -> bool:
+def _same_rules(old: Schema, of: Field, new: Schema, nf: Field) -> bool:
     """The new field takes every value the old one took: same type, range and list codes."""
     if (of.type, of.min, of.max) != (nf.type, nf.min, nf.max) or bool(of.enum) != bool(nf.enum):
         return False
     if not of.enum:
         return True
-    codes = {str(o["code"]) for o in ch.new_doc["enums"].get(nf.enum, ())}
-    return all(str(o["code"]) in codes for o in ch.old_doc["enums"].get(of.enum, ()))
+    codes = {str(o.code) for o in new.enums.get(nf.enum or "", ())}
+    return all(str(o.code) in codes for o in old.enums.get(of.enum, ()))
 
 
 def _listed(value: Any) -> list[Any]:
@@ -305,9 +306,9 @@ def _clamped(schema: Schema, f: Field, v: Any) -> Any:
     if not isinstance(v, (int, float)) or isinstance(v, bool):
         return None
     if f.min is not None and v < f.min:
-        v = _num(f.min)
+        v = plain_number(f.min)
     if f.max is not None and v > f.max:
-        v = _num(f.max)
+        v = plain_number(f.max)
     ok, value = fits(schema, f, v, v)
     return value if ok else None
 
@@ -315,11 +316,7 @@ def _clamped(schema: Schema, f: Field, v: Any) -> Any:
 def _rule(f: Field) -> str:
     if f.min is None and f.max is None:
         return f.type
-    return f"{f.type} {'' if f.min is None else _num(f.min)}–{'' if f.max is None else _num(f.max)}"
-
-
-def _num(x: Any) -> Any:
-    return int(x) if isinstance(x, float) and x.is_integer() else x
+    return f"{f.type} {_range_text([f.min, f.max])}"
 
 
 def _shown(schema: Schema, f: Field, value: Any) -> Any:
@@ -563,7 +560,7 @@ def _target(value: Any) -> str:
 
 def _range_text(pair: list) -> str:
     low, high = pair
-    return f"{'' if low is None else _num(low)}–{'' if high is None else _num(high)}"
+    return f"{'' if low is None else plain_number(low)}–{'' if high is None else plain_number(high)}"
 
 
 STRUCTURAL = ("rename_field", "split_factor", "retire_field")
@@ -578,6 +575,13 @@ def forward(checked: Checked, steps: list[dict], old: Schema, new: Schema, base_
     new field, absent from the old workbook, counts as unchanged. Cell references stay the old workbook's."""
     structural = [s for s in steps if s["op"] in STRUCTURAL]
     issue = Issue.of
+    rows_of: dict[str, list[Row]] = {}  # by sheet: a national workbook has thousands of sheets
+    for row in checked.rows:
+        rows_of.setdefault(row.sheet, []).append(row)
+    issues_of: dict[str | None, list[Issue]] = {}
+    for i in checked.issues:
+        if i.field is not None:
+            issues_of.setdefault(i.sheet, []).append(i)
     checked.issues.append(issue("schema_mapped", lang, value=old.version, theirs=old.version, ours=new.version))
     for title, kind, _region in checked.sheets:
         present = checked.columns.get(title)
@@ -589,7 +593,7 @@ def forward(checked: Checked, steps: list[dict], old: Schema, new: Schema, base_
         moved = migrate_record(entity, None, {k: k for k in present}, structural, stored=False)
         origin = {nk: ok for nk, ok in moved.items() if nk in known}
         letters = checked.letters.get(title, {})
-        rows = [row for row in checked.rows if row.sheet == title]
+        rows = rows_of.get(title, [])
         for ok in sorted(present - set(origin.values()), key=lambda k: letters.get(k, "")):
             f = old.sheet(kind).field(ok)
             typed = [row for row in rows if not row.unchanged and not same_value(
@@ -603,35 +607,39 @@ def forward(checked: Checked, steps: list[dict], old: Schema, new: Schema, base_
         checked.columns[title] = set(origin)
         checked.origins[title] = origin
         renamed = {ok: nk for nk, ok in origin.items() if ok != nk and list(origin.values()).count(ok) == 1}
-        for i in checked.issues:  # the validation's issues name their fields by the keys now, as the merge does
-            if i.sheet == title and i.field in renamed:
+        for i in issues_of.get(title, ()):  # the validation's issues name fields by the keys now, as the merge does
+            if i.field in renamed:
                 i.field = renamed[i.field]
         checked.letters[title] = new_letters
+        old_sheet = old.sheet(kind)
+        plan = [(nk, ok, new_sheet.field(nk), old_sheet.field(ok)) for nk, ok in origin.items()
+                if nk not in ("id", "delete")]
+        plan = [(nk, ok, nf, of, not _same_rules(old, of, new, nf)) for nk, ok, nf, of in plan]
+        inverse: dict[str, list[str]] = {}
+        for nk, ok in origin.items():
+            inverse.setdefault(ok, []).append(nk)
         for row in rows:
             row.cells = CellRefs(new_letters, row.row)
             if row.unchanged:
                 continue
-            _forward_row(row, entity, steps, origin, old, new, base_old, base_new, lang, checked.issues)
+            _forward_row(row, entity, steps, plan, inverse, old, new, base_old, base_new, lang, checked.issues)
 
 
-def _forward_row(row: Row, entity: str, steps: list[dict], origin: dict[str, str], old: Schema, new: Schema,
-                 base_old: dict[str, dict[str, dict]], base_new: dict[str, dict[str, dict]], lang: str,
-                 issues: list[Issue]) -> None:
+def _forward_row(row: Row, entity: str, steps: list[dict], plan: list[tuple[str, str, Field, Field, bool]],
+                 inverse: dict[str, list[str]], old: Schema, new: Schema, base_old: dict[str, dict[str, dict]],
+                 base_new: dict[str, dict[str, dict]], lang: str, issues: list[Issue]) -> None:
+    """One row of an old workbook under the keys now. `plan`: per field kept, (new key, old key, new field, old
+    field, whether its rules changed: a value typed anew is checked against the new field only then)."""
     before = row.values
     values = dict(migrate_record(entity, row.record, before, steps, stored=False))
     was = base_old.get(entity, {}).get(row.record) if row.record else None
     now = base_new.get(entity, {}).get(row.record) if row.record else None
-    old_sheet, new_sheet = old.sheet(row.kind), new.sheet(row.kind)
-    for nk, ok in origin.items():
-        if nk in ("id", "delete"):
-            continue
-        nf = new_sheet.field(nk)
+    for nk, ok, nf, of, rules_changed in plan:
         if was is not None and same_value(before.get(ok), was.get(ok)):
             value = (now or {}).get(nk)  # as issued: what the store's migration made of it
         else:
             value = values.get(nk)
-            if value is not None:
-                of = old_sheet.field(ok)
+            if value is not None and rules_changed:
                 ok_fit, converted = fits(new, nf, _shown(old, of, value), value)
                 if not ok_fit:
                     issues.append(Issue.of("schema_unfit", lang, sheet=row.sheet, cell=row.cells.get(nk), field=nk,
@@ -646,7 +654,4 @@ def _forward_row(row: Row, entity: str, steps: list[dict], origin: dict[str, str
             values[nk] = value
     row.values = values
     if row.approx:
-        inverse: dict[str, list[str]] = {}
-        for nk, ok in origin.items():
-            inverse.setdefault(ok, []).append(nk)
         row.approx = {nk for k in row.approx for nk in inverse.get(k, ())}

@@ -72,12 +72,7 @@ def workbook_version(issued: dict) -> int:
 
 def schema_steps(st: Store, since: int, until: int) -> list[dict]:
     """The recorded steps from version `since` to `until`, in order (what maps an old workbook forward)."""
-    steps: list[dict] = []
-    for version in range(since + 1, until + 1):
-        row = st.schema_row(version)
-        if row is not None:
-            steps += row["changes"]
-    return steps
+    return st.schema_changes(since, until)
 
 
 def schema_text(st: Store, version: int) -> str:

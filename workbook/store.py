@@ -664,6 +664,13 @@ class Store:
         out["doc"], out["changes"] = _loads(out["doc"]), _loads(out["changes"])
         return out
 
+    def schema_changes(self, since: int, until: int) -> list[dict]:
+        """The steps of the versions after `since` up to `until`, in order, without their documents."""
+        q = (select(schemas_t.c.changes).where(schemas_t.c.version > since, schemas_t.c.version <= until)
+             .order_by(schemas_t.c.version))
+        with self._connect() as c:
+            return [step for (changes,) in c.execute(q) for step in _loads(changes)]
+
     def add_schema_version(self, *, doc: dict, text: str, changes: list, by: str, source: str,
                            summary: str = "", rev: int | None = None) -> int:
         """Record the next schema version (in the caller's transaction: with its migration's revision)."""

@@ -17,7 +17,7 @@ from .digest import row_digest
 from .field_types import field_type, make_converter, type_words
 from .layout import IDENTITY_KEYS, PROPERTY_PREFIX, column_letter, defined_name, display_value, last_row_of
 from .messages import ISSUE_MESSAGES, Both, both, said, t
-from .normalize import Normalized, Note
+from .normalize import Normalized, Note, plain_number
 from .read import RawSheet, RawWorkbook
 from .schema import Field, Schema, Sheet, fold
 
@@ -688,11 +688,11 @@ def _check_fields(row: Row, checks: list, lang: str, out: _Collector, clusters: 
             continue
         if ranged and isinstance(v, (int, float)) and not (f.min <= v <= f.max):
             out.add("range", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
-                    value=v, val=v, min=_num(f.min), max=_num(f.max))
+                    value=v, val=v, min=plain_number(f.min), max=plain_number(f.max))
             row.valid = False
         if length and len(str(v)) > f.max:
             out.add("length", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
-                    value=v, length=len(str(v)), max=_num(f.max))
+                    value=v, length=len(str(v)), max=plain_number(f.max))
             row.valid = False
         if reference:
             for r in (v if reference == "many" else [v]):
@@ -700,10 +700,6 @@ def _check_fields(row: Row, checks: list, lang: str, out: _Collector, clusters: 
                     out.add("cross_sheet", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key,
                             record=row.record, value=r, ref=r, name=f.titles)
                     row.valid = False
-
-
-def _num(x: float) -> int | float:
-    return int(x) if float(x).is_integer() else x
 
 
 def _check_cross(row: Row, sheet: Sheet, schema: Schema, lang: str, out: _Collector) -> None:
@@ -743,12 +739,12 @@ def _check_magnitudes(row: Row, figures: list[Field], stored: dict, out: _Collec
             slip = next(((factor, word) for factor, word in SLIPS if 0.8 <= ratio / factor <= 1.25), None)
             if slip:
                 out.add("unit_slip", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
-                        value=v, name=f.titles, val=_num(v), old=_num(old), factor=slip[1], unit=f.unit,
-                        guess=_num(round(v / slip[0], 10)))
+                        value=v, name=f.titles, val=plain_number(v), old=plain_number(old), factor=slip[1],
+                        unit=f.unit, guess=plain_number(round(v / slip[0], 10)))
                 continue
         if f.plausible and not (f.plausible[0] <= v <= f.plausible[1]) and not any(
                 i.code == "unit_magnitude" and i.cell == row.cells.get(f.key) and i.sheet == row.sheet
                 for i in out.issues[-20:]):  # said already: a magnitude word converted across units
             out.add("implausible", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
-                    value=v, name=f.titles, val=_num(v), low=_num(f.plausible[0]), high=_num(f.plausible[1]),
-                    unit=f.unit)
+                    value=v, name=f.titles, val=plain_number(v), low=plain_number(f.plausible[0]),
+                    high=plain_number(f.plausible[1]), unit=f.unit)
