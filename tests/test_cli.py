@@ -129,7 +129,7 @@ def test_export_csv_one_file_per_table_and_no_formula_injection(env):
 def test_log_text_and_limit(env):
     env.run("init")
     result = env.run("log", "--limit", "3")
-    assert result.exit_code == 0 and "insert" in result.stdout
+    assert result.exit_code == 0 and "新增" in result.stdout  # the seed's inserts, in the language of --lang
     assert len(env.json("log", "--limit", "3", code=0)["entries"]) == 3
 
 

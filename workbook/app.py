@@ -18,7 +18,7 @@ from .errors import UsageError
 from .guard import goes_aside, start_check
 from .layout import DOCUMENT_PROPERTY
 from .merge import Plan, plan_merge
-from .messages import MESSAGES, t
+from .messages import MESSAGES, both, t
 from .read import RawWorkbook, ReadAhead, ReadError, read_workbook
 from .resources import seed_dir
 from .rounds import attempt_record
@@ -76,6 +76,30 @@ def open_or_create(store: str) -> Store:
     return open_store(store)
 
 
+FILE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".json", ".csv", ".pdf", ".yaml", ".yml")  # what names a file, not a folder
+
+
+def _renamed(path: str, suffix: str) -> str:
+    """`path` with its extension replaced by `suffix` (or added: a name without one)."""
+    p = Path(path)
+    return str(p.with_suffix(suffix)) if p.name and p.suffix.lower() in FILE_SUFFIXES else path + suffix
+
+
+def expect_file(path: str, suffix: str, option: str) -> None:
+    """Refuse, before any work, an output file whose name says another kind of file than the one written
+    (a workbook named .pdf): compared case-insensitively."""
+    if Path(path).suffix.lower() != suffix:
+        raise UsageError("usage_output_suffix", path=path, option=option, suffix=suffix, right=_renamed(path, suffix))
+
+
+def expect_folder(path: str, mode: str) -> None:
+    """Refuse, before any work, a folder to write into whose name says it is a file (`--split -o out.xlsx`)."""
+    suffix = Path(path).suffix
+    if suffix.lower() in FILE_SUFFIXES:
+        raise UsageError("usage_folder_suffix", path=path, mode=mode, suffix=suffix,
+                         right=str(Path(path).with_suffix("")))
+
+
 def new_workbook_id(now: datetime) -> str:
     return f"WB-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
@@ -99,6 +123,7 @@ def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, 
     """Write the workbook(s) and register each as issued. Returns [{path, id, regions, revision}].
     `rnd`: the round they are issued in; `file_name`: the name of a region's file with --split."""
     with st.transaction(snapshot=True):  # PostgreSQL: every region as of the one revision registered
+        st.check_writable()  # a read-only store: refused before any file is written
         schema = current_schema(st)
         known = st.regions()
         unknown = [r for r in region_ids if r not in known]
@@ -118,20 +143,27 @@ def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, 
         else:
             path = Path(output) if output else _unused(Path("output") / f"cluster-wb-{stamp}.xlsx")
             if path.is_dir():
-                raise UsageError("usage_is_folder", path=str(path), hint=" (or --split)")
+                raise UsageError("usage_is_folder", path=str(path), hint=both("usage_hint_split"))
             jobs = [(chosen, path)]
         written = []
-        for regions, path in jobs:
-            if progress:
-                progress(str(path))
-            data = build_input(st, regions, by=by, now=now, rnd=rnd, schema=schema)
-            with bulk_work():
-                plans = build_workbook(data, schema, path, lang)
-            st.register_workbook(data.workbook_id, data.revision, regions, by=by, lang=lang, path=str(path),
-                                 digests={(p.kind, p.region): p.digests for p in plans},
-                                 schema_version=int(schema.version))
-            written.append({"path": str(path), "id": data.workbook_id, "regions": regions,
-                            "revision": data.revision})
+        existed = {path for _regions, path in jobs if path.exists()}
+        try:
+            for regions, path in jobs:
+                if progress:
+                    progress(str(path))
+                data = build_input(st, regions, by=by, now=now, rnd=rnd, schema=schema)
+                with bulk_work():
+                    plans = build_workbook(data, schema, path, lang)
+                st.register_workbook(data.workbook_id, data.revision, regions, by=by, lang=lang, path=str(path),
+                                     digests={(p.kind, p.region): p.digests for p in plans},
+                                     schema_version=int(schema.version))
+                written.append({"path": str(path), "id": data.workbook_id, "regions": regions,
+                                "revision": data.revision})
+        except BaseException:  # the registration rolls back: a workbook the store does not know can never return
+            for _regions, path in jobs:
+                if path not in existed:
+                    path.unlink(missing_ok=True)
+            raise
         return written
 
 
@@ -243,6 +275,18 @@ class FileResult:
     def ok(self) -> bool:
         return self.rejected is None and self.errors == 0 and not (self.plan and self.plan.conflicts)
 
+    def field_titles(self, lang: str) -> dict[tuple[str, str], str]:
+        """(sheet title, field key) -> the title of the field's column in `lang`: how an issue names its field
+        to a person (an old workbook's issues name fields by their keys now, its columns by the old ones)."""
+        checked, schema = self.checked, self.schema
+        if checked is None or schema is None:
+            return {}
+        titles = {(title, f.key): f.title(lang)
+                  for title, kind, _region in checked.sheets for f in schema.sheet(kind).fields}
+        for title, origin in checked.origins.items():
+            titles.update({(title, new): titles.get((title, old), new) for new, old in origin.items()})
+        return titles
+
     def validate_json(self) -> dict:
         issues = [i.to_json() for i in self.issues]
         if self.rejected:
@@ -261,14 +305,26 @@ class FileResult:
 
 def expand_paths(paths: list[str]) -> list[str]:
     """Files as given; a folder stands for the .xlsx files in it (a folder of returns)."""
-    out = []
+    return folder_contents(paths)[0]
+
+
+def folder_contents(paths: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """The files the arguments stand for: a file as given, a folder its own .xlsx files (not those of its
+    subfolders: old versions often sit in one, such as 旧/); and, by folder, the subfolders not read."""
+    out: list[str] = []
+    skipped: dict[str, list[str]] = {}
     for p in paths:
         path = Path(p)
-        if path.is_dir():
-            out += sorted(str(f) for f in path.iterdir() if f.suffix.lower() == ".xlsx" and not f.name.startswith("~$"))
-        else:
+        if not path.is_dir():
             out.append(p)
-    return out
+            continue
+        entries = sorted(path.iterdir())
+        out += [str(f) for f in entries
+                if f.suffix.lower() == ".xlsx" and not f.name.startswith("~$") and f.is_file()]
+        subfolders = [f.name for f in entries if f.is_dir() and not f.name.startswith(".")]
+        if subfolders:
+            skipped[p] = subfolders
+    return out, skipped
 
 
 def _comparable(records: dict[str, dict[str, dict]]) -> dict[str, dict[str, dict]]:
@@ -421,9 +477,12 @@ def reading_ahead(paths: list[str]) -> Iterator[ReadAhead | None]:
     ahead = ReadAhead(paths) if len(paths) > 1 and not multiprocessing.current_process().daemon else None
     try:
         yield ahead
-    finally:
+    except BaseException:
         if ahead is not None:
-            ahead.close()
+            ahead.close(abandon=True)  # interrupted (Ctrl-C) or failed: the files it reads ahead are not wanted
+        raise
+    if ahead is not None:
+        ahead.close()
 
 
 def validate_files(st: Store, paths: list[str], lang: str, progress: Callable[[str], None] | None = None,
@@ -467,10 +526,14 @@ def _record_validations(st: Store, attempts: list[tuple[FileResult, tuple[dict, 
             for result, found in attempts:
                 _record_attempt(st, result, found, action="validate", by=by)
     except SQLAlchemyError as exc:
+        from .store import read_only, shown
+
+        refused = read_only(exc)
         for result, found in attempts:
             if found and result.checked is not None:
-                result.checked.issues.append(Issue.of("attempt_not_recorded", lang, value=found[0]["name"],
-                                                      round=found[0]["name"], why=str(exc.orig)))
+                result.checked.issues.append(Issue.of(
+                    "attempt_not_recorded_read_only" if refused else "attempt_not_recorded", lang,
+                    value=found[0]["name"], round=found[0]["name"], store=shown(st.location), why=str(exc.orig)))
 
 
 def merge_files(st: Store, paths: list[str], *, dry_run: bool, by: str, lang: str,
@@ -576,13 +639,27 @@ def annotate_file(result: FileResult, target: str, lang: str) -> None:
 
     checked = result.checked
     assert checked is not None and result.schema is not None
-    schema = result.schema
     book_lang = checked.identity.lang if checked.identity.lang in ("zh", "en") else lang
-    titles = {(title, f.key): f.title(book_lang)
-              for title, kind, _region in checked.sheets for f in schema.sheet(kind).fields}
-    for title, origin in checked.origins.items():  # an old workbook's issues name fields by their keys now
-        titles.update({(title, new): titles.get((title, old), new) for new, old in origin.items()})
-    annotate(result.path, target, result.issues, lang, titles)
+    titles = result.field_titles(book_lang)
+    try:
+        annotate(result.path, target, result.issues, lang, titles)
+    except BaseException:  # no half-written copy left to be mistaken for the marked one
+        if Path(target).is_file():
+            Path(target).unlink()
+        raise
+
+
+def check_annotate_target(target: str, inputs: list[str]) -> None:
+    """Refuse, before validating, an annotated copy that is not an .xlsx or that would be written over an input:
+    the return must stay as received (its SHA-256 is on the attempt)."""
+    expect_file(target, ".xlsx", "--annotate")
+    out = Path(target)
+    if out.is_dir():
+        raise UsageError("usage_is_folder", path=target, hint="")
+    for p in inputs:
+        if out.resolve() == Path(p).resolve() or (out.exists() and Path(p).exists() and out.samefile(p)):
+            raise UsageError("usage_annotate_input", path=target,
+                             right=str(out.with_name(f"{out.stem}-checked{out.suffix}")))
 
 
 def log_entries(st: Store, limit: int | None) -> list[dict]:

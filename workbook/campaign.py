@@ -103,8 +103,11 @@ def round_status(st: Store, name: str | None, today: date | None = None) -> dict
         else:
             rnd = _known_round(st, name)
         regions = set(rnd["regions"])
-        records = {sheet.entity: st.records(sheet.entity, regions=regions)
-                   for sheet in schema.sheets if any(f.core for f in sheet.fields)}
+        entities = [sheet.entity for sheet in schema.sheets if any(f.core for f in sheet.fields)]
+        if rnd["state"] == "closed":  # its tracker stands as it was when it closed: completeness of its snapshot
+            records = _records_at(st, entities, rnd["closed_rev"], int(schema.version), regions)
+        else:
+            records = {entity: st.records(entity, regions=regions) for entity in entities}
         by_region: dict[str, dict[str, dict[str, dict]]] = {r: {} for r in regions}
         for entity, recs in records.items():
             for rid, rec in recs.items():
@@ -112,6 +115,18 @@ def round_status(st: Store, name: str | None, today: date | None = None) -> dict
         filled = {r: completeness(schema, by_region.get(r, {})) for r in regions}
         return status(rnd, st.round_workbooks(rnd["name"]), st.attempts(rnd["name"]), st.regions(), filled,
                       today or date.today())
+
+
+def _records_at(st: Store, entities: list[str], rev: int, version: int,
+                regions: set[str] | None = None) -> dict[str, dict[str, dict]]:
+    """The records at a revision, as the schema `version` keeps them (fields renamed since, and so on)."""
+    then = {e: st.records_at(e, rev, regions) for e in entities}
+    steps = schema_steps(st, version_at(st, rev), version)
+    if not steps:
+        return then
+    from .schema_change import migrate_records  # the validator's modules: only when the template changed since
+
+    return migrate_records(then, steps)
 
 
 def summaries_of(st: Store, round_names: list[str]) -> list[dict]:
@@ -138,8 +153,7 @@ def report_figures(st: Store, *, round_name: str | None, since_name: str | None,
             if since_round["closed_rev"] > revision:
                 raise UsageError("usage_since_later", name=since_name, since=since_round["closed_rev"], rev=revision)
         else:
-            earlier = [r for r in st.rounds() if r["state"] == "closed" and r["closed_rev"] <= revision
-                       and (rnd is None or r["name"] != rnd["name"])]
+            earlier = [r for r in st.rounds() if _closed_before(r, rnd) and (rnd is None or r["name"] != rnd["name"])]
             since_round = max(earlier, key=lambda r: (r["closed_rev"], r["seq"])) if earlier else None
         entities = schema.entity_names
 
@@ -147,10 +161,7 @@ def report_figures(st: Store, *, round_name: str | None, since_name: str | None,
             """The records at a revision, as the schema now keeps them (fields renamed since, and so on)."""
             if rev == current:
                 return {e: st.records(e) for e in entities}
-            from .schema_change import migrate_records  # the validator's modules: not for `status`
-
-            then = {e: st.records_at(e, rev) for e in entities}
-            return migrate_records(then, schema_steps(st, version_at(st, rev), int(schema.version)))
+            return _records_at(st, entities, rev, int(schema.version))
 
         records = snapshot(revision)
         known = records["region"]
@@ -159,13 +170,84 @@ def report_figures(st: Store, *, round_name: str | None, since_name: str | None,
             raise UsageError("usage_unknown_region", unknown=", ".join(unknown), known=", ".join(known))
         chosen = list(dict.fromkeys(region_ids)) or (list(rnd["regions"]) if rnd else
                                                      sorted(known, key=lambda r: (known[r].get("order", 0), r)))
+        if rnd is not None and region_ids:  # a region outside the round: its figures are none of the round's returns
+            outside = [r for r in chosen if r not in rnd["regions"]]
+            if outside:
+                raise UsageError("usage_region_not_in_round", regions=", ".join(outside), name=rnd["name"],
+                                 issued=", ".join(rnd["regions"]))
         regions = {rid: known[rid] for rid in chosen if rid in known}
         since = snapshot(since_round["closed_rev"]) if since_round else None
+        compared = records
+        if since is not None:
+            since, compared = _rounds_apart(st, rnd, since_round, since, records, revision, int(schema.version))
     fig = figures(schema, records, regions, today=today or date.today(), revision=revision,
-                  rnd=round_json(rnd) if rnd else None, since=since,
+                  rnd=round_json(rnd) if rnd else None, since=since, compared=compared,
                   since_round=round_json(since_round) if since_round else None)
     fig["schema_version"] = int(schema.version)  # the template its figures are of (the workbook's titles)
     return fig
+
+
+def _closed_before(other: dict, rnd: dict | None) -> bool:
+    """Whether a round closed before `rnd` did (before now, for no round or an open one). Two rounds closed at
+    the same revision: the one opened first closed first."""
+    if other["state"] != "closed":
+        return False
+    if rnd is None or rnd["state"] != "closed":
+        return True
+    return (other["closed_rev"], other["seq"]) < (rnd["closed_rev"], rnd["seq"])
+
+
+def _rounds_apart(st: Store, rnd: dict | None, since_round: dict, since: dict[str, dict[str, dict]],
+                  records: dict[str, dict[str, dict]], revision: int,
+                  version: int) -> tuple[dict[str, dict[str, dict]], dict[str, dict[str, dict]]]:
+    """The two snapshots a change set compares, when rounds were open at once: a round's changes are what its
+    returns did. A return of a round still open when `since_round` closed, merged while that round was open,
+    lies in its snapshot: it is taken out of it, so that it shows as the later round's change (in the report
+    of that round, of a round closed after it, or of the store now). A return of a round still open when
+    `rnd`'s snapshot was taken (merged after `rnd` opened) lies in that snapshot: it is taken out of what the
+    changes are read from (it is that round's, and shows in its report). The figures stay those of the
+    snapshot. Returns (since, compared)."""
+    from .report import take_out
+
+    made_by = st.round_revisions()
+    if not made_by or (rnd is not None and since_round["name"] == rnd["name"]):  # compared with itself: no change
+        return since, records
+    rounds = {r["name"]: r for r in st.rounds()}
+    start = since_round["closed_rev"]
+
+    def reported(other: dict) -> bool:
+        """Whether a round's returns count in the change set reported (the store now: every round's)."""
+        return rnd is None or other["name"] == rnd["name"] or _closed_before(other, rnd)
+
+    early = {r for r, name in made_by.items() if since_round["opened_rev"] < r <= start and name != since_round["name"]
+             and not _closed_before(rounds[name], since_round) and reported(rounds[name])}
+    others = set() if rnd is None else {r for r, name in made_by.items()
+                                        if max(start, rnd["opened_rev"]) < r <= revision and not reported(rounds[name])}
+    if not early and not others:
+        return since, records
+    touched = st.changed_at(early | others)
+    for r in sorted(early | others, reverse=True):  # the latest first: each taken back from what followed
+        before, after = (_as_records(st.versions_at(touched[r], at), st, at, version) for at in (r - 1, r))
+        if r in early:
+            since = take_out(since, before, after)
+        else:
+            records = take_out(records, before, after)
+    return since, records
+
+
+def _as_records(found: dict[tuple[str, str], dict | None], st: Store, rev: int,
+                version: int) -> dict[str, dict[str, dict]]:
+    """Records by (entity, id), as `versions_at` finds them at `rev`, by entity and id in the schema `version`."""
+    out: dict[str, dict[str, dict]] = {}
+    for (entity, rid), data in found.items():
+        if data is not None:
+            out.setdefault(entity, {})[rid] = data
+    steps = schema_steps(st, version_at(st, rev), version)
+    if not steps:
+        return out
+    from .schema_change import migrate_records
+
+    return migrate_records(out, steps)
 
 
 def write_report(st: Store, fig: dict, output: str | None, lang: str, pdf: bool) -> list[str]:

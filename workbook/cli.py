@@ -33,23 +33,34 @@ class GuardedGroup(click.Group):
         except CwbError as exc:
             lang = (ctx.obj or {}).get("lang", "zh")
             _fail(_scrub(f"cluster-wb: {exc.message(lang)}", ctx), exc.exit_code)
-        except KeyboardInterrupt:
-            _fail("cluster-wb: interrupted. The step under way was not applied; a folder's files finished before "
-                  "it were kept. Run the command again: a file merged twice applies nothing.", 130)
+        except KeyboardInterrupt:  # raised between store calls (`interrupts`): the step under way rolled back
+            from .messages import t
+            _fail(f"cluster-wb: {t('interrupted', (ctx.obj or {}).get('lang', 'zh'))}", 130)
         except OSError as exc:
-            _fail(f"cluster-wb: {exc.filename or ''}: {exc.strerror or exc}")
+            from .messages import os_error_text
+            _fail(_scrub(f"cluster-wb: {os_error_text(exc, (ctx.obj or {}).get('lang', 'zh'))}", ctx))
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise  # click's own: usage errors (exit 2) and --help
         except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
             from sqlalchemy.exc import OperationalError
+
+            from .store import read_only, read_only_error
+            if read_only(exc):  # a write to a store that refuses writes (its transaction rolled back)
+                lang = (ctx.obj or {}).get("lang", "zh")
+                _fail(_scrub(f"cluster-wb: {read_only_error((ctx.obj or {}).get('store') or '').message(lang)}",
+                             ctx), 2)
             if isinstance(exc, OperationalError) and "://" in (store := (ctx.obj or {}).get("store") or ""):
                 from .messages import t  # the server went away (or was stopped) in the middle of a command
                 from .store import shown
                 why = " ".join(str(exc.orig).split())
                 _fail(_scrub(f"cluster-wb: {t('store_lost', ctx.obj.get('lang', 'zh'), store=shown(store), why=why)}",
                              ctx), 2)
-            _fail(_scrub(f"cluster-wb: internal error ({type(exc).__name__}: {exc}). Please report it with the "
-                         "command you ran.", ctx), 2)
+            from .messages import t
+            said = t("internal_error", (ctx.obj or {}).get("lang", "zh"), what=f"{type(exc).__name__}: {exc}")
+            _fail(_scrub(f"cluster-wb: {said}", ctx), 2)
+        finally:  # the command is done: a Ctrl-C now would only cut its exit short, with no line said
+            from . import interrupts
+            interrupts.done()
 
 
 def _scrub(message: str, ctx: click.Context) -> str:
@@ -103,8 +114,9 @@ def init(obj: dict, empty: bool, from_dir: Path | None) -> None:
     from . import app
     st = app.init_store(obj["store"], empty=empty, from_dir=from_dir)
     click.get_current_context().call_on_close(st.engine.dispose)
+    from .messages import t
     from .store import shown
-    click.echo(f"created {shown(obj['store'])} at revision {st.revision()}", err=True)
+    click.echo(t("init_created", obj["lang"], store=shown(obj["store"]), revision=st.revision()), err=True)
 
 
 @cli.command()
@@ -119,9 +131,14 @@ def build(obj: dict, output: str | None, regions: tuple[str, ...], split: bool, 
 
     Exit: 0; 2 an unknown region or a wrong path."""
     from . import app
+    if output:
+        if split:
+            app.expect_folder(output, "--split")
+        else:
+            app.expect_file(output, ".xlsx", "-o")
     st = _store(obj)
     written = app.build(st, output=output, region_ids=list(regions), split=split, by=by or app.default_user(),
-                        lang=obj["lang"], progress=lambda p: click.echo(f"writing {p}", err=True))
+                        lang=obj["lang"], progress=_writing(obj["lang"]))
     for w in written:
         click.echo(w["path"])
 
@@ -196,9 +213,25 @@ def export(obj: dict, output: str, fmt: str) -> None:
 
     Exit: 0; 2 a wrong path."""
     from . import app
+    if fmt == "csv":
+        app.expect_folder(output, "--format csv")
+    else:
+        app.expect_file(output, f".{fmt}", "-o")
     st = _store(obj)
     for path in app.export(st, output, fmt):
         click.echo(path)
+
+
+def _writing(lang: str):
+    """The progress line of each workbook a build writes, on stderr (stdout lists the files written)."""
+    from .messages import t
+    return lambda path: click.echo(t("progress_writing", lang, path=path), err=True)
+
+
+def _schema_now(st):
+    """The store's schema now: the fields the changes and the audit trail name by their keys."""
+    from .schema_versions import current_schema
+    return current_schema(st)
 
 
 def _progress(paths_count: int):
@@ -229,7 +262,12 @@ def _answer(results, fmt: str, file_json, print_text) -> None:
 def _input_files(files: tuple[str, ...]) -> list[str]:
     from . import app
     from .errors import UsageError
-    paths = app.expand_paths(list(files))
+    from .messages import t
+    paths, skipped = app.folder_contents(list(files))
+    lang = click.get_current_context().find_root().obj["lang"]
+    for folder, names in skipped.items():  # said, not read: a folder of returns is flat
+        shown = ("、" if lang == "zh" else ", ").join(f"{n}/" for n in names)
+        click.echo(f"cluster-wb: {t('subfolders_not_read', lang, folder=folder, names=shown)}", err=True)
     if not paths:
         raise UsageError("usage_no_workbook", paths=", ".join(files))
     return paths
@@ -257,12 +295,15 @@ def validate(obj: dict, files: tuple[str, ...], fmt: str, annotate_out: str | No
     paths = _input_files(files)
     if annotate_out and len(paths) != 1:
         raise UsageError("usage_annotate_one")
+    if annotate_out:
+        app.check_annotate_target(annotate_out, paths)
     st = _store(obj)
     results = app.validate_files(st, paths, obj["lang"], progress=_progress(len(paths)))
     _answer(results, fmt, lambda r: r.validate_json(), lambda: terminal.print_validation(results, obj["lang"]))
     if annotate_out and results and not results[0].rejected:
         app.annotate_file(results[0], annotate_out, obj["lang"])
-        click.echo(f"annotated copy: {annotate_out}", err=True)
+        from .messages import t
+        click.echo(t("annotated_copy", obj["lang"], path=annotate_out), err=True)
     sys.exit(_exit_code(results))
 
 
@@ -279,10 +320,11 @@ def merge(obj: dict, files: tuple[str, ...], dry_run: bool, by: str | None, fmt:
     from . import app, campaign, terminal
     paths = _input_files(files)
     st = _store(obj)
+    titles_from = _schema_now(st) if fmt == "text" else None  # read before: nothing runs after the last commit
     results = app.merge_files(st, paths, dry_run=dry_run, by=by or app.default_user(), lang=obj["lang"],
                               progress=_progress(len(paths)))
     _answer(results, fmt, lambda r: r.merge_json(obj["lang"]),
-            lambda: terminal.print_merge(results, obj["lang"], dry_run))
+            lambda: terminal.print_merge(results, obj["lang"], dry_run, titles_from))
     for tracker in campaign.summaries_of(st, [r.round for r in results]):  # where the rounds stand now
         click.echo(terminal.summary_line(tracker, obj["lang"]), err=True)
     sys.exit(_exit_code(results))
@@ -303,7 +345,7 @@ def log(obj: dict, limit: int | None, fmt: str) -> None:
         click.echo(json.dumps({"entries": entries}, ensure_ascii=False))
     else:
         from . import terminal
-        terminal.print_log(entries)
+        terminal.print_log(entries, obj["lang"], _schema_now(st))
 
 
 @cli.group("round", cls=click.Group)
@@ -332,8 +374,10 @@ def round_open(obj: dict, name: str, due: str, period: str | None, regions: tupl
     from . import app, campaign, terminal
     st = _store(obj)
     done = campaign.open_round(st, name, due=due, period=period, region_ids=list(regions), output=output,
-                               by=by or app.default_user(), lang=obj["lang"],
-                               progress=lambda p: click.echo(f"writing {p}", err=True))
+                               by=by or app.default_user(), lang=obj["lang"], progress=_writing(obj["lang"]))
+    late = terminal.due_passed_line(done["round"], obj["lang"])
+    if late:
+        click.echo(late, err=True)
     if fmt == "json":
         _print_json(done)
         return
@@ -393,12 +437,15 @@ def status(obj: dict, round_name: str | None, fmt: str, output: str | None) -> N
     stuck or late.
 
     Exit: 0; 2 no such round, or no round yet."""
-    from . import campaign
+    from . import app, campaign
+    if output:
+        app.expect_file(output, ".xlsx", "-o")
     tracker = campaign.round_status(_store(obj), round_name)
     if output:
         from .tracker_book import write_tracker
         write_tracker(tracker, Path(output), obj["lang"])
-        click.echo(f"tracker: {output}", err=True)
+        from .messages import t
+        click.echo(t("tracker_written", obj["lang"], path=output), err=True)
     if fmt == "json":
         _print_json(tracker)
     else:
@@ -421,7 +468,13 @@ def report(obj: dict, output: str | None, round_name: str | None, since_name: st
     """The consolidated report across regions: a read-only workbook with charts, or its figures as JSON.
 
     Exit: 0; 2 an unknown round or region, a --since round that is open or later, or no LibreOffice for --pdf."""
-    from . import campaign
+    from . import app, campaign
+    from .errors import UsageError
+    if output and fmt == "xlsx":
+        if pdf and Path(output).suffix.lower() == ".pdf":  # the workbook is -o; its PDF goes beside it
+            raise UsageError("usage_pdf_output", path=output, right=str(Path(output).with_suffix(".xlsx")),
+                             pdf=output)
+        app.expect_file(output, ".xlsx", "-o")
     st = _store(obj)
     fig = campaign.report_figures(st, round_name=round_name, since_name=since_name, region_ids=list(regions))
     if fmt == "json":
@@ -448,11 +501,15 @@ def store_copy(source: str, target: str) -> None:
     from .store import copy_store, shown
     click.get_current_context().find_root().obj["urls"] = [source, target]  # to mask in a failure's message
     rev, counts = copy_store(source, target)
-    click.echo(f"copied {shown(source)} to {shown(target)}: revision {rev}, "
-               + ", ".join(f"{table} {n}" for table, n in counts.items()), err=True)
+    from .messages import t, table_counts
+    lang = click.get_current_context().find_root().obj["lang"]
+    click.echo(t("store_copied", lang, source=shown(source), target=shown(target), revision=rev,
+                 counts=table_counts(counts, lang)), err=True)
 
 
 def main() -> None:
+    from . import interrupts
+    interrupts.take_over()  # Ctrl-C is raised between store calls only, and once
     cli(prog_name="cluster-wb")
 
 

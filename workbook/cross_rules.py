@@ -20,6 +20,10 @@ class CrossRule:
     values: tuple[str, ...]  # check keys that hold values (an enum code)
     broken: Any  # (row values, check) -> the message's parameters when the rule is broken, else None
     says: str  # what it requires, for the README's field reference
+    # (row values, check) -> (the check key naming the empty field, the message's parameters) when one side is
+    # empty but the other says what it should hold: a warning (`unset_code`) at the empty cell, not an error
+    unset: Any = None
+    unset_code: str | None = None
 
 
 def _at_most(v: dict, check: dict) -> dict | None:
@@ -36,6 +40,14 @@ def _full_when(v: dict, check: dict) -> dict | None:
     return None
 
 
+def _full_but_unset(v: dict, check: dict) -> tuple[str, dict] | None:
+    """100 % with no status: the rule says the status is `done`; left empty, a finished measure is counted unset."""
+    progress = v.get(check["field"])
+    if progress is not None and progress >= 100 and v.get(check["status"]) is None:
+        return "status", {"progress": plain_number(progress)}
+    return None
+
+
 def _not_before(v: dict, check: dict) -> dict | None:
     start, due = v.get(check["start"]), v.get(check["field"])
     if start and due and due < start:
@@ -46,6 +58,8 @@ def _not_before(v: dict, check: dict) -> dict | None:
 CROSS_RULES = {
     "at_most": CrossRule(("field", "limit"), (), _at_most, "`field` may not exceed `limit`."),
     "full_when": CrossRule(("field", "status"), ("done",), _full_when,
-                           "`field` is 100 % exactly when `status` is `done`."),
+                           "`field` is 100 % exactly when `status` is `done`; 100 % with `status` empty is a "
+                           "warning at `status` (`cross_progress_unset`).",
+                           _full_but_unset, "cross_progress_unset"),
     "not_before": CrossRule(("field", "start"), (), _not_before, "`field` may not be earlier than `start`."),
 }

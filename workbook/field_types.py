@@ -21,6 +21,7 @@ from .normalize import (
     TRUE_WORDS,
     Normalized,
     Note,
+    as_typed,
     clean_text,
     factor_list,
     parse_date,
@@ -117,7 +118,7 @@ def _parse_percent(schema: Schema, f: Field, raw: Any, epoch1904: bool) -> Norma
         # the workbook stores fractions with a % format; a plain 80 pasted in means 80 %
         if 0 <= raw <= 1:
             return Normalized(tidy(raw * 100))
-        return Normalized(tidy(float(raw)), [Note("percent_guess", {"text": str(raw), "value": raw})])
+        return Normalized(tidy(float(raw)), [Note("percent_guess", {"text": as_typed(raw), "value": tidy(raw)})])
     return _parse_counted(schema, f, raw, epoch1904, percent=True)
 
 

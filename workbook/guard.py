@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CwbError
+from .interrupts import as_child_of, held_for_fork
 
 
 def _env_int(name: str, default: int) -> int:
@@ -50,7 +51,9 @@ CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,4})([0-9]{1,8})"')
 MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,4})([0-9]{1,8}):([A-Z]{1,4})([0-9]{1,8})"')
 UNIQUE_COUNT = re.compile(rb'uniqueCount="([0-9]+)"')
 FORMULA_CELL = re.compile(
-    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,4}[0-9]{1,8})"[^>]*>\s*<(?:\w+:)?f\b[^>]*?(/?)>([^<]{0,200})')
+    rb'<(?:\w+:)?c\b([^>]*?)\br="([A-Z]{1,4}[0-9]{1,8})"([^>]*)>\s*<(?:\w+:)?f\b[^>]*?(/?)>([^<]{0,200})'
+    rb'(?:(?:</(?:\w+:)?f>)?\s*<(?:\w+:)?v>([^<]{0,64}))?')
+ERROR_TYPE = re.compile(rb"""\bt=["']e["']""")  # a cell whose value is an error (#DIV/0!, #VALUE! …)
 DANGEROUS_XML = (b"<!DOCTYPE", b"<!ENTITY")
 ROOT_START = re.compile(rb"<(?![?!])")
 ROOT_NAME = re.compile(rb"<([^\s>/]+)")
@@ -66,6 +69,7 @@ class PartScan:
 
     cells: int = 0
     formulas: dict[str, str] = field(default_factory=dict)  # "M5" -> formula text (possibly cut short)
+    errors: dict[str, str] = field(default_factory=dict)  # "M5" -> the error its formula shows: "#DIV/0!"
     merged: list[str] = field(default_factory=list)
 
 
@@ -150,8 +154,9 @@ def start_check(path: str | Path, limits: Limits = LIMITS, aside_from: int | Non
             raise ValueError("small file")
         context = multiprocessing.get_context("fork")
         receive, send = context.Pipe(duplex=False)
-        child = context.Process(target=_check_in_child, args=(str(path), limits, send), daemon=True)
-        child.start()
+        child = context.Process(target=_check_in_child, args=(str(path), limits, send, os.getpid()), daemon=True)
+        with held_for_fork():  # the child must never see a Ctrl-C: its parent ends it
+            child.start()
     except (ValueError, OSError, AssertionError):  # AssertionError: we are a daemon process, which may not fork
         return lambda: check_file(path, limits)
     send.close()
@@ -162,6 +167,10 @@ def start_check(path: str | Path, limits: Limits = LIMITS, aside_from: int | Non
         except EOFError:
             child.join()
             raise Refused("guard_died", path=str(path), code=child.exitcode) from None
+        except BaseException:  # interrupted (Ctrl-C) while waiting: the check is not wanted any more
+            child.terminate()
+            child.join()
+            raise
         finally:
             receive.close()
         child.join()
@@ -172,13 +181,17 @@ def start_check(path: str | Path, limits: Limits = LIMITS, aside_from: int | Non
     return result
 
 
-def _check_in_child(path: str, limits: Limits, send) -> None:
+def _check_in_child(path: str, limits: Limits, send, parent: int) -> None:
+    as_child_of(parent)
     try:
         outcome = (True, check_file(path, limits))
     except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
         outcome = (False, exc)
-    send.send(outcome)
-    send.close()
+    try:
+        send.send(outcome)
+        send.close()
+    except OSError:  # the parent stopped waiting (interrupted): nobody to tell
+        pass
 
 
 def _check_zip(z: zipfile.ZipFile, name: str, limits: Limits) -> PackageScan:
@@ -296,8 +309,11 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Lim
                 if merged > limits.max_merged_cells:
                     raise Refused("guard_merged", path=name, part=info.filename, limit=limits.max_merged_cells)
             for m in (FORMULA_CELL.finditer(window) if b"<f" in window or (prefixed and b":f" in window) else ()):
-                text = "" if m.group(2) else m.group(3).decode("utf-8", "replace")
-                part.formulas[m.group(1).decode()] = "=" + text if text else "="
+                text = "" if m.group(4) else m.group(5).decode("utf-8", "replace")
+                ref = m.group(2).decode()
+                part.formulas[ref] = "=" + text if text else "="
+                if m.group(6) and ERROR_TYPE.search(m.group(1) + m.group(3)):  # calamine reads it as empty
+                    part.errors[ref] = m.group(6).decode("utf-8", "replace").strip()
             if final:
                 break
         if is_sheet and max_row * max_col > limits.max_rectangle:

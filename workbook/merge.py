@@ -64,6 +64,7 @@ def plan_merge(rows: list[Row], schema: Schema, base: dict[str, dict[str, dict]]
     """The changes and conflicts that merging these rows would make. `allocate` gives new ids."""
     plan = Plan()
     new_ids: set[str] = set()
+    deleting = {(row.entity, row.record) for row in rows if row.delete and row.valid and row.record is not None}
     for row in rows:
         if not row.valid:
             continue
@@ -71,6 +72,9 @@ def plan_merge(rows: list[Row], schema: Schema, base: dict[str, dict[str, dict]]
             plan.unchanged += 1
             continue
         sheet = schema.sheet(row.kind)
+        if sheet.owner and (sheet.owner, row.record) in deleting:  # its record goes with its owner
+            plan.unchanged += 1
+            continue
         present = columns.get(row.sheet, set())
         fields = [f for f in sheet.editable_fields if f.key in present]
         b_all, o_all = base.get(row.entity, {}), ours.get(row.entity, {})
@@ -114,7 +118,30 @@ def plan_merge(rows: list[Row], schema: Schema, base: dict[str, dict[str, dict]]
         _remark(plan, row, fields, before, b, o)
         if len(plan.changes) == before:
             plan.unchanged += 1
+    _delete_owned(plan, schema, base, ours)
     return plan
+
+
+def _delete_owned(plan: Plan, schema: Schema, base: dict[str, dict[str, dict]], ours: dict[str, dict[str, dict]]
+                  ) -> None:
+    """A record keyed by a deleted record's id (a cluster's constraint-matrix record: `Schema.owned_by`) is
+    deleted with it, in the same plan, so in the same revision and with an audit entry of its own; an export
+    then lists no diagnosis of a cluster that is gone. Edits of it in the same workbook go too: the delete wins
+    (its row was passed over; the validator warned at the cells, `matrix_row_of_deleted`). Changed in the store
+    since the workbook was cut, it is a conflict, as the deletion of an edited record is."""
+    gone = [(entity, change) for change in plan.changes if change.op == "delete"
+            for entity in schema.owned_by(change.entity)]
+    for entity, owner in gone:
+        rid = owner.record
+        o = ours.get(entity, {}).get(rid)
+        if o is None:  # never assessed, or gone already
+            continue
+        b = base.get(entity, {}).get(rid) or {}
+        if any(not same_value(o.get(f.key), b.get(f.key)) for f in schema.sheet_for_entity(entity).stored_fields
+               if f.key != "id"):
+            plan.conflicts.append(Conflict(entity, rid, None, b, o, "delete", owner.sheet, owner.cell))
+            continue
+        plan.changes.append(Change(entity, rid, None, "delete", o, None, owner.region, owner.sheet, owner.cell))
 
 
 def _remark(plan: Plan, row: Row, fields, before: int, b: dict, o: dict) -> None:

@@ -73,6 +73,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                      "en": "{path}: this is a {kind} that cluster-wb wrote, for reading only; it is not a workbook to "
                            "return, and cannot be validated or merged. Send back the workbook that cluster-wb build "
                            "or round open wrote."},
+    "subfolders_not_read": {"zh": "{folder}：未读取子文件夹 {names}（只读取该文件夹本身的 .xlsx 文件；如需校验或合并子文件夹中的文件，请单独指定）。",
+                            "en": "{folder}: subfolders not read: {names} (only the folder's own .xlsx files are read; "
+                                  "name a subfolder's files, or the subfolder, to validate or merge them)."},
     "document_report": {"zh": "汇总报告", "en": "consolidated report"},
     "document_tracker": {"zh": "交回情况表", "en": "return tracker"},
     "see_factor_list": {"zh": "“说明”页所列的制约因素名称，用“、”分隔", "en": "the factor names listed on the Instructions sheet, "
@@ -154,6 +157,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "ID columns, grey read-only columns and the hidden sheets. Sheets may be renamed or reordered; the "
               "Instructions and Index sheets are locked (without a password).",
     },
+    # the commands' progress and result lines (workbook/cli.py), on stderr
+    "progress_writing": {"zh": "正在写入 {path}", "en": "writing {path}"},
+    "init_created": {"zh": "已创建数据库 {store}，数据版本 {revision}", "en": "created {store} at revision {revision}"},
+    "annotated_copy": {"zh": "已写出标注副本：{path}", "en": "annotated copy: {path}"},
+    "tracker_written": {"zh": "已写出交回情况表：{path}", "en": "tracker: {path}"},
+    "store_copied": {"zh": "已将 {source} 复制到 {target}：数据版本 {revision}；{counts}",
+                     "en": "copied {source} to {target}: revision {revision}, {counts}"},
+    "usage_hint_split": {"zh": "（或使用 --split 按地区分别写入文件夹）", "en": " (or --split)"},
     # pieces of issue messages, and the messages of conflicts
     "did_you_mean": {"zh": "是否为 {col} 列的“{header}”？请把表头改回“{name}”。",
                      "en": "Did you mean “{header}” in column {col}? Rename it back to “{name}”."},
@@ -272,6 +283,8 @@ ISSUE_MESSAGES: dict[str, dict[str, str]] = {
     "synonym": {"severity": "warning", "zh": "“{text}”已按“{label}”理解。", "en": "“{text}” read as “{label}”."},
     "enum": {"severity": "error", "zh": "“{text}”不是允许的值。请从下拉列表选择：{allowed}。",
              "en": "“{text}” is not allowed here. Choose one of: {allowed}."},
+    "delete_synonym": {"severity": "warning", "zh": "删除列中的“{text}”已读作“删除本行记录”：合并时将删除该记录。如不想删除，请清空该单元格；确要删除，请填“{yes}”。",
+                       "en": "“{text}” in the Delete column is read as “delete this record”: merging deletes it. If that is not meant, clear the cell; to delete, type “{yes}”."},
     "required": {"severity": "error", "zh": "“{name}”为必填项，请填写。", "en": "“{name}” is required; please fill it in."},
     "range": {"severity": "error", "zh": "{val} 超出允许范围 {min}–{max}，请核对。", "en": "{val} is outside the allowed range {min}–{max}."},
     "length": {"severity": "error", "zh": "内容过长（{length} 字，最多 {max} 字），请精简。",
@@ -288,6 +301,8 @@ ISSUE_MESSAGES: dict[str, dict[str, str]] = {
                           "en": "Above-scale enterprises ({above}) exceed all enterprises ({total}); please check."},
     "cross_progress": {"severity": "error", "zh": "进度 100% 与状态“已完成”须一致（当前进度 {progress}%，状态“{status}”），请修改其一。",
                        "en": "Progress 100% and status Done go together (now {progress}% and “{status}”); change one."},
+    "cross_progress_unset": {"severity": "warning", "zh": "进度为 {progress}%，但“{name}”未填写；进度 100% 须与状态“{done}”一致，否则汇总时本措施按未填状态统计。请选择“{done}”，或更正进度。",
+                             "en": "Progress is {progress}% but “{name}” is empty; 100% goes with status “{done}”, or the report counts this measure as having no status. Choose “{done}”, or correct the progress."},
     "cross_dates": {"severity": "error", "zh": "完成时限 {due} 早于开始日期 {start}，请核对。",
                     "en": "Due date {due} is before start date {start}; please check."},
     "unit_slip": {"severity": "warning", "zh": "“{name}”填的 {val} 约为原值 {old} 的{factor}倍，可能是单位填错（本列单位：{unit}）。若是，按本列单位应填 {guess}；若数字无误，可忽略此提示。",
@@ -298,14 +313,21 @@ ISSUE_MESSAGES: dict[str, dict[str, str]] = {
                        "en": "“{text}” is {val} in this column's unit ({unit}). If you meant {number} {unit}, type {number}."},
     "no_new_rows": {"severity": "error", "zh": "“{name}”表不能新增行（第 {row} 行）：此表只有发出时的行，新增地区由汇总单位办理。请清空该行。",
                     "en": "No rows can be added to “{name}” (row {row}): it holds only the rows issued; the coordinator adds regions. Please clear the row."},
-    "matrix_row_without_id": {"severity": "error", "zh": "制约矩阵的行须有集群编号。新增集群请在集群清单中填写，合并后重新生成的工作簿会带有它的矩阵行。",
-                              "en": "A constraint-matrix row needs its cluster ID. Add new clusters in the inventory; the next built workbook has their matrix rows."},
+    "matrix_row_without_id": {"severity": "error", "zh": "“{name}”的这一行没有集群编号。新增的集群在合并后才有编号，不能在本表填写它的制约程度：请清空这一行，其余修改即可交回合并；新集群的制约程度将在下一轮的工作簿中填写（届时本表会有它的行）。",
+                              "en": "This row of “{name}” has no cluster ID. A new cluster gets its ID when it is merged, so its severities cannot be entered here: clear this row to send the rest of your edits; the new cluster's severities are asked for in the next round's workbook, which has a row for it."},
+    "matrix_row_unknown_cluster": {"severity": "error", "zh": "“{name}”中的集群编号 {ref} 在本地区不存在。如这是新增集群的行：新集群的编号在合并时分配，请清空这一行，其余修改即可交回合并；它的制约程度将在下一轮的工作簿中填写（届时本表会有它的行）。如是改动了编号，请恢复原编号。",
+                                   "en": "Cluster {ref} in “{name}” does not exist in this region. If this row is for a new cluster: its ID is assigned when it is merged, so clear this row to send the rest of your edits; its severities are asked for in the next round's workbook, which has a row for it. If an ID was changed, put the original back."},
+    "matrix_row_of_deleted": {"severity": "warning", "zh": "集群 {record} 在“{owner}”中标记为删除，它在“{name}”中的修改不会保存：合并时它的制约程度随集群一并删除。如要保留该集群，请清空 {delete_cell} 的“删除”单元格。",
+                              "en": "Cluster {record} is marked for deletion in “{owner}”, so the edits of its row in “{name}” are not kept: merging deletes its severities with the cluster. To keep the cluster, clear its Delete cell {delete_cell}."},
     "cross_sheet": {"severity": "error", "zh": "“{name}”中的集群编号 {ref} 在本地区不存在。请填写集群清单中的编号。",
                     "en": "Cluster {ref} in “{name}” does not exist in this region. Use an ID from the inventory."},
     "formula": {"severity": "warning", "zh": "单元格是公式，已使用其计算结果“{val}”。请改为直接填写数值。",
                 "en": "The cell holds a formula; its computed value “{val}” was used. Please type the value instead."},
     "formula_no_value": {"severity": "error", "zh": "单元格是公式且没有计算结果（{text}）。请改为直接填写数值。",
                          "en": "The cell holds a formula with no computed value ({text}). Type the value instead."},
+    "formula_error": {"severity": "error", "zh": "单元格显示公式错误 {error}（{text}），请改正公式或直接填写数值。",
+                      "en": "The cell shows the formula error {error} ({text}); correct the formula or type the value "
+                            "instead."},
     "merged": {"severity": "error", "zh": "合并单元格 {range} 覆盖了数据区，请取消合并。", "en": "Merged cells {range} cover data; unmerge them."},
     "missing_sheet": {"severity": "error", "zh": "缺少{region}的“{title}”工作表。请勿删除工作表；如已删除，请在原工作簿上重新填报。",
                       "en": "The “{title}” sheet of {region} is missing. Do not delete sheets; redo the edits in the "
@@ -356,6 +378,10 @@ ISSUE_MESSAGES: dict[str, dict[str, str]] = {
     "attempt_not_recorded": {"severity": "warning", "zh": "检查已完成，但未能在轮次“{round}”的交回记录中登记本次交回（{why}）。请稍后再校验一次。",
                              "en": "The check is complete, but this return could not be recorded in round “{round}”'s "
                                    "tracker ({why}). Validate it again later."},
+    "attempt_not_recorded_read_only": {"severity": "warning", "zh": "检查已完成，但数据库 {store} 是只读的，本次交回未登记到轮次“{round}”的交回记录中。如需登记，请在可写的数据库上再校验一次（或合并）。",
+                                       "en": "The check is complete, but the store {store} is read-only, so this "
+                                             "return was not recorded in round “{round}”'s tracker. To record it, "
+                                             "validate (or merge) it again with a writable store."},
     "round_is_closed": {"severity": "warning",
                         "zh": "本工作簿属于填报轮次“{round}”，该轮次已于 {date} 关闭，合并时其改动不会写入。如确需补交，请联系汇总单位执行 cluster-wb round reopen {round}。",
                         "en": "This workbook belongs to reporting round “{round}”, which was closed on {date}; a merge "
@@ -460,6 +486,19 @@ REFUSALS: dict[str, dict[str, str]] = {
     "store_lost": {"zh": "{store}：与数据库的连接中断（{why}），正在进行的一步未生效。请确认服务器在运行后重新执行该命令。",
                    "en": "{store}: the connection to the store was lost ({why}); the step under way was not applied. "
                          "Run the command again once the server is back."},
+    "interrupted": {"zh": "已中断（Ctrl-C）：正在进行的一步未生效，此前已完成的文件已保留。请重新执行该命令（已合并的文件再次合并不会重复生效）。",
+                    "en": "interrupted (Ctrl-C): the step under way was not applied; the files finished before it "
+                          "were kept. Run the command again (a file merged twice applies nothing)."},
+    "store_read_only": {"zh": "{store}：数据库是只读的（例如共享盘上的副本，或文件、文件夹没有写权限），未作任何改动。只读时仍可查看（status、report、export、log、schema、validate）；要写入，请用可写的数据库（--store）。",
+                        "en": "{store}: the store is read-only (a copy on a share, say, or a file or folder without "
+                              "write permission); nothing was changed. A read-only store can still be read (status, "
+                              "report, export, log, schema, validate); to change it, use a writable one (--store)."},
+    "os_error": {"zh": "{path}：{why}，未能完成。请检查这个路径（其中的文件夹是否存在、能否写入），或换一个路径。",
+                 "en": "{path}: {why}; not done. Check the path (that its folders exist and can be written to), or "
+                       "use another."},
+    "os_error_no_path": {"zh": "操作系统拒绝了这一步（{why}），未能完成。", "en": "the system refused a step ({why}); not done."},
+    "internal_error": {"zh": "内部错误（{what}）。请把所运行的命令连同这一行报告给维护者。",
+                       "en": "internal error ({what}). Please report it with the command you ran."},
     "store_missing": {"zh": "{store}：这里没有数据库。请运行 cluster-wb init 创建。",
                       "en": "{store}: no store here. Run `cluster-wb init` to create it."},
     "store_exists": {"zh": "{store}：这里已有数据库，未作任何改动。请换一个 --store 路径，或先移走它。",
@@ -519,6 +558,10 @@ REFUSALS: dict[str, dict[str, str]] = {
                                "|), for example 2026-Q1 or 2026年度."},
     "usage_due_date": {"zh": "“{text}”不是日期：截止日期请写成 年-月-日，如 2026-04-30。",
                        "en": "“{text}” is not a date: give the due date as YYYY-MM-DD, for example 2026-04-30."},
+    "usage_region_not_in_round": {"zh": "地区 {regions} 不在轮次“{name}”中（本轮的地区：{issued}），本轮没有它的交回；请指定本轮的地区，或去掉 --round 报告数据库的当前情况。",
+                                  "en": "region {regions} is not in round “{name}” (its regions: {issued}), so the "
+                                        "round holds no return of it; name one of the round's regions, or leave out "
+                                        "--round to report the store now."},
     "usage_since_open": {"zh": "轮次“{name}”尚未关闭，没有可比较的快照；请先关闭它（cluster-wb round close {name}），或指定已关闭的轮次。",
                          "en": "round “{name}” is open, so it has no snapshot to compare with; close it first "
                                "(cluster-wb round close {name}) or name a closed round."},
@@ -528,6 +571,19 @@ REFUSALS: dict[str, dict[str, str]] = {
     "usage_empty_and_from": {"zh": "--empty 与 --from 不能同时使用。", "en": "--empty and --from exclude each other."},
     "usage_not_dataset": {"zh": "{path}：不是数据集文件夹。", "en": "{path}: not a folder of dataset files."},
     "usage_no_workbook": {"zh": "在 {paths} 中没有找到 .xlsx 工作簿。", "en": "no .xlsx workbook found in {paths}."},
+    "usage_output_suffix": {"zh": "{path}：{option} 的文件名应以 {suffix} 结尾，未作任何改动。请改为 {right}。",
+                            "en": "{path}: the file name of {option} must end in {suffix}; nothing was done. Use "
+                                  "{right}."},
+    "usage_folder_suffix": {"zh": "{path}：{mode} 时 -o 是文件夹，名称不应以 {suffix} 结尾，未作任何改动。请改为 {right}。",
+                            "en": "{path}: with {mode}, -o names a folder, which should not end in {suffix}; nothing "
+                                  "was done. Use {right}."},
+    "usage_pdf_output": {"zh": "{path}：-o 是报告工作簿（.xlsx），--pdf 会把 PDF 以同名写在它旁边，未作任何改动。请用 -o {right}（写出 {right} 和 {pdf}）。",
+                         "en": "{path}: -o names the report workbook (.xlsx), and --pdf writes its PDF beside it under "
+                               "the same name; nothing was done. Use -o {right} (it writes {right} and {pdf})."},
+    "usage_annotate_input": {"zh": "{path}：--annotate 会覆盖交回的文件本身，而它应保持收到时的样子（其 SHA-256 已记录），未作任何改动。请另给一个文件名，如 {right}。",
+                             "en": "{path}: --annotate would write over the returned file itself, which must stay as "
+                                   "received (its SHA-256 is recorded); nothing was done. Name another file, for "
+                                   "example {right}."},
     "usage_annotate_one": {"zh": "--annotate 只能用于一个输入文件。", "en": "--annotate takes exactly one input file."},
     # a dataset folder (`init --from DIR`, workbook/seed.py)
     "dataset_yaml": {"zh": "{path}：不是有效的 YAML（{why}）。", "en": "{path}: not valid YAML ({why})."},
@@ -578,6 +634,21 @@ TERMINAL_WORDS = {
                       "en": ("record", "field", "base", "ours (store)", "theirs (workbook)", "cell")},
     "total": {"zh": "共 {files} 个文件：{ok} 个通过，{bad} 个有问题",
               "en": "{files} files: {ok} ok, {bad} with problems"},
+    "conflicts_title": {"zh": "冲突", "en": "conflicts"},
+    "schema_heading": {"zh": "cluster-wb 模板第 {version} 版", "en": "cluster-wb schema {version}"},
+    "schema_cols": {"zh": ("键名", "标题", "类型", "单位", "必填", "可编辑", "允许的值"),
+                    "en": ("key", "title", "type", "unit", "required", "editable", "allowed")},
+    "locked": {"zh": "锁定", "en": "locked"},
+    "factors_title": {"zh": "制约因素", "en": "constraint factors"},
+    "factor_cols": {"zh": ("编号", "分组", "名称"), "en": ("id", "group", "title")},
+    "ops": {"zh": {"insert": "新增", "update": "修改", "delete": "删除"},
+            "en": {"insert": "added", "update": "changed", "delete": "deleted"}},
+    "log_cols": {"zh": ("版本", "时间", "操作人", "来源", "表", "记录", "字段", "操作", "原值", "新值", "单元格"),
+                 "en": ("revision", "at", "by", "source", "sheet", "record", "field", "op", "old", "new", "cell")},
+    "seed_bundled": {"zh": "内置初始数据", "en": "bundled seed dataset"},
+    "seed_from": {"zh": "初始数据 {name}", "en": "seed dataset {name}"},
+    "record_separator": {"zh": "；", "en": "; "},
+    "list_separator": {"zh": "、", "en": ", "},
 }
 STATE_WORDS = {
     "zh": {"not_returned": "未交回", "received": "已收到，待合并", "errors": "有错误，待改", "conflicts": "有冲突，待商定",
@@ -602,6 +673,10 @@ ROUND_WORDS = {
                "en": "opened round {name}: {n} workbooks written to {folder}, due {due}"},
     "closed": {"zh": "轮次 {name} 已关闭，快照为数据版本 {rev}；其工作簿不再合并", "en": "round {name} closed at store revision {rev}; "
                "its workbooks no longer merge"},
+    "due_passed": {"zh": "注意：截止日期 {due} 已过（今天是 {today}），本轮各地区一开始就算逾期；如日期写错，可用新的名称和日期重新开启一轮。",
+                   "en": "note: the due date {due} has passed (today is {today}), so every region of the round is "
+                         "overdue from the start; if the date is wrong, open the round again under a new name and "
+                         "date."},
     "reopened": {"zh": "轮次 {name} 已重新开放，其工作簿可以再次合并", "en": "round {name} reopened; its workbooks merge again"},
     "unchanged_closed": {"zh": "轮次 {name} 已于 {at} 关闭（快照为数据版本 {rev}），未作改动",
                          "en": "round {name} was closed already, on {at} (snapshot: revision {rev}); nothing changed"},
@@ -622,6 +697,58 @@ ANNOTATION_NEXT_STEP = {
            "warning": "No errors: it can be sent back. Yellow cells are warnings; check that they were read right.",
            "ok": "No problems found: it can be sent back."},
 }
+
+
+# What the system said about a file or folder (an OSError's errno), in words
+OS_ERROR_WORDS = {
+    "ENOENT": {"zh": "没有这个文件或文件夹", "en": "no such file or folder"},
+    "ENOTDIR": {"zh": "路径中有一段不是文件夹（而是文件）", "en": "part of the path is not a folder (it is a file)"},
+    "EISDIR": {"zh": "这是文件夹，不是文件", "en": "this is a folder, not a file"},
+    "EACCES": {"zh": "没有权限", "en": "permission denied"},
+    "EPERM": {"zh": "没有权限", "en": "permission denied"},
+    "EEXIST": {"zh": "已经存在", "en": "it exists already"},
+    "EROFS": {"zh": "所在的磁盘或共享盘是只读的", "en": "the disk or share is read-only"},
+    "ENOSPC": {"zh": "磁盘空间不足", "en": "the disk is full"},
+    "EDQUOT": {"zh": "磁盘配额已用完", "en": "the disk quota is used up"},
+    "ENAMETOOLONG": {"zh": "名称过长", "en": "the name is too long"},
+    "EBUSY": {"zh": "正被其他程序占用", "en": "it is in use by another program"},
+    "ETXTBSY": {"zh": "正被其他程序占用", "en": "it is in use by another program"},
+}
+# the store's tables, as `store copy` counts them
+TABLE_WORDS = {
+    "cwb_records": {"zh": "记录", "en": "records"},
+    "cwb_history": {"zh": "记录历史版本", "en": "record versions"},
+    "cwb_audit": {"zh": "审计记录", "en": "audit entries"},
+    "cwb_revisions": {"zh": "数据版本", "en": "revisions"},
+    "cwb_workbooks": {"zh": "已发工作簿", "en": "workbooks issued"},
+    "cwb_issued_rows": {"zh": "发出的行", "en": "rows issued"},
+    "cwb_rounds": {"zh": "轮次", "en": "rounds"},
+    "cwb_round_workbooks": {"zh": "轮次工作簿", "en": "round workbooks"},
+    "cwb_attempts": {"zh": "交回记录", "en": "return attempts"},
+    "cwb_schemas": {"zh": "模板版本", "en": "template versions"},
+    "cwb_meta": {"zh": "设置", "en": "settings"},
+}
+
+
+def os_error_text(exc: OSError, lang: str) -> str:
+    """An OSError as one line in `lang`: the path it names, what the system said in words, what to do."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    words = OS_ERROR_WORDS.get(name)
+    why = words[lang if lang in words else "zh"] if words else (exc.strerror or str(exc))
+    path = exc.filename if exc.filename is not None else exc.filename2
+    if path is None:
+        return t("os_error_no_path", lang, why=why)
+    return t("os_error", lang, path=str(path), why=why)
+
+
+def table_counts(counts: dict[str, int], lang: str) -> str:
+    """How many rows of each table, in words: 记录 224，审计记录 228 (an unknown table by its name)."""
+    def word(table: str) -> str:
+        entry = TABLE_WORDS.get(table)
+        return entry[lang if lang in entry else "zh"] if entry else table.removeprefix("cwb_")
+    return ("，" if lang == "zh" else ", ").join(f"{word(table)} {n}" for table, n in counts.items())
 
 
 class Both(NamedTuple):

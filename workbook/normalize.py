@@ -8,6 +8,7 @@ Which of these a column uses is its type's business: `field_types` holds that ta
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -131,6 +132,14 @@ def parse_number(raw: Any, f: Field, percent: bool = False) -> Normalized:
 def plain_number(x: float) -> int | float:
     """A number as a message shows it: a whole one without its ".0" (a range 0–100, not 0.0–100.0)."""
     return int(x) if float(x).is_integer() else x
+
+
+def as_typed(raw: Any) -> str:
+    """A cell's value as the official typed it, for a message: calamine reads every number as a float, and a
+    whole one shows without its ".0" (20, not 20.0)."""
+    if raw is None:
+        return ""
+    return str(plain_number(raw)) if type(raw) is float and math.isfinite(raw) else str(raw)
 
 
 def tidy(value: float) -> int | float:

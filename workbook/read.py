@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
-import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,11 +22,17 @@ from defusedxml import ElementTree
 
 from .errors import CwbError
 from .guard import PackageScan, Refused, check_file
+from .interrupts import as_child_of, held_for_fork
 from .layout import LISTS_SHEET, META_SHEET
 
 
 class ReadError(CwbError):
     """The file cannot be read as a workbook (exit code 2)."""
+
+
+class FormulaError(str):
+    """The cached value of a formula cell that shows an error, as the official sees it: `#DIV/0!`, `#VALUE!`
+    (calamine reads such a cell as empty; the guard's scan of the sheet's XML keeps the error)."""
 
 
 @dataclass
@@ -54,7 +59,8 @@ class RawSheet:
 
     @property
     def formulas(self) -> dict[tuple[int, int], tuple[str, Any]]:
-        """(row, 0-based column) -> (formula text, cached value or None) for the sheet's formula cells."""
+        """(row, 0-based column) -> (formula text, cached value or None) for the sheet's formula cells; a
+        `FormulaError` as the cached value of a cell that shows an error."""
         self._load()
         return self._formulas
 
@@ -125,76 +131,93 @@ def read_whole(path: str | Path) -> RawWorkbook:
 
 
 class ReadAhead:
-    """A folder of files read in one worker process a few files ahead of the caller: while one file is
-    validated and merged, the next ones pass the guard and calamine (two cores instead of one; the worker's
-    results wait in memory, so it runs at most `window` files ahead). A worker that dies on a file (out of
-    memory, say) makes that file unreadable and is replaced for the files after it."""
+    """A folder of files read in a worker process ahead of the caller: while one file is validated and merged,
+    the next passes the guard and calamine (two cores instead of one). The worker is a plain child process with
+    a pipe each way, not a pool: it ignores Ctrl-C and ends with its parent, and `close` can end it at any moment
+    (a pool's worker ended while it sends a result leaves the pool waiting for the rest of it for ever). A worker
+    that dies on a file (out of memory, say) makes that file unreadable and is replaced for the files after it."""
 
     def __init__(self, paths: list[str], window: int = 2):
         self.paths, self.window = paths, window
-        self.pool = self._new_pool()
-        self.futures: dict[int, Any] = {}
-        self.broken = False  # the worker died: the files still waiting in it are read by a new one
-        self._submit(0)  # the worker is forked now, before the caller opens its store connection
+        self.worker: Any = None
+        self._start(0)  # the worker is forked now, before the caller opens its store connection
 
-    @staticmethod
-    def _new_pool() -> Any:
+    def _start(self, index: int) -> None:
+        """A new worker, asked for the files from `index` on."""
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
 
-        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_end_with_parent, initargs=(os.getpid(),))
+        context = multiprocessing.get_context("fork")
+        tasks, self.tasks = context.Pipe(duplex=False)
+        self.results, results = context.Pipe(duplex=False)
+        self.worker = context.Process(target=_read_for_parent, daemon=True,
+                                      args=(tasks, results, (self.tasks, self.results), os.getpid()))
+        with held_for_fork():  # it must never see a Ctrl-C: its parent ends it
+            self.worker.start()
+        tasks.close()
+        results.close()  # the parent's copy closed: a worker that dies mid-result is an end of file, not a wait
+        self.asked = self.answered = index  # files asked of it, and answered, so far (as indexes)
+        self._ask(index)
+
+    def _ask(self, index: int) -> None:
+        while self.asked < min(index + self.window + 1, len(self.paths)):
+            self.tasks.send(self.paths[self.asked])
+            self.asked += 1
 
     def reading(self, index: int) -> Callable[[], RawWorkbook]:
         """The file at `index`, once read (the call waits for it); the next ones are started meanwhile."""
-        from concurrent.futures.process import BrokenProcessPool
+        if self.worker is None:  # the worker died on an earlier file: another reads the files after it
+            self._start(index)
+        self._ask(index)
+        return lambda: self._result(index)
 
-        if self.broken:  # the worker died on an earlier file: start another for the files after it
-            self.pool.shutdown(wait=True, cancel_futures=True)  # its threads end before the next fork
-            self.pool, self.futures, self.broken = self._new_pool(), {}, False
-        self._submit(index)
-        future = self.futures.pop(index)
-        path = self.paths[index]
-
-        def result() -> RawWorkbook:
+    def _result(self, index: int) -> RawWorkbook:
+        while True:
             try:
-                return future.result()
-            except BrokenProcessPool:
-                self.broken = True
-                raise ReadError("read_worker_died", path=path) from None
+                ok, value = self.results.recv()
+            except EOFError:  # the worker died, on this file or one before it nobody waited for
+                self._end()
+                raise ReadError("read_worker_died", path=self.paths[index]) from None
+            self.answered += 1
+            if self.answered - 1 == index:
+                if ok:
+                    return value
+                raise value
+            # an earlier file's answer, no longer wanted (its check went another way): dropped
 
-        return result
+    def _end(self, abandon: bool = False) -> None:
+        if self.worker is None:
+            return
+        self.tasks.close()  # an idle worker ends on this; a busy one at its next answer
+        self.results.close()
+        if abandon:
+            self.worker.terminate()
+        self.worker.join()
+        self.worker = None
 
-    def _submit(self, index: int) -> None:
-        for i in range(index, min(index + self.window + 1, len(self.paths))):
-            if i not in self.futures:
-                self.futures[i] = self.pool.submit(read_whole, self.paths[i])
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, abandon: bool = False) -> None:
+        """End the worker; `abandon` (the caller was interrupted, or failed): now, not after the file it reads."""
+        self._end(abandon)
 
 
-def _end_with_parent(parent: int) -> None:
-    """A worker ends when its parent does: a merge killed (SIGKILL) must not leave its reader waiting for
-    work for ever. Linux says so at once (PR_SET_PDEATHSIG); elsewhere a watch notices within a second."""
-    import signal
-    import threading
-
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:  # the parent died before the death signal was armed
-        os._exit(0)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True).start()
+def _read_for_parent(tasks: Any, results: Any, parents_ends: tuple[Any, ...], parent: int) -> None:
+    """The read-ahead worker: read each file asked for and send back the workbook or the error, until the parent
+    closes its end of either pipe (the copies of the parent's ends it was forked with closed, so that it sees)."""
+    as_child_of(parent)
+    for end in parents_ends:
+        end.close()
+    while True:
+        try:
+            path = tasks.recv()
+        except EOFError:
+            return
+        try:
+            outcome = (True, read_whole(path))
+        except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
+            outcome = (False, exc)
+        try:
+            results.send(outcome)
+        except OSError:  # the parent stopped listening
+            return
 
 
 def _local(tag: str) -> str:
@@ -312,6 +335,8 @@ def _sheet_loader(book: Any, title: str, part: Any) -> Callable[[], tuple[list, 
             for ref, text in part.formulas.items():
                 r, c = _cell_index(ref)
                 cached = values[r - 1][c] if r - 1 < len(values) and c < len(values[r - 1]) else None
+                if cached in ("", None) and ref in part.errors:
+                    cached = FormulaError(part.errors[ref])
                 formulas[(r, c)] = (text, None if cached == "" else cached)
                 if r not in present:  # a formula without a value still makes its row a row
                     rows.append((r, [""] * (c + 1)))

@@ -46,9 +46,10 @@ def _by_region(records: dict[str, dict], regions: list[str]) -> dict[str, list[t
 
 def figures(schema: Schema, records: dict[str, dict[str, dict]], regions: dict[str, dict], *, today: date,
             revision: int, rnd: dict | None = None, since: dict[str, dict[str, dict]] | None = None,
-            since_round: dict | None = None) -> dict:
+            since_round: dict | None = None, compared: dict[str, dict[str, dict]] | None = None) -> dict:
     """Everything the report says. `records`: entity -> id -> record at the reported revision; `regions`:
-    the regions reported, in order; `since`: the records of the earlier snapshot to compare with."""
+    the regions reported, in order; `since`: the records of the earlier snapshot to compare with; `compared`:
+    what the changes are read from, where it is not `records` (other rounds' returns taken out, `take_out`)."""
     order = list(regions)
     clusters = _by_region(records.get("cluster", {}), order)
     recs = _by_region(records.get("recommendation", {}), order)
@@ -80,7 +81,7 @@ def figures(schema: Schema, records: dict[str, dict[str, dict]], regions: dict[s
         out_regions.append(row)
     overdue.sort(key=lambda o: (-o["days_overdue"], o["region"], o["record"]))
     constraints = _constraints(schema, clusters, matrix, order)
-    changes = _changes(since, records, order) if since is not None else []
+    changes = _changes(since, records if compared is None else compared, order) if since is not None else []
     names = {cid: (c.get("name_zh"), c.get("name_en")) for cid, c in records.get("cluster", {}).items()}
     return {
         "round": rnd,
@@ -201,6 +202,34 @@ def _changes(before: dict[str, dict[str, dict]], after: dict[str, dict[str, dict
                 if a != b and (_filled(a) or _filled(b)):
                     out.append({"region": region, "entity": entity, "record": rid, "field": key, "op": "update",
                                 "old": a, "new": b})
+    return out
+
+
+def take_out(records: dict[str, dict[str, dict]], before: dict[str, dict[str, dict]],
+             after: dict[str, dict[str, dict]]) -> dict[str, dict[str, dict]]:
+    """`records` with one revision's changes taken back where they still stand (a value changed again since
+    stays). `before` and `after`: the records the revision changed, as they were before it and after it (a
+    record absent: it did not exist). A new mapping; `records` is not changed."""
+    out = dict(records)
+    for entity in set(before) | set(after):
+        old_all, new_all = before.get(entity, {}), after.get(entity, {})
+        recs = out[entity] = dict(out.get(entity, {}))
+        for rid in set(old_all) | set(new_all):
+            old, new, now = old_all.get(rid), new_all.get(rid), recs.get(rid)
+            if new is None:  # deleted by it: back, unless made again since
+                if old is not None and now is None:
+                    recs[rid] = old
+            elif old is None:  # inserted by it
+                recs.pop(rid, None)
+            elif now is not None:
+                back = dict(now)
+                for key in set(old) | set(new):
+                    if old.get(key) != new.get(key) and now.get(key) == new.get(key):
+                        if key in old:
+                            back[key] = old[key]
+                        else:
+                            back.pop(key, None)
+                recs[rid] = back
     return out
 
 

@@ -104,6 +104,12 @@ class Sheet:
                 return f
         raise KeyError(key)
 
+    @property
+    def owner(self) -> str | None:
+        """The entity this sheet has a record per record of, under that record's id (`rows: every_cluster`: the
+        matrix has one per cluster), or None. Such a record belongs to its owner and goes when the owner goes."""
+        return "cluster" if self.row_per_cluster else None
+
     stored_fields: tuple[Field, ...] = dataclass_field(init=False, repr=False, compare=False)
     editable_fields: tuple[Field, ...] = dataclass_field(init=False, repr=False, compare=False)
 
@@ -163,6 +169,11 @@ class Schema:
             if s.kind == kind:
                 return s
         raise KeyError(kind)
+
+    def owned_by(self, entity: str) -> tuple[str, ...]:
+        """The entities whose records are keyed by a record of `entity` (see `Sheet.owner`): deleting a record of
+        `entity` deletes theirs under its id, so a matrix row does not outlive its cluster."""
+        return tuple(s.entity for s in self.sheets if s.owner == entity)
 
     def sheet_for_entity(self, entity: str) -> Sheet:
         for s in self.sheets:

@@ -39,7 +39,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError, ProgrammingError
 
 from .errors import CwbError
 
@@ -143,6 +143,22 @@ attempts_t = Table(  # every validate or merge of a round's workbook; the same f
 
 class StoreError(CwbError):
     """The store cannot be opened or used; the message says what to do."""
+
+
+def read_only(exc: BaseException) -> bool:
+    """Whether a database error says the store refuses writes: a SQLite file (or its folder) this process may
+    not write, such as a copy on a share; a PostgreSQL standby, or a database or role set read-only."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    return (str(getattr(orig, "sqlite_errorname", "")).startswith("SQLITE_READONLY")
+            or getattr(orig, "sqlstate", None) == "25006"  # read_only_sql_transaction
+            or "readonly database" in str(orig))
+
+
+def read_only_error(location: str) -> StoreError:
+    """The one refusal of a write to a read-only store: which store, that nothing changed, what still works."""
+    return StoreError("store_read_only", store=shown(location))
 
 
 @dataclass
@@ -419,6 +435,23 @@ class Store:
             with self._connect() as c:
                 _lock_writes(c)
 
+    def check_writable(self) -> None:
+        """Refuse now, before any work, a store that would refuse the writes at the end (a build's registration,
+        after its files are written): a write that leaves nothing, in the caller's transaction. SQLite: a row
+        added and taken away, which needs the journal beside the file too (a writable file in a read-only folder;
+        a row rewritten as it was writes no page); PostgreSQL refuses any write statement in a read-only
+        transaction, and a delete of no row locks none."""
+        probe = "cwb_write_probe"
+        try:
+            with self._connect() as c:
+                if not self.concurrent:
+                    c.execute(meta_t.insert().values(key=probe, value=""))
+                c.execute(meta_t.delete().where(meta_t.c.key == probe))
+        except DBAPIError as exc:
+            if read_only(exc):
+                raise read_only_error(self.location) from None
+            raise
+
     # -- reading ----------------------------------------------------------------------------------
     def revision(self) -> int:
         with self._connect() as c:
@@ -483,14 +516,15 @@ class Store:
                         out[(entity, row.id)] = None if row.deleted else _loads(row.data)
         return out
 
-    def records_at(self, entity: str, rev: int) -> dict[str, dict]:
-        """Records of an entity as they were at revision `rev` (a closed round's snapshot)."""
-        latest = (
-            select(history_t.c.id, func.max(history_t.c.rev).label("rev"))
-            .where(history_t.c.entity == entity, history_t.c.rev <= rev)
-            .group_by(history_t.c.id)
-            .subquery()
-        )
+    def records_at(self, entity: str, rev: int, regions: set[str] | None = None) -> dict[str, dict]:
+        """Records of an entity as they were at revision `rev` (a closed round's snapshot), of every region or of
+        some (a record keeps its region for life: the current rows say which)."""
+        latest_q = (select(history_t.c.id, func.max(history_t.c.rev).label("rev"))
+                    .where(history_t.c.entity == entity, history_t.c.rev <= rev))
+        if regions is not None:
+            latest_q = latest_q.where(history_t.c.id.in_(
+                select(records_t.c.id).where(records_t.c.entity == entity, records_t.c.region.in_(sorted(regions)))))
+        latest = latest_q.group_by(history_t.c.id).subquery()
         q = (
             select(history_t.c.id, history_t.c.data, history_t.c.deleted)
             .join(latest, (history_t.c.id == latest.c.id) & (history_t.c.rev == latest.c.rev))
@@ -738,6 +772,25 @@ class Store:
              .where(round_workbooks_t.c.round == round_name).order_by(workbooks_t.c.at, round_workbooks_t.c.region))
         with self._connect() as c:
             return [dict(r) for r in c.execute(q).mappings()]
+
+    def round_revisions(self) -> dict[int, str]:
+        """Every revision a round's return made, and that round's name (a revision carries its workbook)."""
+        q = (select(revisions_t.c.rev, round_workbooks_t.c.round)
+             .join(round_workbooks_t, round_workbooks_t.c.workbook == revisions_t.c.workbook))
+        with self._connect() as c:
+            return {int(rev): name for rev, name in c.execute(q)}
+
+    def changed_at(self, revs: set[int]) -> dict[int, set[tuple[str, str]]]:
+        """The (entity, id) of the records each of these revisions changed."""
+        out: dict[int, set[tuple[str, str]]] = {r: set() for r in revs}
+        ordered = sorted(revs)
+        with self._connect() as c:
+            for i in range(0, len(ordered), 500):
+                q = (select(audit_t.c.rev, audit_t.c.entity, audit_t.c.record)
+                     .where(audit_t.c.rev.in_(ordered[i:i + 500]), audit_t.c.record.is_not(None)).distinct())
+                for rev, entity, record in c.execute(q):
+                    out[int(rev)].add((entity, record))
+        return out
 
     def attempts(self, round_name: str) -> list[dict]:
         """Every return attempt of a round, in the order they took their outcome."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 import unicodedata
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from .messages import ROUND_WORDS, SEVERITY_WORDS, STATE_WORDS, TERMINAL_WORDS
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from .schema import Schema
+    from .schema import Field, Schema, Sheet
 
 
 def console(stderr: bool = False) -> Console:
@@ -56,23 +57,30 @@ def aligned(headers: tuple[str, ...], rows: list[tuple[list[str], str | None]]) 
 
 
 def print_schema(schema: Schema, lang: str) -> None:
+    """The template in `lang`: a table per sheet (its fields' keys, which `schema apply` files name, beside
+    their titles), then the constraint factors."""
+    from .messages import t
+    from .normalize import plain_number
+
     out = console()
-    out.print(f"cluster-wb schema {schema.version}")
+    out.print(w("schema_heading", lang, version=schema.version))
+    yes = t("yes", lang)
     for sheet in schema.sheets:
         table = Table(title=f"{sheet.kind}: {sheet.title(lang)}", show_lines=False)
-        for col in ("key", "title", "type", "unit", "required", "editable", "allowed"):
+        for col in TERMINAL_WORDS["schema_cols"][lang]:
             table.add_column(col)
         for f in sheet.fields:
             allowed = ""
             if f.enum:
                 allowed = " / ".join(o.label(lang) for o in schema.enums[f.enum])
             elif f.min is not None or f.max is not None:
-                allowed = f"{f.min} – {f.max}"
-            table.add_row(f.key, f.title(lang), f.type, f.unit or "", "yes" if f.required else "",
-                          "yes" if f.editable and not f.derived else "locked", allowed)
+                low, high = (None if x is None else plain_number(x) for x in (f.min, f.max))
+                allowed = f"≤ {high}" if low is None else f"≥ {low}" if high is None else f"{low} – {high}"
+            table.add_row(f.key, f.title(lang), f.type, f.unit or "", yes if f.required else "",
+                          yes if f.editable and not f.derived else w("locked", lang), allowed)
         out.print(table)
-    table = Table(title="constraint factors")
-    for col in ("id", "group", "title"):
+    table = Table(title=w("factors_title", lang))
+    for col in TERMINAL_WORDS["factor_cols"][lang]:
         table.add_column(col)
     for f in schema.factors:
         table.add_row(f.id, schema.group_title(f.group, lang), f.title(lang))
@@ -91,16 +99,133 @@ def _short(value, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def print_issues(out: Console, issues, lang: str) -> None:
+# -- values, fields and records as a person reads them ------------------------------------------------
+
+
+def _sheet_of(schema: Schema | None, entity: str) -> Sheet | None:
+    if schema is None:
+        return None
+    try:
+        return schema.sheet_for_entity(entity)
+    except KeyError:
+        return None
+
+
+def _field_of(schema: Schema | None, entity: str, key: str | None) -> Field | None:
+    sheet = _sheet_of(schema, entity)
+    if sheet is None or key is None:
+        return None
+    return next((f for f in sheet.fields if f.key == key), None)
+
+
+def field_title(schema: Schema | None, entity: str, key: str | None, lang: str) -> str:
+    """A field by the title its column shows in `lang` (a constraint factor by its title); its key when the
+    schema no longer has it (a field retired since the entry was made)."""
+    if key is None:
+        return ""
+    f = _field_of(schema, entity, key)
+    if f is not None:
+        return f.title(lang)
+    if schema is not None:
+        factor = next((x for x in schema.factors if x.id == key), None)
+        if factor is not None:
+            return factor.title(lang)
+    return key
+
+
+def entity_title(schema: Schema | None, entity: str, lang: str) -> str:
+    """An entity by the title of its sheet (集群清单, not cluster)."""
+    sheet = _sheet_of(schema, entity)
+    return sheet.title(lang) if sheet is not None else entity
+
+
+def plain_text(value, lang: str) -> str:
+    """Any stored value in words: lists joined, whole numbers without ".0", yes/no, a nested record as
+    key=value."""
+    from .messages import t
+    from .normalize import plain_number
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return t("yes" if value else "no", lang)
+    if isinstance(value, float):
+        return str(plain_number(value)) if value == value and abs(value) != float("inf") else str(value)
+    if isinstance(value, (list, tuple)):
+        return w("list_separator", lang).join(plain_text(v, lang) for v in value)
+    if isinstance(value, dict):
+        return w("record_separator", lang).join(f"{k}={plain_text(v, lang)}" for k, v in value.items()
+                                                if v not in (None, "", [], {}))
+    return str(value)
+
+
+def value_text(schema: Schema | None, entity: str, key: str | None, value, lang: str) -> str:
+    """A stored value as its cell shows it: an enum's label, a list joined, a percentage with its sign."""
+    from .layout import display_value
+    from .normalize import plain_number
+
+    if value is None or value == "" or value == []:
+        return ""
+    f = _field_of(schema, entity, key)
+    if f is None or schema is None:
+        return plain_text(value, lang)
+    if f.type == "percent" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{plain_number(value)}%"
+    try:
+        shown = display_value(schema, f, value, lang)
+    except Exception:  # noqa: BLE001 - a value the field's type no longer takes (an old entry): as it is
+        shown = value
+    if hasattr(shown, "isoformat"):
+        return shown.isoformat()
+    return plain_text(shown, lang)
+
+
+def record_text(schema: Schema | None, entity: str, record, lang: str, each: int = 24) -> str:
+    """A whole record (an insert's new value, a delete's old one) as a person reads it: 集群名称=…；企业数（家）=1100,
+    its fields in the sheet's order by their titles, long texts shortened, internal keys left out."""
+    if not isinstance(record, dict):
+        return plain_text(record, lang)
+    sheet = _sheet_of(schema, entity)
+    if sheet is None:
+        return _short(plain_text(record, lang), 200)
+    from .field_types import field_type
+
+    parts = []
+    for f in sheet.fields:
+        if f.key in ("id", "delete") or f.derived or f.key not in record:
+            continue
+        if not f.editable and field_type(f).free_text:  # the source and its quote: long, and not the record's
+            continue
+        text = value_text(schema, entity, f.key, record[f.key], lang)
+        if text:
+            parts.append(f"{f.title(lang)}={_short(text, each)}")
+    return w("record_separator", lang).join(parts)
+
+
+def change_value(schema: Schema | None, entity: str, key: str | None, value, lang: str, width: int) -> str:
+    """An old or new value of a change: a whole record for an insert or a delete, else the field's value."""
+    if key is None and isinstance(value, dict):
+        return _short(record_text(schema, entity, value, lang), width * 3)
+    return _short(value_text(schema, entity, key, value, lang), width)
+
+
+def print_issues(out: Console, issues, lang: str, titles: dict[tuple[str | None, str], str] | None = None) -> None:
+    """The issues of a file; `titles`: (sheet title, field key) -> the column's title in `lang`."""
     if not issues:
         return
+    titles = titles or {}
     table = Table(show_lines=False)
     for col in TERMINAL_WORDS["cols"][lang]:
         table.add_column(col, overflow="fold")
     for i in issues:
-        table.add_row(SEVERITY_WORDS[lang][i.severity], i.sheet or "", i.cell or "", i.field or "", i.record or "",
+        field = titles.get((i.sheet, i.field), i.field) if i.field else ""
+        table.add_row(SEVERITY_WORDS[lang][i.severity], i.sheet or "", i.cell or "", field, i.record or "",
                       i.message)
     out.print(table)
+
+
+def _titles(result, lang: str) -> dict[tuple[str | None, str], str]:
+    return result.field_titles(lang) if getattr(result, "checked", None) is not None else {}
 
 
 def print_validation(results, lang: str) -> None:
@@ -111,7 +236,7 @@ def print_validation(results, lang: str) -> None:
             continue
         status = w("ok", lang) if r.ok else ""
         out.print(f"{r.path}: {w('summary', lang, errors=r.checked.errors, warnings=r.checked.warnings)} {status}")
-        print_issues(out, r.issues, lang)
+        print_issues(out, r.issues, lang, _titles(r, lang))
     if len(results) > 1:
         ok = sum(1 for r in results if r.ok)
         out.print(w("total", lang, files=len(results), ok=ok, bad=len(results) - ok))
@@ -121,11 +246,14 @@ def _counts_text(counts: dict, lang: str) -> str:
     names = {"zh": {"insert": "新增", "update": "修改", "delete": "删除", "unchanged": "未变行", "conflicts": "冲突"},
              "en": {"insert": "inserts", "update": "updates", "delete": "deletes", "unchanged": "unchanged rows",
                     "conflicts": "conflicts"}}[lang]
-    return ", ".join(f"{names[k]} {v}" for k, v in counts.items())
+    return ("，" if lang == "zh" else ", ").join(f"{names[k]} {v}" for k, v in counts.items())
 
 
-def print_merge(results, lang: str, dry_run: bool) -> None:
+def print_merge(results, lang: str, dry_run: bool, schema: Schema | None = None) -> None:
+    """Each file's outcome, issues, conflicts and changes; `schema`: the store's now, which the changes' fields
+    are keys of (else each file's own)."""
     out = console()
+    ops = TERMINAL_WORDS["ops"][lang]
     for r in results:
         if r.rejected:
             out.print(r.rejected)
@@ -142,13 +270,17 @@ def print_merge(results, lang: str, dry_run: bool) -> None:
         if r.already and not r.applied:
             line += " " + w("already", lang, rev=r.already)
         out.print(f"{r.path}: {line}")
-        print_issues(out, r.issues, lang)
+        print_issues(out, r.issues, lang, _titles(r, lang))
+        words = schema or r.schema
         if r.plan.conflicts:
-            table = Table(title="conflicts")
+            table = Table(title=w("conflicts_title", lang))
             for col in TERMINAL_WORDS["conflict_cols"][lang]:
                 table.add_column(col, overflow="fold")
             for c in r.plan.conflicts:
-                table.add_row(c.record or "", c.field or "", _short(c.base), _short(c.ours), _short(c.theirs),
+                table.add_row(c.record or "", field_title(words, c.entity, c.field, lang),
+                              *(ops["delete"] if c.field is None and v == "delete"
+                                else change_value(words, c.entity, c.field, v, lang, 40)
+                                for v in (c.base, c.ours, c.theirs)),
                               f"{c.sheet}!{c.cell}")
             out.print(table)
             for c in r.plan.conflicts:
@@ -158,22 +290,41 @@ def print_merge(results, lang: str, dry_run: bool) -> None:
             for col in TERMINAL_WORDS["change_cols"][lang]:
                 table.add_column(col, overflow="fold")
             for c in r.plan.changes:
-                table.add_row(c.op, c.record or "", c.field or "", _short(c.old), _short(c.new), f"{c.sheet}!{c.cell}")
+                table.add_row(ops.get(c.op, c.op), c.record or "", field_title(words, c.entity, c.field, lang),
+                              change_value(words, c.entity, c.field, c.old, lang, 40),
+                              change_value(words, c.entity, c.field, c.new, lang, 40), f"{c.sheet}!{c.cell}")
             out.print(table)
     if len(results) > 1:
         ok = sum(1 for r in results if r.ok)
         out.print(w("total", lang, files=len(results), ok=ok, bad=len(results) - ok))
 
 
-def print_log(entries: list[dict]) -> None:
+def _source_text(source: str | None, lang: str) -> str:
+    """Where a revision came from: a file's name, or the seed dataset in words (not `seed:bundled`)."""
+    if not source:
+        return ""
+    if source == "seed:bundled":
+        return w("seed_bundled", lang)
+    if source.startswith("seed:"):
+        return w("seed_from", lang, name=source[len("seed:"):])
+    return source
+
+
+def print_log(entries: list[dict], lang: str = "zh", schema: Schema | None = None) -> None:
+    """The audit trail in `lang`: headers and operations in words, fields by their titles (`schema`: the
+    store's now), whole records as title=value."""
     out = console()
+    ops = TERMINAL_WORDS["ops"][lang]
     table = Table()
-    for col in ("revision", "at", "by", "source", "entity", "record", "field", "op", "old", "new", "cell"):
+    for col in TERMINAL_WORDS["log_cols"][lang]:
         table.add_column(col, overflow="fold")
     for e in entries:
+        entity, key = e["entity"], e["field"]
         cell = f"{e['sheet']}!{e['cell']}" if e.get("sheet") else ""
-        table.add_row(str(e["revision"]), e["at"], e["by"] or "", e["source"] or "", e["entity"], e["record"] or "",
-                      e["field"] or "", e["op"], _short(e["old"], 30), _short(e["new"], 30), cell)
+        table.add_row(str(e["revision"]), _when(e["at"]), e["by"] or "", _source_text(e["source"], lang),
+                      entity_title(schema, entity, lang), e["record"] or "", field_title(schema, entity, key, lang),
+                      ops.get(e["op"], e["op"]), change_value(schema, entity, key, e["old"], lang, 30),
+                      change_value(schema, entity, key, e["new"], lang, 30), cell)
     out.print(table)
 
 
@@ -223,6 +374,14 @@ def round_opened_line(done: dict, lang: str) -> str:
     rnd = done["round"]
     folder = str(Path(done["workbooks"][0]["path"]).parent) if done["workbooks"] else ""
     return ROUND_WORDS["opened"][lang].format(name=rnd["name"], n=len(done["workbooks"]), folder=folder, due=rnd["due"])
+
+
+def due_passed_line(rnd: dict, lang: str, today: date | None = None) -> str | None:
+    """A round opened with its due date past is accepted (a late campaign is real), and said once."""
+    today = today or date.today()
+    if date.fromisoformat(rnd["due"]) >= today:
+        return None
+    return ROUND_WORDS["due_passed"][lang].format(due=rnd["due"], today=today.isoformat())
 
 
 def round_state_line(rnd: dict, changed: bool, lang: str) -> str:

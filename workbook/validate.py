@@ -17,8 +17,8 @@ from .digest import row_digest
 from .field_types import field_type, make_converter, type_words
 from .layout import IDENTITY_KEYS, PROPERTY_PREFIX, column_letter, defined_name, display_value, last_row_of
 from .messages import ISSUE_MESSAGES, Both, both, said, t
-from .normalize import Normalized, Note, plain_number
-from .read import RawSheet, RawWorkbook
+from .normalize import Normalized, Note, as_typed, plain_number
+from .read import FormulaError, RawSheet, RawWorkbook
 from .schema import Field, Schema, Sheet, fold
 
 
@@ -432,8 +432,13 @@ def _read_rows(rs: RawSheet, sheet: Sheet, kind: str, region: str, mapping: dict
                             value=text, text=text)
                     row.valid = False
                     continue
+                if type(cached) is FormulaError:  # the cell shows #DIV/0!, #VALUE! …: name what the official sees
+                    out.add("formula_error", sheet=rs.title, cell=cell, field=f.key, record=row.record,
+                            value=str(cached), error=str(cached), text=text)
+                    row.valid = False
+                    continue
                 out.add("formula", sheet=rs.title, cell=cell, field=f.key, record=row.record, value=text,
-                        val=cached)
+                        val=as_typed(cached))
                 raw_value = cached
             if raw_value is None or raw_value == "":
                 value = None
@@ -450,6 +455,8 @@ def _read_rows(rs: RawSheet, sheet: Sheet, kind: str, region: str, mapping: dict
                         row.approx = (row.approx or set()) | {f.key}
             if f.key == "delete":
                 row.delete = bool(value)
+                if row.delete and not _own_mark(raw_value):
+                    _say_delete_read(out, rs.title, row.cells[f.key], row.record, raw_value)
             elif f.key == "id":
                 row.record = value
             else:
@@ -463,12 +470,28 @@ def _read_rows(rs: RawSheet, sheet: Sheet, kind: str, region: str, mapping: dict
     return rows
 
 
+OWN_MARKS = {fold(t("yes", lang)) for lang in ("zh", "en")}  # what the Delete column's help and dropdown offer
+
+
+def _own_mark(raw: Any) -> bool:
+    """The Delete column's own word (是 / Y, as its help says): taken silently. Any other word read as yes (1,
+    TRUE, √, 删除…) deletes too, but is said: a deletion is the one edit the workbook cannot undo."""
+    return type(raw) is str and fold(raw) in OWN_MARKS
+
+
+def _say_delete_read(out: _Collector, sheet: str, cell: str, record: str | None, raw: Any) -> None:
+    text = ("TRUE" if raw else "FALSE") if isinstance(raw, bool) else plain_number(raw) \
+        if isinstance(raw, (int, float)) else str(raw).strip()  # as the cell shows it
+    out.add("delete_synonym", sheet=sheet, cell=cell, field="delete", record=record, value=text, text=text,
+            yes=Both(t("yes", "zh"), t("yes", "en")))
+
+
 def _note_issue(out: _Collector, note: Note, sheet: str, cell: str, f: Field, raw: Any, schema: Schema,
                 record: str | None, normalized: Any = None) -> None:
     """An issue from a normaliser's note. Its value is the normalised one where the cell was read (a warning:
     `３.２万` gives 32000), and the input as typed where it could not be (an error)."""
     params = dict(note.params)
-    params.setdefault("text", "" if raw is None else str(raw))
+    params.setdefault("text", as_typed(raw))
     if note.code == "type":
         params.update(zip(("kind", "hint"), type_words(f), strict=True))
     if note.code == "enum":
@@ -485,7 +508,8 @@ def _note_issue(out: _Collector, note: Note, sheet: str, cell: str, f: Field, ra
         params["label"] = opt.labels if opt else params.get("code")
     params.pop("code", None)
     if "value" in params:
-        params["val"] = params.pop("value")
+        value_read = params.pop("value")
+        params["val"] = plain_number(value_read) if type(value_read) is float else value_read
     value = normalized if note.severity == "warning" else raw
     out.add(note.code, sheet=sheet, cell=cell, field=f.key, record=record, value=value, **params)
 
@@ -518,8 +542,10 @@ class _RowChecks:
             row.valid = False
             return
         if rec_id is None and sheet.row_per_cluster:
-            # the matrix has a row per cluster; a new cluster gets its row in the next build
-            out.add("matrix_row_without_id", sheet=row.sheet, cell=row.cells.get("id"), field="id")
+            # the matrix has a row per cluster; a new cluster gets its row in the next build: the message says to
+            # clear this row to send the rest
+            out.add("matrix_row_without_id", sheet=row.sheet, cell=row.cells.get("id") or f"A{row.row}", field="id",
+                    name=sheet.titles)
             row.valid = False
             return
         if rec_id is not None:
@@ -533,9 +559,9 @@ class _RowChecks:
                 return
             self._note_present(row)
             if sheet.row_per_cluster:
-                if rec_id not in self.clusters_by_region.get(row.region, set()):
-                    out.add("cross_sheet", sheet=row.sheet, cell=row.cells.get("id"), field="id",
-                            record=rec_id, value=rec_id, ref=rec_id, name=sheet.field("id").titles)
+                if rec_id not in self.clusters_by_region.get(row.region, set()):  # a new cluster's id guessed?
+                    out.add("matrix_row_unknown_cluster", sheet=row.sheet, cell=row.cells.get("id"), field="id",
+                            record=rec_id, value=rec_id, ref=rec_id, name=sheet.titles)
                     row.valid = False
                     return
             else:
@@ -555,7 +581,7 @@ class _RowChecks:
             self.checks[row.kind] = _field_checks(sheet)
         _check_fields(row, self.checks[row.kind], lang, out, self.clusters_by_region.get(row.region, set()),
                       self.columns.get(row.sheet, set()))
-        _check_cross(row, sheet, schema, lang, out)
+        _check_cross(row, sheet, schema, lang, out, self.columns.get(row.sheet, set()))
         if row.kind not in self.figures:
             self.figures[row.kind] = [f for f in sheet.editable_fields if f.numeric and f.unit not in (None, "%")]
         if self.figures[row.kind]:
@@ -586,6 +612,7 @@ class _RowChecks:
                     out.add("duplicate_row", sheet=row.sheet, cell=f"A{row.row}", other=first_new[sig].row)
                 else:
                     first_new[sig] = row
+        self._edits_of_deleted_owners(rows)
         # records that vanished from their sheet
         by_region: dict[tuple[str, str | None], list[tuple[str, dict]]] = {}
         grouped: set[str] = set()
@@ -606,6 +633,29 @@ class _RowChecks:
                     if sheet.row_per_cluster and not any(rec.get(f.key) is not None for f in sheet.editable_fields):
                         continue
                     out.add("row_missing", sheet=title, record=rid, value=rid)
+
+
+    def _edits_of_deleted_owners(self, rows: list[Row]) -> None:
+        """A matrix row edited while its cluster is marked for deletion: the delete wins (the record goes with
+        its cluster, `merge._delete_owned`), so say at the first edited cell that its edits are not kept."""
+        deleted = {(row.entity, row.record): row for row in rows if row.delete and row.record is not None}
+        if not deleted:
+            return
+        for row in rows:
+            sheet = self.schema.sheet(row.kind)
+            owner_row = deleted.get((sheet.owner, row.record)) if sheet.owner else None
+            if owner_row is None or row.unchanged or row.delete or not row.valid:
+                continue
+            base = self.ref.base.get(row.entity, {}).get(row.record) or {}
+            present = self.columns.get(row.sheet, set())
+            edited = next((f for f in sheet.editable_fields if f.key in present
+                           and not same_value(row.values.get(f.key), base.get(f.key))), None)
+            if edited is None:
+                continue
+            self.out.add("matrix_row_of_deleted", sheet=row.sheet, cell=row.cells.get(edited.key), field=edited.key,
+                         record=row.record, value=row.values.get(edited.key), name=sheet.titles,
+                         owner=self.schema.sheet(owner_row.kind).titles,
+                         delete_cell=f"{owner_row.sheet}!{owner_row.cells.get('delete')}")
 
 
 def _compact(row: Row, sheet: Sheet, ref: Reference, present: set[str]) -> None:
@@ -702,10 +752,14 @@ def _check_fields(row: Row, checks: list, lang: str, out: _Collector, clusters: 
                     row.valid = False
 
 
-def _check_cross(row: Row, sheet: Sheet, schema: Schema, lang: str, out: _Collector) -> None:
+def _check_cross(row: Row, sheet: Sheet, schema: Schema, lang: str, out: _Collector, present: set[str]) -> None:
     for check in sheet.checks:
-        params = CROSS_RULES[check["rule"]].broken(row.values, check)
+        rule = CROSS_RULES[check["rule"]]
+        params = rule.broken(row.values, check)
         if params is None:
+            unset = rule.unset(row.values, check) if rule.unset else None
+            if unset is not None and check[unset[0]] in present:  # an empty cell, not a column not sent
+                _say_unset(row, sheet, schema, check, rule.unset_code, *unset, out)
             continue
         key = check["field"]
         status = check.get("status")
@@ -716,6 +770,18 @@ def _check_cross(row: Row, sheet: Sheet, schema: Schema, lang: str, out: _Collec
         out.add(check["code"], sheet=row.sheet, cell=row.cells.get(key), field=key, record=row.record,
                 value=row.values.get(key), **params)
         row.valid = False
+
+
+def _say_unset(row: Row, sheet: Sheet, schema: Schema, check: dict, code: str, key: str, params: dict,
+               out: _Collector) -> None:
+    """A warning at the empty cell that a rule between fields says what to fill in (status `done` at 100 %): the
+    row merges, but the official is told what the rule expects."""
+    empty = sheet.field(check[key])
+    for value_key in CROSS_RULES[check["rule"]].values:  # the value the rule expects, shown as its label
+        opt = schema.option(empty.enum, check[value_key]) if empty.enum else None
+        params[value_key] = opt.labels if opt else check[value_key]
+    out.add(code, sheet=row.sheet, cell=row.cells.get(empty.key), field=empty.key, record=row.record,
+            value=None, name=empty.titles, **params)
 
 
 SLIPS = ((1e4, Both("1万", "10,000")), (1e8, Both("1亿", "100 million")),  # 万元 or 元 typed in a 亿元 column

@@ -1,0 +1,237 @@
+"""Ctrl-C in the middle of a folder merge: exit 130 and one line, every file reported finished kept, the file in
+flight all or nothing, no process of the command left running, and the same merge run again applies the rest."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from workbook.messages import t
+
+from .conftest import ID_TITLES, edit, sheet_by_kind
+
+pytestmark = pytest.mark.both_stores
+
+ROOT = Path(__file__).resolve().parent.parent
+PROGRESS = re.compile(r"^\[(\d+)/(\d+)\] ")
+FIELDS = ("进展说明", "责任单位", "英文标题")  # one per build: edits of the same record that never conflict
+
+
+def returns_folder(env, tmp_path: Path) -> list[Path]:
+    """A folder of fifteen returns: three builds of every region, each with one change of its own."""
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    for k, header in enumerate(FIELDS):
+        built = tmp_path / f"build{k}"
+        assert env.run("build", "--split", "-o", str(built)).exit_code == 0
+        for path in sorted(built.iterdir()):
+            region = path.name.split("-")[2]
+            ws = sheet_by_kind(openpyxl.load_workbook(path), "recommendations", region)
+            id_column = next(c.column for c in ws[1] if c.value in ID_TITLES)
+            record = ws.cell(row=2, column=id_column).value
+            edit(path, "recommendations", region, record, header, f"已核实 {k}", out=folder / f"{k}-{region}.xlsx")
+    return sorted(folder.iterdir())
+
+
+@dataclass
+class Run:
+    code: int
+    stderr: list[str]
+    stdout: str
+    first_progress: float  # seconds from the start to the first progress line
+    took: float
+    left: list[int]  # processes of the command's session still running after it ended
+
+
+def merge(env, folder: Path, *, interrupt_after: float | None = None, whole_group: bool = True,
+          guard_aside: bool = False, lang: str | None = None) -> Run:
+    """`merge FOLDER` in its own session; `interrupt_after` seconds after its first progress line, SIGINT to its
+    process group (as Ctrl-C in a terminal) or to the command's own process only."""
+    environ = dict(os.environ)
+    if guard_aside:  # every file taken as large: the whole store read while it is checked
+        environ["CLUSTER_WB_GUARD_ASIDE_BYTES"] = "0"
+    start = time.monotonic()
+    argv = [sys.executable, "-m", "workbook.cli", "--store", env.store, *(["--lang", lang] if lang else [])]
+    proc = subprocess.Popen([*argv, "merge", str(folder)],
+                            cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    lines: list[str] = []
+    progressing = threading.Event()
+    first = {"at": 0.0}
+
+    def read_stderr() -> None:
+        for line in proc.stderr:
+            if PROGRESS.match(line) and not progressing.is_set():
+                first["at"] = time.monotonic() - start
+                progressing.set()
+            lines.append(line.rstrip("\n"))
+        progressing.set()
+
+    reader = threading.Thread(target=read_stderr)
+    reader.start()
+    if interrupt_after is not None:
+        progressing.wait(60)
+        time.sleep(interrupt_after)
+        try:
+            if whole_group:
+                os.killpg(proc.pid, signal.SIGINT)
+            else:
+                os.kill(proc.pid, signal.SIGINT)
+        except ProcessLookupError:
+            pass
+    stdout = proc.stdout.read()
+    code = proc.wait(60)
+    took = time.monotonic() - start
+    reader.join(60)
+    return Run(code, lines, stdout, first["at"], took, _session_left(proc.pid))
+
+
+def _session_left(session: int, wait: float = 3.0) -> list[int]:
+    """Processes (not zombies) still in the session `session` after giving them `wait` seconds to end."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            state, sid = fields[0], int(fields[4])
+            if sid == session and state != "Z":
+                found.append(int(proc.name))
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def merged(env, names: list[str]) -> list[str]:
+    """The files of `names` merged into the store (by the log), each must be once."""
+    sources = {}
+    for entry in env.json("log", code=0)["entries"]:
+        if entry["source"] in names:
+            sources.setdefault(entry["source"], set()).add(entry["revision"])
+    assert all(len(revisions) == 1 for revisions in sources.values()), sources
+    return [name for name in names if name in sources]
+
+
+def changes(env) -> set[tuple]:
+    return {(e["source"], e["record"], e["field"], str(e["new"])) for e in env.json("log", code=0)["entries"]}
+
+
+def check_interrupted(env, run: Run, names: list[str], lang: str = "zh") -> None:
+    """What the user sees and what the store holds agree: exit 130 and one line after the progress (or a merge
+    that ended before the signal), the files reported finished in the store, the one in flight whole or absent."""
+    everything = "\n".join(run.stderr) + run.stdout
+    assert "Traceback" not in everything and "internal error" not in everything, everything
+    assert not run.left, f"processes of the interrupted merge still running: {run.left}"
+    progress = [line for line in run.stderr if PROGRESS.match(line)]
+    assert run.stderr[:len(progress)] == progress, run.stderr  # the progress lines come first
+    done = merged(env, names)
+    assert done == names[:len(done)], done  # files are merged in order: the ones done are the first ones
+    if run.code == 130:
+        assert run.stderr[len(progress):] == [f"cluster-wb: {t('interrupted', lang)}"], run.stderr
+        # [k/N] shown: the k-1 files before it finished; the k-th was in flight, all or nothing
+        assert len(progress) - 1 <= len(done) <= len(progress), (run.stderr, done)
+    else:
+        assert run.code == 0, everything  # the merge ended before the signal reached it
+        assert len(done) == len(names)
+
+
+@pytest.mark.one_store  # a loop of interrupted commands; the back end's part is tested once below
+def test_ctrl_c_anywhere_in_a_folder_merge_keeps_the_finished_files(env, tmp_path):
+    env.run("init")
+    paths = returns_folder(env, tmp_path)
+    names = [p.name for p in paths]
+    folder = paths[0].parent
+    pristine = env.save("pristine")
+    whole = merge(env, folder)
+    assert whole.code == 0, whole.stderr
+    expected = changes(env)
+    assert merged(env, names) == names
+    span = max(whole.took - whole.first_progress, 0.05)
+    runs = 16
+    for i in range(runs):
+        env.restore(pristine)
+        delay = span * 1.1 * i / (runs - 1)
+        whole_group = i % 4 != 3  # Ctrl-C reaches the whole process group; `kill -INT` only the command
+        lang = "en" if i % 5 == 4 else None  # the line follows --lang (Chinese by default)
+        run = merge(env, folder, interrupt_after=delay, whole_group=whole_group, guard_aside=i % 2 == 1, lang=lang)
+        where = f"run {i}: SIGINT {delay:.3f}s after the first progress, to the {'group' if whole_group else 'pid'}"
+        try:
+            check_interrupted(env, run, names, lang or "zh")
+        except AssertionError as exc:
+            raise AssertionError(f"{where}: {exc}") from None
+        again = merge(env, folder)  # the rest applied; the files merged already apply nothing
+        assert again.code == 0, (where, again.stderr)
+        assert changes(env) == expected, where
+        assert merged(env, names) == names, where
+
+
+def test_ctrl_c_in_the_middle_of_a_folder_merge(env, tmp_path):
+    """Once on each back end: the interrupt in the middle, then the merge run again."""
+    env.run("init")
+    paths = returns_folder(env, tmp_path)
+    names = [p.name for p in paths]
+    folder = paths[0].parent
+    pristine = env.save("pristine")
+    whole = merge(env, folder)
+    assert whole.code == 0, whole.stderr
+    expected = changes(env)
+    env.restore(pristine)
+    run = merge(env, folder, interrupt_after=(whole.took - whole.first_progress) / 2, guard_aside=True)
+    check_interrupted(env, run, names)
+    assert merge(env, folder).code == 0
+    assert changes(env) == expected and merged(env, names) == names
+
+
+
+# A process that starts the guard's check of a file in a child process (as a single large file's merge does),
+# then sends Ctrl-C to its whole process group, as a terminal would.
+GUARDED = textwrap.dedent("""
+    import multiprocessing, os, signal, sys, time
+    from workbook import guard, interrupts
+    interrupts.take_over()
+    waiting = guard.start_check(sys.argv[1], aside_from=0)
+    [child] = multiprocessing.active_children()
+    seen = None
+    while seen is None:  # the child ignores SIGINT as its first act
+        try:
+            status = open(f"/proc/{child.pid}/status").read()
+        except OSError:
+            break
+        if int(status.split("SigIgn:")[1].split()[0], 16) & (1 << (signal.SIGINT - 1)):
+            seen = child.pid
+    print(f"ignoring {seen}", flush=True)
+    try:
+        os.killpg(0, signal.SIGINT)
+        time.sleep(1)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        waiting()  # the child, untouched by the signal, still answers
+        print("checked", flush=True)
+""")
+
+
+@pytest.mark.one_store  # no store involved
+def test_the_guards_child_ignores_ctrl_c(env):
+    """Only its parent takes the interrupt; the check it was doing still answers."""
+    national = env.build("national.xlsx")
+    proc = subprocess.run([sys.executable, "-c", GUARDED, str(national)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, start_new_session=True)
+    lines = proc.stdout.split()
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert lines[0] == "ignoring" and lines[1] != "None", proc.stdout
+    assert lines[2:] == ["interrupted", "checked"], proc.stdout
