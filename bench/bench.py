@@ -93,8 +93,9 @@ STARTUP_RUNS = {"T": 1}  # a command's start-up: the fastest of this many fresh 
 
 def _child(step: str, work: Path, size: str) -> dict:
     """Run one step in this process; return what was measured."""
-    from workbook import app
-    from workbook.schema import load_schema
+    from workbook.services import round_trip, workbooks
+    from workbook.store import open_store
+    from workbook.template.schema import load_schema
     store = str(work / "store.sqlite")
     base, edited = work / "base.xlsx", work / "edited.xlsx"
     extra: dict = {}
@@ -104,20 +105,20 @@ def _child(step: str, work: Path, size: str) -> dict:
         regions, per_region = SIZES[size]
         dataset = generate(load_schema(), regions, per_region)
         started = time.perf_counter()
-        app.init_with_dataset(store, dataset, source="synthetic", by="bench")
-        seed = app.init_store(str(work / "seed.sqlite"))  # the seed store, with a round, for start-up times
-        from workbook import campaign
+        workbooks.init_with_dataset(store, dataset, source="synthetic", by="bench")
+        seed = workbooks.init_store(str(work / "seed.sqlite"))  # the seed store, with a round, for start-up times
+        from workbook.services import campaign
         campaign.open_round(seed, "seed", due="2026-04-30", period=None, region_ids=[],
                             output=str(work / "seed-round"), by="bench", lang="zh")
         started = started  # the seed store is preparation for another step, outside this one's time
     elif step == "round_open":  # the campaign's round, issued from the store as set up (timed for information)
-        from workbook import campaign
-        st = app.open_store(store)
+        from workbook.services import campaign
+        st = open_store(store)
         campaign.open_round(st, ROUND, due="2026-04-30", period=None, region_ids=[], output=str(work / "issued"),
                             by="bench", lang="zh")
     elif step == "build":
-        st = app.open_store(store)
-        app.build(st, output=str(base), region_ids=[], split=False, by="bench", lang="zh")
+        st = open_store(store)
+        workbooks.build(st, output=str(base), region_ids=[], split=False, by="bench", lang="zh")
     elif step == "edit":
         extra["cells_changed"] = _make_edited(store, base, edited)
     elif step == "xlsxwriter":
@@ -143,8 +144,8 @@ def _child(step: str, work: Path, size: str) -> dict:
         frames = pd.read_excel(base, sheet_name=None)
         extra["cells"] = sum(f.size for f in frames.values())
     elif step in ("validate", "validate_edited"):
-        st = app.open_store(store)
-        [result] = app.validate_files(st, [str(base if step == "validate" else edited)], "zh")
+        st = open_store(store)
+        [result] = round_trip.validate_files(st, [str(base if step == "validate" else edited)], "zh")
         extra["errors"], extra["warnings"] = result.errors, result.checked.warnings
     elif step in ("merge_dry_run", "merge"):
         target = store
@@ -152,27 +153,27 @@ def _child(step: str, work: Path, size: str) -> dict:
             target = str(work / "merge.sqlite")
             shutil.copy(store, target)
             started = time.perf_counter()
-        st = app.open_store(target)
-        [result] = app.merge_files(st, [str(edited)], dry_run=step == "merge_dry_run", by="bench", lang="zh")
+        st = open_store(target)
+        [result] = round_trip.merge_files(st, [str(edited)], dry_run=step == "merge_dry_run", by="bench", lang="zh")
         extra["changes"] = len(result.plan.changes) if result.plan else 0
         extra["applied"] = result.applied
     elif step == "merge_folder":  # the same edits, returned as one file per region, merged from one folder
         target = str(work / "folder.sqlite")
         shutil.copy(store, target)
         started = time.perf_counter()
-        st = app.open_store(target)
-        results = app.merge_files(st, [str(work / "returns")], dry_run=False, by="bench", lang="zh")
+        st = open_store(target)
+        results = round_trip.merge_files(st, [str(work / "returns")], dry_run=False, by="bench", lang="zh")
         extra["files"] = len(results)
         extra["changes"] = sum(len(r.plan.changes) for r in results if r.plan)
         extra["applied"] = sum(1 for r in results if r.applied)
         extra["errors"] = sum(r.errors for r in results)
     elif step == "status":  # the tracker of the round after its folder of returns was merged
-        from workbook import campaign
-        tracker = campaign.round_status(app.open_store(str(work / "folder.sqlite")), ROUND)
+        from workbook.services import campaign
+        tracker = campaign.round_status(open_store(str(work / "folder.sqlite")), ROUND)
         extra["merged"] = tracker["summary"]["merged"]
     elif step == "report":
-        from workbook import campaign
-        st = app.open_store(store)
+        from workbook.services import campaign
+        st = open_store(store)
         fig = campaign.report_figures(st, round_name=None, since_name=None, region_ids=[])
         campaign.write_report(st, fig, str(work / "report.xlsx"), "zh", pdf=False)
         extra["charts"] = _package_size(work / "report.xlsx")["charts"]
@@ -182,14 +183,14 @@ def _child(step: str, work: Path, size: str) -> dict:
     elif step == "validate_pg":
         from sqlalchemy.engine import make_url
         pg = os.environ["CWB_BENCH_PG"]
-        st = app.open_store(_pg(pg, make_url(pg).database + "_store"))  # timed, as validate's open_store is
-        [result] = app.validate_files(st, [str(base)], "zh")
+        st = open_store(_pg(pg, make_url(pg).database + "_store"))  # timed, as validate's open_store is
+        [result] = round_trip.validate_files(st, [str(base)], "zh")
         extra["errors"], extra["warnings"] = result.errors, result.checked.warnings
     elif step == "merge_pg":
         target = _pg_fresh(os.environ["CWB_BENCH_PG"], "merge", template="store")
         started = time.perf_counter()
-        st = app.open_store(target)
-        [result] = app.merge_files(st, [str(edited)], dry_run=False, by="bench", lang="zh")
+        st = open_store(target)
+        [result] = round_trip.merge_files(st, [str(edited)], dry_run=False, by="bench", lang="zh")
         extra["changes"] = len(result.plan.changes) if result.plan else 0
         extra["applied"] = result.applied
     elif step.startswith(("merge8_", "validate8_")):
@@ -230,15 +231,16 @@ def _make_edited(store: str, base: Path, edited: Path) -> int:
     """The returned workbook: the issued one with 1 % of its editable cells changed, as an official would."""
     from datetime import datetime
 
-    from workbook import app
-    from workbook.build import build_workbook
-    from workbook.read import read_workbook
-    from workbook.schema_versions import current_schema
-    from workbook.validate import identity
-    st = app.open_store(store)
+    from workbook.returns.validate import identity
+    from workbook.services import workbooks
+    from workbook.store import open_store
+    from workbook.store.schema_versions import current_schema
+    from workbook.xlsx.build import build_workbook
+    from workbook.xlsx.read import read_workbook
+    st = open_store(store)
     schema = current_schema(st)  # the store's template, whose version the returned workbook says
     ident = identity(read_workbook(base))
-    data = app.build_input(st, ident.regions, by="bench", now=datetime.now().astimezone())
+    data = workbooks.build_input(st, ident.regions, by="bench", now=datetime.now().astimezone())
     data.workbook_id = ident.workbook_id
     for region in data.regions:  # the edit step is not measured: hold every region
         region.records = data.records_of(region)
@@ -283,7 +285,7 @@ def _make_edited(store: str, base: Path, edited: Path) -> int:
     returns = edited.parent / "returns"
     returns.mkdir(exist_ok=True)
     for region in data.regions:
-        one = app.build_input(st, [region.id], by="bench", now=datetime.now().astimezone(), rnd=rnd)
+        one = workbooks.build_input(st, [region.id], by="bench", now=datetime.now().astimezone(), rnd=rnd)
         one.workbook_id = round_wbs[region.id]
         one.revision = data.revision
         one.regions[0].records = region.records
@@ -409,7 +411,7 @@ def main() -> int:
     sizes = args.size or ["S"]
     pg = None
     if args.store:
-        from workbook.store import resolve_url
+        from workbook.store.connection import resolve_url
         pg = resolve_url(args.store)[0]
         if not pg.startswith("postgresql"):
             raise SystemExit("--store takes a postgresql:// URL (the SQLite steps always run)")

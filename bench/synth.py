@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from workbook.schema import Schema
+from workbook.template.model import Schema
 
 PLACES = list("安宝昌德东丰福广海恒华嘉江金靖乐临龙茂明南宁平庆瑞山顺泰天通文武西兴新阳永云长镇中")
 SUFFIXES = ["州市", "阳市", "山市", "江市", "平市", "宁市", "城区", "县", "港区", "新区"]

@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from workbook.cli import cli
-from workbook.schema import load_schema
+from workbook.template.schema import load_schema
 
 from .pgserver import INSTALL_HINT, Server, find_bindir
 
@@ -62,7 +62,7 @@ class Env:
         from sqlalchemy import create_engine, text
         from sqlalchemy.pool import NullPool
 
-        from workbook.store import resolve_url
+        from workbook.store.connection import resolve_url
         engine = create_engine(resolve_url(self.store)[0], poolclass=NullPool)
         try:
             with engine.begin() as c:
@@ -75,7 +75,7 @@ class Env:
         from sqlalchemy import create_engine, inspect
         from sqlalchemy.pool import NullPool
 
-        from workbook.store import resolve_url
+        from workbook.store.connection import resolve_url
         engine = create_engine(resolve_url(self.store)[0], poolclass=NullPool)
         try:
             return set(inspect(engine).get_table_names())

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from workbook.alignment import SheetRow, find_displacement
-from workbook.schema import load_schema
+from workbook.returns.alignment import SheetRow, find_displacement
+from workbook.template.schema import load_schema
 
 SCHEMA = load_schema()
 INVENTORY = [f for f in SCHEMA.sheet("inventory").editable_fields]

@@ -9,9 +9,9 @@ import zipfile
 import openpyxl
 import pytest
 
-from workbook.build import sheet_name
-from workbook.schema import load_schema
 from workbook.store import open_store
+from workbook.template.schema import load_schema
+from workbook.xlsx.build import sheet_name
 
 from .conftest import column_of, row_of, sheet_by_kind
 
@@ -209,7 +209,7 @@ def test_two_builds_in_one_second_keep_both_files(env):
 
 
 def test_default_name_taken_gets_a_suffix(tmp_path):
-    from workbook.app import _unused
+    from workbook.services.workbooks import _unused
     taken = tmp_path / "cluster-wb-20261126-093000.xlsx"
     taken.write_bytes(b"")
     assert _unused(taken).name == "cluster-wb-20261126-093000-2.xlsx"
@@ -222,17 +222,18 @@ def test_a_book_of_many_regions_keeps_its_identity_within_excel_limits(tmp_path)
     import warnings
 
     from bench.synth import generate
-    from workbook import app
+    from workbook.services import round_trip, workbooks
+    from workbook.store import open_store
 
     store = str(tmp_path / "store.sqlite")
-    app.init_with_dataset(store, generate(load_schema(), 60, 1), source="synthetic", by="test")
+    workbooks.init_with_dataset(store, generate(load_schema(), 60, 1), source="synthetic", by="test")
     path = tmp_path / "national.xlsx"
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
-        app.build(app.open_store(store), output=str(path), region_ids=[], split=False, by="test", lang="zh")
+        workbooks.build(open_store(store), output=str(path), region_ids=[], split=False, by="test", lang="zh")
     props = openpyxl.load_workbook(path).custom_doc_props
     assert props["cwb_workbook_id"].value and all(len(str(p.value)) <= 255 for p in props)
-    [result] = app.validate_files(app.open_store(store), [str(path)], "zh")
+    [result] = round_trip.validate_files(open_store(store), [str(path)], "zh")
     assert result.errors == 0 and len(result.checked.identity.regions) == 60
 
 
@@ -240,7 +241,8 @@ def test_a_short_note_with_line_breaks_gets_a_row_tall_enough_for_its_lines(tmp_
     """No application autofits row heights on opening: a three-line note in a wide column must still show
     its three lines, not only texts too long for their column do."""
     from bench.synth import generate
-    from workbook import app
+    from workbook.services import workbooks
+    from workbook.store import open_store
 
     dataset = generate(load_schema(), 1, 3)
     one, two = sorted(dataset["cluster"])[:2]
@@ -249,9 +251,9 @@ def test_a_short_note_with_line_breaks_gets_a_row_tall_enough_for_its_lines(tmp_
                                        quote="甲", industry="纺织")
     dataset["cluster"][one]["notes"] = "已核\n待复查\n再议"
     store = str(tmp_path / "store.sqlite")
-    app.init_with_dataset(store, dataset, source="synthetic", by="test")
+    workbooks.init_with_dataset(store, dataset, source="synthetic", by="test")
     path = tmp_path / "wb.xlsx"
-    app.build(app.open_store(store), output=str(path), region_ids=[], split=False, by="test", lang="zh")
+    workbooks.build(open_store(store), output=str(path), region_ids=[], split=False, by="test", lang="zh")
     ws = sheet_by_kind(openpyxl.load_workbook(path), "inventory", dataset["cluster"][one]["region"])
     three_lines, other = ws.row_dimensions[row_of(ws, one)].height, ws.row_dimensions[row_of(ws, two)].height
     assert three_lines >= 3 * 13.5 and three_lines > other

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from workbook.resources import templates_dir
+from workbook.core.resources import templates_dir
 from workbook.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent

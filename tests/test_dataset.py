@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workbook.resources import seed_dir
-from workbook.schema import load_schema
-from workbook.seed import DatasetError, load_dataset
+from workbook.core.resources import seed_dir
+from workbook.store.seed import DatasetError, load_dataset
+from workbook.template.schema import load_schema
 
 SEED_TEXT_NAME = "000_e3586f2c1166762f.txt"
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from workbook.normalize import TRUE_WORDS
-from workbook.schema import fold, load_schema
+from workbook.template.model import fold
+from workbook.template.normalize import TRUE_WORDS
+from workbook.template.schema import load_schema
 
 from .conftest import column_of, edit, row_of, sheet_by_kind
 

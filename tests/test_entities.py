@@ -14,9 +14,9 @@ import pytest
 import yaml
 from openpyxl.utils import get_column_letter
 
-from workbook.field_types import TYPES, FieldType, register
-from workbook.normalize import Normalized, Note
-from workbook.schema import load_schema, parse_schema
+from workbook.template.field_types import TYPES, FieldType, register
+from workbook.template.normalize import Normalized, Note
+from workbook.template.schema import load_schema, parse_schema
 
 from .conftest import column_of, sheet_by_kind
 
@@ -99,7 +99,7 @@ def _phone(raw):
 
 @pytest.fixture
 def phone_type():
-    """A field type added to the table, as a new type is added to `workbook/field_types.py`."""
+    """A field type added to the table, as a new type is added to `workbook/template/field_types.py`."""
     register(PHONE)
     yield PHONE
     del TYPES["phone"]

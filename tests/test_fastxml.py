@@ -14,9 +14,11 @@ import pytest
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from workbook import app, build
-from workbook.fastxml import DataWorkbook, DataWorksheet
-from workbook.schema import load_schema
+from workbook.services import workbooks
+from workbook.store import open_store
+from workbook.template.schema import load_schema
+from workbook.xlsx import build
+from workbook.xlsx.fastxml import DataWorkbook, DataWorksheet
 
 FIXED = datetime(2026, 1, 2, 3, 4, 5)
 
@@ -90,8 +92,8 @@ def test_quick_writers_write_what_xlsxwriter_writes(tmp_path, constant_memory):
 
 
 def _build_both(store: str, tmp_path: Path, monkeypatch, lang: str) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    st = app.open_store(store)
-    data = app.build_input(st, sorted(st.regions()), by="test", now=FIXED.astimezone())
+    st = open_store(store)
+    data = workbooks.build_input(st, sorted(st.regions()), by="test", now=FIXED.astimezone())
     schema = load_schema()
     build.build_workbook(data, schema, tmp_path / "ours.xlsx", lang)
     with monkeypatch.context() as m:
@@ -115,7 +117,7 @@ def test_the_seed_workbook_is_what_xlsxwriter_alone_writes(env, tmp_path, monkey
 def test_a_synthetic_workbook_is_what_xlsxwriter_alone_writes(tmp_path, monkeypatch):
     from bench.synth import generate
     store = str(tmp_path / "store.sqlite")
-    app.init_with_dataset(store, generate(load_schema(), 3, 40), source="synthetic", by="test")
+    workbooks.init_with_dataset(store, generate(load_schema(), 3, 40), source="synthetic", by="test")
     ours, theirs = _build_both(store, tmp_path, monkeypatch, "zh")
     differing = [name for name in theirs if ours[name] != theirs[name]]
     assert list(ours) == list(theirs) and differing in ([], ["docProps/core.xml"])

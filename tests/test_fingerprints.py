@@ -9,12 +9,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from workbook import app
-from workbook.digest import row_digest
-from workbook.read import read_workbook
-from workbook.schema import load_schema
+from workbook.returns.validate import identity, validate
+from workbook.services import round_trip
 from workbook.store import open_store
-from workbook.validate import identity, validate
+from workbook.template.schema import load_schema
+from workbook.xlsx.digest import row_digest
+from workbook.xlsx.read import read_workbook
 
 from .conftest import IN_CI, SOFFICE, column_of, libreoffice_resave, row_of, sheet_by_kind
 
@@ -61,7 +61,7 @@ def _outcome(env, path: Path, fingerprints: bool) -> tuple[list[dict], list[tupl
     st = open_store(env.store)
     raw = read_workbook(path)
     try:
-        ref = app.reference(st, identity(raw).workbook_id)
+        ref = round_trip.reference(st, identity(raw).workbook_id)
         if not fingerprints:
             ref = dataclasses.replace(ref, issued_rows={})
         checked = validate(raw, SCHEMA, ref, "zh")

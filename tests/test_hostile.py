@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from workbook.guard import Refused, check_file
+from workbook.xlsx.guard import Refused, check_file
 
 from .conftest import column_of, edit, row_of, sheet_by_kind
 
@@ -172,7 +172,7 @@ def test_the_guard_passes_our_own_workbooks(built):
 
 def test_the_guard_run_aside_answers_as_the_guard_inline(env, built):
     """Large files are checked in a child process while the store is read: same scan, same refusals."""
-    from workbook.guard import LIMITS, start_check
+    from workbook.xlsx.guard import LIMITS, start_check
 
     aside = start_check(built, aside_from=0)()
     assert aside.parts.keys() == check_file(built).parts.keys() and aside.parts
@@ -185,7 +185,7 @@ def test_the_guard_run_aside_answers_as_the_guard_inline(env, built):
 
 
 def _guard_from_a_daemon(path, answers) -> None:
-    from workbook.guard import start_check
+    from workbook.xlsx.guard import start_check
 
     answers.put(sorted(start_check(path, aside_from=0)().parts))
 
@@ -206,7 +206,7 @@ def test_the_guard_in_a_process_that_may_not_fork_checks_inline(built):
 def _check_in_a_dying_child(path, limits):
     import os
 
-    from workbook import guard
+    from workbook.xlsx import guard
 
     real = guard.check_file
     guard.check_file = lambda *_a, **_k: os._exit(9)  # only the forked child ever calls this
@@ -314,7 +314,7 @@ def _read_or_die(path):
 def test_a_worker_that_dies_on_one_file_of_a_folder_costs_only_that_file(env, monkeypatch):
     """A folder is read ahead by a worker process; a worker killed on one file makes that file a refusal that
     says so, and the files after it are read by a new worker and merged."""
-    from workbook import read
+    from workbook.xlsx import read
 
     folder = env.root / "returns"
     folder.mkdir()

@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from workbook.messages import t
+from workbook.core.messages import t
 
 from .conftest import ID_TITLES, edit, sheet_by_kind
 
@@ -202,7 +202,8 @@ def test_ctrl_c_in_the_middle_of_a_folder_merge(env, tmp_path):
 # then sends Ctrl-C to its whole process group, as a terminal would.
 GUARDED = textwrap.dedent("""
     import multiprocessing, os, signal, sys, time
-    from workbook import guard, interrupts
+    from workbook.core import interrupts
+    from workbook.xlsx import guard
     interrupts.take_over()
     waiting = guard.start_check(sys.argv[1], aside_from=0)
     [child] = multiprocessing.active_children()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workbook.field_types import normalize_value
-from workbook.schema import load_schema
+from workbook.template.field_types import normalize_value
+from workbook.template.schema import load_schema
 
 SCHEMA = load_schema()
 INV = SCHEMA.sheet("inventory")
@@ -107,8 +107,8 @@ def test_column_converters_agree_with_the_general_normaliser():
     """The per-column fast paths must give exactly what normalize_value gives, notes included."""
     from datetime import date
 
-    from workbook.field_types import make_converter
-    from workbook.normalize import Normalized
+    from workbook.template.field_types import make_converter
+    from workbook.template.normalize import Normalized
     pool = POOL + [date(2026, 12, 31)]
     for sheet in SCHEMA.sheets:
         for f in sheet.fields:

@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from workbook.schema import load_schema
+from workbook.template.schema import load_schema
 
 from .conftest import Env, column_of, edit, sheet_by_kind
 
@@ -89,9 +89,9 @@ def test_the_same_steps_give_the_same_export_and_log_on_sqlite_and_postgresql(en
 def region_returns(env: Env, regions: int) -> list[Path]:
     """A store of `regions` synthetic regions, a round issued to all, and each region's return with an edit."""
     from bench.synth import generate
-    from workbook import app
+    from workbook.services import workbooks
 
-    app.init_with_dataset(env.store, generate(load_schema(), regions, 6), source="synthetic", by="test")
+    workbooks.init_with_dataset(env.store, generate(load_schema(), regions, 6), source="synthetic", by="test")
     opened = env.json("round", "open", "R1", "--due", "2030-01-31", "-o", str(env.root / "R1"), code=0)
     returns = []
     for i, w in enumerate(opened["workbooks"]):

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import yaml
 
-from workbook.resources import seed_dir
+from workbook.core.resources import seed_dir
 from workbook.store import open_store
 
 from .conftest import column_of, row_of, sheet_by_kind

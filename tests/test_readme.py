@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from workbook.docs import render_readme
-from workbook.schema import load_schema
+from workbook.template.schema import load_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,13 +29,13 @@ def test_every_issue_code_the_code_can_report_is_in_the_catalogue():
     (which the README's code reference lists), with a severity for issues."""
     import ast
 
-    from workbook.messages import ISSUE_MESSAGES, REFUSALS
+    from workbook.core.messages import ISSUE_MESSAGES, REFUSALS
 
     issue_calls = {"add", "of", "Note"}
     refusal_classes = {"Refused", "ReadError", "StoreError", "UsageError", "DatasetError", "PdfError",
                        "SchemaFileError", "ApplyRefused", "Refusal"}
     found_issues, found_refusals = set(), set()
-    for path in (ROOT / "workbook").glob("*.py"):
+    for path in (ROOT / "workbook").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call) or not node.args or not isinstance(node.args[0], ast.Constant):
                 continue

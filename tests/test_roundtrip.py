@@ -530,7 +530,7 @@ def test_issue_values_are_normalised_where_the_cell_was_read(env):
 def test_an_issue_is_said_in_either_language_when_it_is_output(env):
     """Issues keep their parameters and are rendered at output: one validated in Chinese, said in English,
     reads exactly as the English validation says it (titles, labels, type words, hints, allowed values)."""
-    from workbook.app import check_file
+    from workbook.services.round_trip import check_file
 
     assert env.run("init").exit_code == 0
     path = env.build("wb.xlsx")

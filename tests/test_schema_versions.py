@@ -66,7 +66,7 @@ def cluster(env, cid: str) -> dict:
 
 
 def test_a_new_store_keeps_the_bundled_schema_as_its_version_1(env):
-    from workbook.resources import templates_dir
+    from workbook.core.resources import templates_dir
     assert current_yaml(env) == (templates_dir() / "schema.yaml").read_text(encoding="utf-8")
     assert env.json("schema")["version"] == "1"
     missing = env.run("schema", "--version", "3")
@@ -363,7 +363,7 @@ def test_a_malformed_migrate_section_names_its_line(env, section, said):
 def test_marks_and_evidence_follow_their_field():
     """Pure: a value's approximate and inferred marks and a matrix row's evidence move with a rename or split,
     and go with a retirement, leaving no empty mark behind."""
-    from workbook.schema_change import migrate_record
+    from workbook.template.schema_change import migrate_record
 
     record = {"assets": 3.2, "organisation": "x", "approx": ["assets", "organisation"],
               "inferred": {"organisation": "named as an example"}}
@@ -385,7 +385,7 @@ def test_marks_and_evidence_follow_their_field():
 def test_an_old_workbook_edited_and_sorted_in_calc_merges_after_the_template_changed(env):
     """The office keeps working on the workbook it was sent while the coordinator renames a field and adds a
     factor: in Calc it types a value into the old column and sorts the whole table, then sends it back."""
-    from workbook.schema import load_schema
+    from workbook.template.schema import load_schema
 
     old = env.build("before.xlsx")
     fields = [f.key for f in load_schema().sheet("inventory").fields]

@@ -8,8 +8,8 @@ import json
 import openpyxl
 import pytest
 
-from workbook.schema import load_schema
 from workbook.store import open_store
+from workbook.template.schema import load_schema
 
 from .conftest import IN_CI, SOFFICE, UNO_PYTHON, libreoffice_edit, sheet_by_kind
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .cross_rules import CROSS_RULES
-from .field_types import TYPES
-from .schema import Field, Schema, load_schema
+from workbook.template.cross_rules import CROSS_RULES
+from workbook.template.field_types import TYPES
+from workbook.template.model import Field, Schema
+from workbook.template.schema import load_schema
 
 _ANY_FIELD = Field("x", "x", "x", "text", enum="x")  # stand-ins for the formats that depend on the field
 _MONEY_FIELD = Field("x", "x", "x", "number", unit="亿元")
@@ -64,7 +65,8 @@ def field_reference(schema: Schema) -> str:
                   "|---|---|---|---|"]
         lines += [f"| `{f.key}` | {f.title_zh} | {f.title_en} | {f.type} |" for f in entity.fields]
         lines.append("")
-    lines += ["### Field types", "", "Every `type` above is one entry of the type table (`workbook/field_types.py`): "
+    lines += ["### Field types", "",
+              "Every `type` above is one entry of the type table (`workbook/template/field_types.py`): "
               "how a typed cell is read, the cell's number format, its dropdown or Excel check, how a value is shown.",
               "", "| type | holds (中文) | holds | for example | cell format |", "|---|---|---|---|---|"]
     for ft in TYPES.values():
@@ -84,7 +86,7 @@ def command_reference() -> str:
     """Every command and subcommand: its usage, what it does and its exit codes, from its own help."""
     import click
 
-    from .cli import cli
+    from workbook.cli import cli
 
     lines = ["| command | what it does | exit codes |", "|---|---|---|"]
 
@@ -117,7 +119,7 @@ def command_reference() -> str:
 
 def code_reference() -> str:
     """The codes of the issue catalogue (in `validate` and `merge` output) and of the refusals (exit 2)."""
-    from .messages import ISSUE_MESSAGES, REFUSALS
+    from workbook.core.messages import ISSUE_MESSAGES, REFUSALS
 
     lines = ["Issues (`validate` and `merge`, JSON key `code`; `ctx` holds the message's parameters):", "",
              "| code | severity | message (English; Chinese by default) |", "|---|---|---|"]

@@ -1,0 +1,520 @@
+"""`cluster-wb`: parse options, call the services, print. Each command's help ends with its exit codes;
+`python -m workbook.docs` copies the helps into the README's command reference.
+
+Each command imports what it needs when it runs: `--help`, `status` and `round list` start without the
+workbook reader, writer and their libraries (openpyxl alone costs more than the status query)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from workbook.core.errors import CwbError
+
+DEFAULT_STORE = "data/cluster-wb.sqlite"
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+class GuardedGroup(click.Group):
+    """The command group that turns every expected failure of any of its commands, subcommands included,
+    into one clear line on stderr, in the language of --lang, and its exit code; never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except CwbError as exc:
+            lang = (ctx.obj or {}).get("lang", "zh")
+            _fail(_scrub(f"cluster-wb: {exc.message(lang)}", ctx), exc.exit_code)
+        except KeyboardInterrupt:  # raised between store calls (`interrupts`): the step under way rolled back
+            from workbook.core.messages import t
+            _fail(f"cluster-wb: {t('interrupted', (ctx.obj or {}).get('lang', 'zh'))}", 130)
+        except OSError as exc:
+            from workbook.core.messages import os_error_text
+            _fail(_scrub(f"cluster-wb: {os_error_text(exc, (ctx.obj or {}).get('lang', 'zh'))}", ctx))
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click's own: usage errors (exit 2) and --help
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+            from sqlalchemy.exc import OperationalError
+
+            from workbook.store.connection import read_only, read_only_error
+            if read_only(exc):  # a write to a store that refuses writes (its transaction rolled back)
+                lang = (ctx.obj or {}).get("lang", "zh")
+                _fail(_scrub(f"cluster-wb: {read_only_error((ctx.obj or {}).get('store') or '').message(lang)}",
+                             ctx), 2)
+            if isinstance(exc, OperationalError) and "://" in (store := (ctx.obj or {}).get("store") or ""):
+                from workbook.core.messages import t
+                from workbook.store.connection import shown
+                why = " ".join(str(exc.orig).split())
+                _fail(_scrub(f"cluster-wb: {t('store_lost', ctx.obj.get('lang', 'zh'), store=shown(store), why=why)}",
+                             ctx), 2)
+            from workbook.core.messages import t
+            said = t("internal_error", (ctx.obj or {}).get("lang", "zh"), what=f"{type(exc).__name__}: {exc}")
+            _fail(_scrub(f"cluster-wb: {said}", ctx), 2)
+        finally:  # the command is done: a Ctrl-C now would only cut its exit short, with no line said
+            from workbook.core import interrupts
+            interrupts.done()
+
+
+def _scrub(message: str, ctx: click.Context) -> str:
+    """A message with the store URL's password masked, wherever a driver or a parameter may have put it."""
+    obj = ctx.obj or {}
+    from workbook.store.connection import scrub
+    for url in [obj.get("store") or "", *obj.get("urls", [])]:
+        if "://" in url:
+            message = scrub(message, url)
+    return message
+
+
+def _store(obj: dict):
+    """The store of --store, created and seeded on first use when it is a missing SQLite file."""
+    from workbook.store import open_store, store_exists
+    if store_exists(obj["store"]):
+        st = open_store(obj["store"])
+    else:
+        from workbook.services import workbooks
+        st = workbooks.init_store(obj["store"])
+    click.get_current_context().call_on_close(st.engine.dispose)  # a server's sessions end with the command
+    return st
+
+
+@click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", envvar="CLUSTER_WB_STORE", default=DEFAULT_STORE, show_default=True,
+              help="Master store: a SQLite path or a postgresql:// URL (env CLUSTER_WB_STORE).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the workbook and of messages.")
+@click.version_option(package_name="cluster-wb")
+@click.pass_context
+def cli(ctx: click.Context, store: str, lang: str) -> None:
+    """Keep industrial-cluster records in Excel workbooks officials fill in, and merge their edits back."""
+    ctx.obj = {"store": store, "lang": lang}
+
+
+@cli.command()
+@click.option("--empty", is_flag=True, help="Create an empty store.")
+@click.option("--from", "from_dir", type=click.Path(path_type=Path), metavar="DIR",
+              help="Seed from the dataset files in DIR.")
+@click.pass_obj
+def init(obj: dict, empty: bool, from_dir: Path | None) -> None:
+    """Create the store, seeded with the bundled dataset (default), nothing, or DIR.
+
+    Exit: 0 created; 2 a store exists there already, or DIR is not a dataset."""
+    from workbook.core.errors import UsageError
+    if empty and from_dir:
+        raise UsageError("usage_empty_and_from")
+    if from_dir is not None and not from_dir.is_dir():
+        raise UsageError("usage_not_dataset", path=str(from_dir))
+    from workbook.services import workbooks
+    st = workbooks.init_store(obj["store"], empty=empty, from_dir=from_dir)
+    click.get_current_context().call_on_close(st.engine.dispose)
+    from workbook.core.messages import t
+    from workbook.store.connection import shown
+    click.echo(t("init_created", obj["lang"], store=shown(obj["store"]), revision=st.revision()), err=True)
+
+
+@cli.command()
+@click.option("-o", "output", metavar="PATH",
+              help="Output file (folder with --split). Default: output/cluster-wb-<time>.xlsx")
+@click.option("--region", "regions", multiple=True, metavar="ID", help="Region ID; repeat for several. Default: all.")
+@click.option("--split", is_flag=True, help="One workbook per region, into the folder -o.")
+@click.option("--by", default=None, metavar="NAME", help="Who builds it (recorded as the issuer).")
+@click.pass_obj
+def build(obj: dict, output: str | None, regions: tuple[str, ...], split: bool, by: str | None) -> None:
+    """Write a workbook for all regions (or the named ones) and register it as issued.
+
+    Exit: 0; 2 an unknown region or a wrong path."""
+    from workbook.services import workbooks
+    if output:
+        if split:
+            workbooks.expect_folder(output, "--split")
+        else:
+            workbooks.expect_file(output, ".xlsx", "-o")
+    st = _store(obj)
+    written = workbooks.build(st, output=output, region_ids=list(regions), split=split,
+                              by=by or workbooks.default_user(), lang=obj["lang"], progress=_writing(obj["lang"]))
+    for w in written:
+        click.echo(w["path"])
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True,
+              help="yaml: the file as applied, ready to edit and `schema apply`.")
+@click.option("--version", "version", type=int, metavar="N", help="An older version of the store's schema.")
+@click.pass_context
+def schema(ctx: click.Context, fmt: str, version: int | None) -> None:
+    """The sheets, fields, types, allowed values and constraint factors the store's workbooks use.
+
+    Exit: 0; 2 no such version."""
+    if ctx.invoked_subcommand is not None:
+        return
+    obj = ctx.obj
+    from workbook.store import schema_versions
+    st = _store(obj)
+    with st.reading():
+        sch = schema_versions.schema_at(st, version) if version else schema_versions.current_schema(st)
+        if fmt == "yaml":
+            click.echo(schema_versions.schema_text(st, int(sch.version)), nl=False)
+            return
+        history = st.schema_versions()
+    if fmt == "json":
+        click.echo(json.dumps({**sch.to_json(), "versions": history}, ensure_ascii=False, indent=1))
+    else:
+        from workbook.cli import terminal
+        terminal.print_schema(sch, obj["lang"])
+
+
+@schema.command("apply")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Print the change and what it does to stored values; change nothing.")
+@click.option("--by", default=None, metavar="NAME", help="Who applies it (recorded in the audit trail).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def schema_apply(obj: dict, file: Path, dry_run: bool, by: str | None, fmt: str) -> None:
+    """Make FILE (a schema in the format of templates/schema.yaml) the store's next schema version; the store's
+    records are migrated in one revision, with an audit entry per changed value.
+
+    Exit: 0; 1 the change would lose or break stored data (says which records and values; nothing changed);
+    2 the file is unreadable or has a slip (says the line)."""
+    from workbook.services import workbooks
+    from workbook.services.schema_apply import ApplyRefused, apply_schema
+    st = _store(obj)
+    lang = obj["lang"]
+    try:
+        done = apply_schema(st, file, dry_run=dry_run, by=by or workbooks.default_user())
+    except ApplyRefused as refused:  # the change first (stdout), then why it is not made (stderr)
+        if fmt == "text":
+            for line in refused.lines:
+                click.echo(f"  {line.said(lang)}")
+        raise
+    if fmt == "json":
+        click.echo(json.dumps(done.to_json(lang), ensure_ascii=False))
+        return
+    from workbook.core.messages import t
+    for line in done.lines or [None]:
+        click.echo(f"  {line.said(lang)}" if line else f"  {t('change_none', lang)}")
+    click.echo(t("apply_dry_run" if dry_run else "apply_done" if done.version else "apply_nothing", lang,
+                 version=done.version or done.version_from, records=done.records, entries=done.entries,
+                 revision=done.revision if done.revision is not None else "—"), err=True)
+
+
+@cli.command()
+@click.option("-o", "output", required=True, metavar="PATH", help="Folder (csv) or file (json).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.pass_obj
+def export(obj: dict, output: str, fmt: str) -> None:
+    """Write the whole master dataset: one CSV per table into a folder, or one JSON file.
+
+    Exit: 0; 2 a wrong path."""
+    from workbook.services import workbooks
+    if fmt == "csv":
+        workbooks.expect_folder(output, "--format csv")
+    else:
+        workbooks.expect_file(output, f".{fmt}", "-o")
+    st = _store(obj)
+    for path in workbooks.export(st, output, fmt):
+        click.echo(path)
+
+
+def _writing(lang: str):
+    """The progress line of each workbook a build writes, on stderr (stdout lists the files written)."""
+    from workbook.core.messages import t
+    return lambda path: click.echo(t("progress_writing", lang, path=path), err=True)
+
+
+def _schema_now(st):
+    """The store's schema now: the fields the changes and the audit trail name by their keys."""
+    from workbook.store.schema_versions import current_schema
+    return current_schema(st)
+
+
+def _progress(paths_count: int):
+    """Progress on stderr when there are several files (stdout stays clean for JSON)."""
+    if paths_count <= 1:
+        return None
+    counter = {"n": 0}
+
+    def step(path: str) -> None:
+        counter["n"] += 1
+        click.echo(f"[{counter['n']}/{paths_count}] {path}", err=True)
+
+    return step
+
+
+def _answer(results, fmt: str, file_json, print_text) -> None:
+    """Refused files on stderr, one line each; then the report: one JSON document on stdout, or tables."""
+    for r in results:
+        if r.rejected:
+            click.echo(f"cluster-wb: {r.rejected}", err=True)
+    if fmt == "json":
+        doc = {"ok": all(r.ok for r in results), "files": [file_json(r) for r in results]}
+        click.echo(json.dumps(doc, ensure_ascii=False))
+    else:
+        print_text()
+
+
+def _input_files(files: tuple[str, ...]) -> list[str]:
+    from workbook.core.errors import UsageError
+    from workbook.core.messages import t
+    from workbook.services import round_trip
+    paths, skipped = round_trip.folder_contents(list(files))
+    lang = click.get_current_context().find_root().obj["lang"]
+    for folder, names in skipped.items():  # said, not read: a folder of returns is flat
+        shown = ("、" if lang == "zh" else ", ").join(f"{n}/" for n in names)
+        click.echo(f"cluster-wb: {t('subfolders_not_read', lang, folder=folder, names=shown)}", err=True)
+    if not paths:
+        raise UsageError("usage_no_workbook", paths=", ".join(files))
+    return paths
+
+
+def _exit_code(results) -> int:
+    if any(r.rejected for r in results):
+        return 2
+    return 0 if all(r.ok for r in results) else 1
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--annotate", "annotate_out", metavar="OUT",
+              help="Write a copy of the (single) input with each problem marked.")
+@click.pass_obj
+def validate(obj: dict, files: tuple[str, ...], fmt: str, annotate_out: str | None) -> None:
+    """Re-read edited workbooks and report every problem at its cell.
+
+    Exit: 0 no errors (warnings allowed); 1 at least one error; 2 a file is unreadable, not a cluster-wb
+    workbook, or not issued by this store."""
+    from workbook.cli import terminal
+    from workbook.core.errors import UsageError
+    from workbook.services import round_trip
+    paths = _input_files(files)
+    if annotate_out and len(paths) != 1:
+        raise UsageError("usage_annotate_one")
+    if annotate_out:
+        round_trip.check_annotate_target(annotate_out, paths)
+    st = _store(obj)
+    results = round_trip.validate_files(st, paths, obj["lang"], progress=_progress(len(paths)))
+    _answer(results, fmt, lambda r: r.validate_json(), lambda: terminal.print_validation(results, obj["lang"]))
+    if annotate_out and results and not results[0].rejected:
+        round_trip.annotate_file(results[0], annotate_out, obj["lang"])
+        from workbook.core.messages import t
+        click.echo(t("annotated_copy", obj["lang"], path=annotate_out), err=True)
+    sys.exit(_exit_code(results))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--by", default=None, metavar="NAME", help="Who merges (recorded in the audit trail).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def merge(obj: dict, files: tuple[str, ...], dry_run: bool, by: str | None, fmt: str) -> None:
+    """Validate, then three-way merge each workbook's edits into the store (each file all or nothing).
+
+    Exit: 0 every file merged (or had nothing to change); 1 a file had errors or conflicts; 2 as validate."""
+    from workbook.campaign import rounds
+    from workbook.cli import terminal
+    from workbook.services import campaign, round_trip, workbooks
+    paths = _input_files(files)
+    st = _store(obj)
+    titles_from = _schema_now(st) if fmt == "text" else None  # read before: nothing runs after the last commit
+    results = round_trip.merge_files(st, paths, dry_run=dry_run, by=by or workbooks.default_user(), lang=obj["lang"],
+                                     progress=_progress(len(paths)))
+    _answer(results, fmt, lambda r: r.merge_json(obj["lang"]),
+            lambda: terminal.print_merge(results, obj["lang"], dry_run, titles_from))
+    for tracker in campaign.summaries_of(st, [r.round for r in results]):  # where the rounds stand now
+        click.echo(rounds.summary_line(tracker, obj["lang"]), err=True)
+    sys.exit(_exit_code(results))
+
+
+@cli.command()
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N", help="At most N entries.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def log(obj: dict, limit: int | None, fmt: str) -> None:
+    """The audit trail, newest first.
+
+    Exit: 0."""
+    from workbook.services import workbooks
+    st = _store(obj)
+    entries = workbooks.log_entries(st, limit)
+    if fmt == "json":
+        click.echo(json.dumps({"entries": entries}, ensure_ascii=False))
+    else:
+        from workbook.cli import terminal
+        terminal.print_log(entries, obj["lang"], _schema_now(st))
+
+
+@cli.group("round", cls=click.Group)
+def round_group() -> None:
+    """Reporting rounds: issue one workbook per region with a due date, then close the round."""
+
+
+def _print_json(doc: dict) -> None:
+    click.echo(json.dumps(doc, ensure_ascii=False))
+
+
+@round_group.command("open")
+@click.argument("name")
+@click.option("--due", required=True, metavar="DATE", help="Due date, YYYY-MM-DD.")
+@click.option("--period", default=None, metavar="LABEL", help="Period label shown in the workbooks, e.g. 2026年度.")
+@click.option("--region", "regions", multiple=True, metavar="ID", help="Region ID; repeat for several. Default: all.")
+@click.option("-o", "output", default=None, metavar="PATH", help="Folder for the workbooks. Default: output/NAME/")
+@click.option("--by", default=None, metavar="NAME", help="Who opens it (recorded as the issuer).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def round_open(obj: dict, name: str, due: str, period: str | None, regions: tuple[str, ...], output: str | None,
+               by: str | None, fmt: str) -> None:
+    """Open a reporting round and issue one workbook per region into a folder (default output/NAME/).
+
+    Exit: 0; 2 a duplicate name, a bad date or an unknown region."""
+    from workbook.cli import terminal
+    from workbook.services import campaign, workbooks
+    st = _store(obj)
+    done = campaign.open_round(st, name, due=due, period=period, region_ids=list(regions), output=output,
+                               by=by or workbooks.default_user(), lang=obj["lang"], progress=_writing(obj["lang"]))
+    late = terminal.due_passed_line(done["round"], obj["lang"])
+    if late:
+        click.echo(late, err=True)
+    if fmt == "json":
+        _print_json(done)
+        return
+    for w in done["workbooks"]:
+        click.echo(w["path"])
+    click.echo(terminal.round_opened_line(done, obj["lang"]), err=True)
+
+
+@round_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def round_list(obj: dict, fmt: str) -> None:
+    """The rounds, in the order they were opened.
+
+    Exit: 0."""
+    from workbook.cli import terminal
+    from workbook.services import campaign
+    rounds = campaign.list_rounds(_store(obj))
+    if fmt == "json":
+        _print_json({"rounds": rounds})
+    else:
+        terminal.print_rounds(rounds, obj["lang"])
+
+
+def _set_round_state(obj: dict, name: str, state: str) -> None:
+    from workbook.cli import terminal
+    from workbook.services import campaign
+    rnd, changed = campaign.set_state(_store(obj), name, state)
+    click.echo(terminal.round_state_line(rnd, changed, obj["lang"]))
+
+
+@round_group.command("close")
+@click.argument("name")
+@click.pass_obj
+def round_close(obj: dict, name: str) -> None:
+    """Close a round: its snapshot is the store revision now; its workbooks no longer merge.
+
+    Exit: 0; 2 an unknown round."""
+    _set_round_state(obj, name, "closed")
+
+
+@round_group.command("reopen")
+@click.argument("name")
+@click.pass_obj
+def round_reopen(obj: dict, name: str) -> None:
+    """Reopen a closed round: its workbooks merge again.
+
+    Exit: 0; 2 an unknown round."""
+    _set_round_state(obj, name, "open")
+
+
+@cli.command()
+@click.option("--round", "round_name", default=None, metavar="NAME", help="Round name. Default: the one opened last.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "output", default=None, metavar="PATH", help="Also write the tracker as a workbook (.xlsx).")
+@click.pass_obj
+def status(obj: dict, round_name: str | None, fmt: str, output: str | None) -> None:
+    """The return tracker of a round (default: the one opened last): per region, issued, returned, merged,
+    stuck or late.
+
+    Exit: 0; 2 no such round, or no round yet."""
+    from workbook.services import campaign, workbooks
+    if output:
+        workbooks.expect_file(output, ".xlsx", "-o")
+    tracker = campaign.round_status(_store(obj), round_name)
+    if output:
+        from workbook.campaign.tracker_book import write_tracker
+        write_tracker(tracker, Path(output), obj["lang"])
+        from workbook.core.messages import t
+        click.echo(t("tracker_written", obj["lang"], path=output), err=True)
+    if fmt == "json":
+        _print_json(tracker)
+    else:
+        from workbook.cli import terminal
+        terminal.print_status(tracker, obj["lang"])
+
+
+@cli.command()
+@click.option("-o", "output", default=None, metavar="PATH", help="Report workbook. Default: output/report-<time>.xlsx")
+@click.option("--round", "round_name", default=None, metavar="NAME",
+              help="Report a closed round's snapshot (default: the store now).")
+@click.option("--since", "since_name", default=None, metavar="ROUND",
+              help="Compare with this closed round (default: the last closed).")
+@click.option("--region", "regions", multiple=True, metavar="ID", help="Region ID; repeat for several. Default: all.")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "json"]), default="xlsx", show_default=True)
+@click.option("--pdf", is_flag=True, help="Also print the workbook to a PDF beside it (LibreOffice).")
+@click.pass_obj
+def report(obj: dict, output: str | None, round_name: str | None, since_name: str | None, regions: tuple[str, ...],
+           fmt: str, pdf: bool) -> None:
+    """The consolidated report across regions: a read-only workbook with charts, or its figures as JSON.
+
+    Exit: 0; 2 an unknown round or region, a --since round that is open or later, or no LibreOffice for --pdf."""
+    from workbook.core.errors import UsageError
+    from workbook.services import campaign, workbooks
+    if output and fmt == "xlsx":
+        if pdf and Path(output).suffix.lower() == ".pdf":  # the workbook is -o; its PDF goes beside it
+            raise UsageError("usage_pdf_output", path=output, right=str(Path(output).with_suffix(".xlsx")),
+                             pdf=output)
+        workbooks.expect_file(output, ".xlsx", "-o")
+    st = _store(obj)
+    fig = campaign.report_figures(st, round_name=round_name, since_name=since_name, region_ids=list(regions))
+    if fmt == "json":
+        _print_json(fig)
+        return
+    for path in campaign.write_report(st, fig, output, obj["lang"], pdf):
+        click.echo(path)
+
+
+@cli.group("store", cls=click.Group)
+def store_group() -> None:
+    """The store itself: copy it whole, into a new SQLite file or PostgreSQL database."""
+
+
+@store_group.command("copy")
+@click.option("--from", "source", required=True, metavar="SRC", help="The store to copy: a SQLite path or a URL.")
+@click.option("--to", "target", required=True, metavar="DST",
+              help="A new store: a SQLite path, or a postgresql:// URL of an empty database.")
+def store_copy(source: str, target: str) -> None:
+    """Copy a whole store, revisions, history, audit trail, workbooks, rounds and attempts included, into a new
+    one (moving a SQLite store into PostgreSQL). One transaction: interrupted, DST holds no store.
+
+    Exit: 0 copied; 2 SRC is not a store, DST holds one already, or a server cannot be reached."""
+    from workbook.store import copy_store
+    from workbook.store.connection import shown
+    click.get_current_context().find_root().obj["urls"] = [source, target]  # to mask in a failure's message
+    rev, counts = copy_store(source, target)
+    from workbook.core.messages import t, table_counts
+    lang = click.get_current_context().find_root().obj["lang"]
+    click.echo(t("store_copied", lang, source=shown(source), target=shown(target), revision=rev,
+                 counts=table_counts(counts, lang)), err=True)
+
+
+def main() -> None:
+    from workbook.core import interrupts
+    interrupts.take_over()  # Ctrl-C is raised between store calls only, and once
+    cli(prog_name="cluster-wb")
+

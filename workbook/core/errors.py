@@ -1,0 +1,36 @@
+"""The one exception base of expected failures. Each carries a code from the message catalogue
+(`messages.REFUSALS`), its parameters and its exit code; the command line renders it once, in the language of
+`--lang`, as one line on stderr (naming the file, and the sheet and cell where there is one, and what to do)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class CwbError(Exception):
+    """A failure the user can act on. Exit code 2 unless a subclass says otherwise."""
+
+    exit_code = 2
+
+    def __init__(self, code: str, /, **params: Any):
+        super().__init__(code, params)
+        self.code, self.params = code, params
+
+    def message(self, lang: str = "en") -> str:
+        from workbook.core.messages import t
+
+        return t(self.code, lang, **self.params)
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+    def __reduce__(self):  # raised in a worker process, re-raised in the caller: code and parameters travel
+        return _rebuild, (type(self), self.code, self.params)
+
+
+def _rebuild(cls: type[CwbError], code: str, params: dict[str, Any]) -> CwbError:
+    return cls(code, **params)
+
+
+class UsageError(CwbError):
+    """A wrong option or argument, an unknown region or round."""

@@ -1,0 +1,1 @@
+"""The consolidated report: its figures (pure) and its workbook."""

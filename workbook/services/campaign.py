@@ -1,0 +1,268 @@
+"""A coordinator's campaign: open, close and reopen reporting rounds, the return tracker of one, and the
+consolidated report of what the returns say.
+
+Between the command line and the store, as `round_trip` is for returned files: each function opens what it needs,
+calls the pure `rounds` module, and returns plain data."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbook.campaign.rounds import check_name, completeness, parse_due, round_json, status
+from workbook.core.errors import UsageError
+from workbook.store.schema_versions import current_schema, schema_at, schema_steps, version_at
+
+if TYPE_CHECKING:
+    from workbook.store import Store
+
+
+FILE_UNSAFE = re.compile(r"[\\/:*?\"<>|\x00-\x1f\s]+")
+
+
+def _file_name(round_name: str) -> Callable[[str, dict], str]:
+    """A round's file for a region: `2026年度-XC-许昌市.xlsx`, a name that says what it is in an e-mail."""
+    def name(rid: str, region: dict) -> str:
+        label = FILE_UNSAFE.sub("_", str(region.get("name_zh") or "")).strip("_")
+        return "-".join(p for p in (FILE_UNSAFE.sub("_", round_name), rid, label) if p) + ".xlsx"
+    return name
+
+
+def open_round(st: Store, name: str, *, due: str, period: str | None, region_ids: list[str], output: str | None,
+               by: str, lang: str, progress: Callable[[str], None] | None = None) -> dict:
+    """Register the round and issue one workbook per region, all in one transaction: a failure leaves no
+    round, no registered workbook and no file of it behind."""
+    from workbook.services import workbooks
+
+    name = check_name(name)
+    due_date = parse_due(due)
+    folder = Path(output) if output else Path("output") / name
+    if folder.exists() and not folder.is_dir():
+        raise UsageError("usage_round_folder", path=str(folder))
+    written: list[dict] = []
+    with st.transaction():
+        if st.round(name) is not None:
+            raise UsageError("usage_round_exists", name=name)
+        known = st.regions()
+        unknown = [r for r in region_ids if r not in known]
+        if unknown:
+            raise UsageError("usage_unknown_region", unknown=", ".join(unknown), known=", ".join(known))
+        chosen = list(dict.fromkeys(region_ids)) or sorted(known, key=lambda r: (known[r].get("order", 0), r))
+        rnd = st.add_round(name, period=period, due=due_date.isoformat(), regions=chosen, by=by)
+        naming = _file_name(name)
+        planned = [folder / naming(rid, known[rid]) for rid in chosen]
+        existed = {p for p in planned if p.exists()}
+        try:
+            written = workbooks.build(st, output=str(folder), region_ids=chosen, split=True, by=by, lang=lang,
+                                progress=progress, rnd=rnd, file_name=naming)
+            for w in written:
+                st.add_round_workbook(name, w["id"], w["regions"][0])
+        except BaseException:  # the transaction rolls back: take its files away too
+            for p in planned:
+                if p not in existed:
+                    p.unlink(missing_ok=True)
+            raise
+    return {"round": round_json(rnd),
+            "workbooks": [{"id": w["id"], "region": w["regions"][0], "path": w["path"]} for w in written]}
+
+
+def _known_round(st: Store, name: str) -> dict:
+    rnd = st.round(name)
+    if rnd is None:
+        raise UsageError("usage_round_unknown", name=name, names=", ".join(r["name"] for r in st.rounds()) or "—")
+    return rnd
+
+
+def set_state(st: Store, name: str, state: str) -> tuple[dict, bool]:
+    """Close or reopen a round; returns the round and whether it changed (closing a closed round keeps its
+    snapshot)."""
+    with st.transaction():
+        rnd = _known_round(st, name)
+        if rnd["state"] == state:
+            return round_json(rnd), False
+        return round_json(st.set_round_state(name, state)), True
+
+
+def list_rounds(st: Store) -> list[dict]:
+    with st.reading():
+        return [round_json(r) for r in st.rounds()]
+
+
+def round_status(st: Store, name: str | None, today: date | None = None) -> dict:
+    """The return tracker of a round (default: the one opened last)."""
+    with st.reading():
+        schema = current_schema(st)
+        if name is None:
+            rounds = st.rounds()
+            if not rounds:
+                raise UsageError("usage_no_round")
+            rnd = rounds[-1]
+        else:
+            rnd = _known_round(st, name)
+        regions = set(rnd["regions"])
+        entities = [sheet.entity for sheet in schema.sheets if any(f.core for f in sheet.fields)]
+        if rnd["state"] == "closed":  # its tracker stands as it was when it closed: completeness of its snapshot
+            records = _records_at(st, entities, rnd["closed_rev"], int(schema.version), regions)
+        else:
+            records = {entity: st.records(entity, regions=regions) for entity in entities}
+        by_region: dict[str, dict[str, dict[str, dict]]] = {r: {} for r in regions}
+        for entity, recs in records.items():
+            for rid, rec in recs.items():
+                by_region.setdefault(rec.get("region"), {}).setdefault(entity, {})[rid] = rec
+        filled = {r: completeness(schema, by_region.get(r, {})) for r in regions}
+        return status(rnd, st.round_workbooks(rnd["name"]), st.attempts(rnd["name"]), st.regions(), filled,
+                      today or date.today())
+
+
+def _records_at(st: Store, entities: list[str], rev: int, version: int,
+                regions: set[str] | None = None) -> dict[str, dict[str, dict]]:
+    """The records at a revision, as the schema `version` keeps them (fields renamed since, and so on)."""
+    then = {e: st.records_at(e, rev, regions) for e in entities}
+    steps = schema_steps(st, version_at(st, rev), version)
+    if not steps:
+        return then
+    from workbook.template.schema_change import migrate_records
+
+    return migrate_records(then, steps)
+
+
+def summaries_of(st: Store, round_names: list[str]) -> list[dict]:
+    """The status of each round named (the lines a merge of returns ends with), each once."""
+    return [round_status(st, n) for n in dict.fromkeys(n for n in round_names if n)]
+
+
+def report_figures(st: Store, *, round_name: str | None, since_name: str | None, region_ids: list[str],
+                   today: date | None = None) -> dict:
+    """The figures of the consolidated report: of the store now, or of a closed round's snapshot (an open
+    round: the store now, its regions), compared with the snapshot of `since_name` or of the last round
+    closed before."""
+    from workbook.report.figures import figures
+
+    with st.reading():
+        schema = current_schema(st)
+        rnd = _known_round(st, round_name) if round_name else None
+        current = st.revision()
+        revision = rnd["closed_rev"] if rnd and rnd["state"] == "closed" else current
+        if since_name:
+            since_round = _known_round(st, since_name)
+            if since_round["state"] != "closed":
+                raise UsageError("usage_since_open", name=since_name)
+            if since_round["closed_rev"] > revision:
+                raise UsageError("usage_since_later", name=since_name, since=since_round["closed_rev"], rev=revision)
+        else:
+            earlier = [r for r in st.rounds() if _closed_before(r, rnd) and (rnd is None or r["name"] != rnd["name"])]
+            since_round = max(earlier, key=lambda r: (r["closed_rev"], r["seq"])) if earlier else None
+        entities = schema.entity_names
+
+        def snapshot(rev: int) -> dict[str, dict[str, dict]]:
+            """The records at a revision, as the schema now keeps them (fields renamed since, and so on)."""
+            if rev == current:
+                return {e: st.records(e) for e in entities}
+            return _records_at(st, entities, rev, int(schema.version))
+
+        records = snapshot(revision)
+        known = records["region"]
+        unknown = [r for r in region_ids if r not in known]
+        if unknown:
+            raise UsageError("usage_unknown_region", unknown=", ".join(unknown), known=", ".join(known))
+        chosen = list(dict.fromkeys(region_ids)) or (list(rnd["regions"]) if rnd else
+                                                     sorted(known, key=lambda r: (known[r].get("order", 0), r)))
+        if rnd is not None and region_ids:  # a region outside the round: its figures are none of the round's returns
+            outside = [r for r in chosen if r not in rnd["regions"]]
+            if outside:
+                raise UsageError("usage_region_not_in_round", regions=", ".join(outside), name=rnd["name"],
+                                 issued=", ".join(rnd["regions"]))
+        regions = {rid: known[rid] for rid in chosen if rid in known}
+        since = snapshot(since_round["closed_rev"]) if since_round else None
+        compared = records
+        if since is not None:
+            since, compared = _rounds_apart(st, rnd, since_round, since, records, revision, int(schema.version))
+    fig = figures(schema, records, regions, today=today or date.today(), revision=revision,
+                  rnd=round_json(rnd) if rnd else None, since=since, compared=compared,
+                  since_round=round_json(since_round) if since_round else None)
+    fig["schema_version"] = int(schema.version)  # the template its figures are of (the workbook's titles)
+    return fig
+
+
+def _closed_before(other: dict, rnd: dict | None) -> bool:
+    """Whether a round closed before `rnd` did (before now, for no round or an open one). Two rounds closed at
+    the same revision: the one opened first closed first."""
+    if other["state"] != "closed":
+        return False
+    if rnd is None or rnd["state"] != "closed":
+        return True
+    return (other["closed_rev"], other["seq"]) < (rnd["closed_rev"], rnd["seq"])
+
+
+def _rounds_apart(st: Store, rnd: dict | None, since_round: dict, since: dict[str, dict[str, dict]],
+                  records: dict[str, dict[str, dict]], revision: int,
+                  version: int) -> tuple[dict[str, dict[str, dict]], dict[str, dict[str, dict]]]:
+    """The two snapshots a change set compares, when rounds were open at once: a round's changes are what its
+    returns did. A return of a round still open when `since_round` closed, merged while that round was open,
+    lies in its snapshot: it is taken out of it, so that it shows as the later round's change (in the report
+    of that round, of a round closed after it, or of the store now). A return of a round still open when
+    `rnd`'s snapshot was taken (merged after `rnd` opened) lies in that snapshot: it is taken out of what the
+    changes are read from (it is that round's, and shows in its report). The figures stay those of the
+    snapshot. Returns (since, compared)."""
+    from workbook.report.figures import take_out
+
+    made_by = st.round_revisions()
+    if not made_by or (rnd is not None and since_round["name"] == rnd["name"]):  # compared with itself: no change
+        return since, records
+    rounds = {r["name"]: r for r in st.rounds()}
+    start = since_round["closed_rev"]
+
+    def reported(other: dict) -> bool:
+        """Whether a round's returns count in the change set reported (the store now: every round's)."""
+        return rnd is None or other["name"] == rnd["name"] or _closed_before(other, rnd)
+
+    early = {r for r, name in made_by.items() if since_round["opened_rev"] < r <= start and name != since_round["name"]
+             and not _closed_before(rounds[name], since_round) and reported(rounds[name])}
+    others = set() if rnd is None else {r for r, name in made_by.items()
+                                        if max(start, rnd["opened_rev"]) < r <= revision and not reported(rounds[name])}
+    if not early and not others:
+        return since, records
+    touched = st.changed_at(early | others)
+    for r in sorted(early | others, reverse=True):  # the latest first: each taken back from what followed
+        before, after = (_as_records(st.versions_at(touched[r], at), st, at, version) for at in (r - 1, r))
+        if r in early:
+            since = take_out(since, before, after)
+        else:
+            records = take_out(records, before, after)
+    return since, records
+
+
+def _as_records(found: dict[tuple[str, str], dict | None], st: Store, rev: int,
+                version: int) -> dict[str, dict[str, dict]]:
+    """Records by (entity, id), as `versions_at` finds them at `rev`, by entity and id in the schema `version`."""
+    out: dict[str, dict[str, dict]] = {}
+    for (entity, rid), data in found.items():
+        if data is not None:
+            out.setdefault(entity, {})[rid] = data
+    steps = schema_steps(st, version_at(st, rev), version)
+    if not steps:
+        return out
+    from workbook.template.schema_change import migrate_records
+
+    return migrate_records(out, steps)
+
+
+def write_report(st: Store, fig: dict, output: str | None, lang: str, pdf: bool) -> list[str]:
+    """The report workbook (default output/report-<time>.xlsx), and its PDF beside it if asked."""
+    from datetime import datetime
+
+    from workbook.report.book import to_pdf
+    from workbook.report.book import write_report as write_book
+
+    path = Path(output) if output else Path("output") / f"report-{datetime.now():%Y%m%d-%H%M%S}.xlsx"
+    if path.is_dir():
+        raise UsageError("usage_is_folder", path=str(path), hint="")
+    with st.reading():
+        schema = schema_at(st, fig["schema_version"])
+    written = [str(write_book(fig, schema, path, lang))]
+    if pdf:
+        written.append(str(to_pdf(path)))
+    return written

@@ -1,0 +1,449 @@
+"""Returned workbooks validated and merged against the store: each file checked (by the guard, with a reader
+working ahead on a folder), planned and committed all or nothing, each a return attempt of its round."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbook.campaign.rounds import attempt_record
+from workbook.core.errors import UsageError
+from workbook.core.messages import MESSAGES, t
+from workbook.returns.forward import forward
+from workbook.returns.merge import Plan, plan_merge
+from workbook.returns.validate import Checked, Issue, Reference, identity, validate
+from workbook.services.workbooks import bulk_work, default_user, expect_file
+from workbook.store import Store
+from workbook.store.schema_versions import current_schema, current_version, schema_at, schema_steps, workbook_version
+from workbook.template.model import Schema
+from workbook.template.schema_change import migrate_records
+from workbook.xlsx.guard import goes_aside, start_check
+from workbook.xlsx.layout import DOCUMENT_PROPERTY
+from workbook.xlsx.read import RawWorkbook, ReadAhead, ReadError, read_workbook
+
+
+# -- the round trip ------------------------------------------------------------------------------------
+class FileRejected(Exception):
+    """A file that cannot be validated at all (exit code 2): unreadable, not ours, not issued here."""
+
+    def __init__(self, path: str, message: str):
+        super().__init__(message)
+        self.path = path
+
+
+@dataclass
+class FileResult:
+    path: str
+    checked: Checked | None = None
+    rejected: str | None = None
+    plan: Plan | None = None
+    applied: bool = False
+    revision: int | None = None
+    already: int | None = None  # revision this very file was merged as before
+    raw: RawWorkbook | None = None
+    base: dict[str, dict[str, dict]] | None = None  # the records it was cut from
+    ours: dict[str, dict[str, dict]] | None = None  # the records now (of the workbook's regions, at least)
+    whole: dict[str, dict[str, dict]] | None = None  # every record now, when they were read
+    whole_read: bool = False  # checked against every record of the store (not only its regions')
+    round: str | None = None  # the reporting round its workbook was issued in
+    schema: Schema | None = None  # the schema its workbook was built with (the one its columns are read with)
+
+    @property
+    def issues(self) -> list[Issue]:
+        return self.checked.issues if self.checked else []
+
+    @property
+    def errors(self) -> int:
+        return self.checked.errors if self.checked else (1 if self.rejected else 0)
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected is None and self.errors == 0 and not (self.plan and self.plan.conflicts)
+
+    def field_titles(self, lang: str) -> dict[tuple[str, str], str]:
+        """(sheet title, field key) -> the title of the field's column in `lang`: how an issue names its field
+        to a person (an old workbook's issues name fields by their keys now, its columns by the old ones)."""
+        checked, schema = self.checked, self.schema
+        if checked is None or schema is None:
+            return {}
+        titles = {(title, f.key): f.title(lang)
+                  for title, kind, _region in checked.sheets for f in schema.sheet(kind).fields}
+        for title, origin in checked.origins.items():
+            titles.update({(title, new): titles.get((title, old), new) for new, old in origin.items()})
+        return titles
+
+    def validate_json(self) -> dict:
+        issues = [i.to_json() for i in self.issues]
+        if self.rejected:
+            issues.append(Issue.of("file", "en", value=self.path, message=self.rejected).to_json())
+        return {"path": self.path, "ok": self.ok, "errors": self.errors,
+                "warnings": self.checked.warnings if self.checked else 0, "issues": issues}
+
+    def merge_json(self, lang: str = "zh") -> dict:
+        doc = self.validate_json()
+        return {"path": self.path, "ok": self.ok, "applied": self.applied, "revision": self.revision,
+                "changes": [c.to_json() for c in self.plan.changes] if self.plan else [],
+                "conflicts": [c.to_json(lang) for c in self.plan.conflicts] if self.plan else [],
+                "counts": self.plan.counts() if self.plan else None,
+                "already_merged_as": self.already, "issues": doc["issues"]}
+
+
+def expand_paths(paths: list[str]) -> list[str]:
+    """Files as given; a folder stands for the .xlsx files in it (a folder of returns)."""
+    return folder_contents(paths)[0]
+
+
+def folder_contents(paths: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """The files the arguments stand for: a file as given, a folder its own .xlsx files (not those of its
+    subfolders: old versions often sit in one, such as 旧/); and, by folder, the subfolders not read."""
+    out: list[str] = []
+    skipped: dict[str, list[str]] = {}
+    for p in paths:
+        path = Path(p)
+        if not path.is_dir():
+            out.append(p)
+            continue
+        entries = sorted(path.iterdir())
+        out += [str(f) for f in entries
+                if f.suffix.lower() == ".xlsx" and not f.name.startswith("~$") and f.is_file()]
+        subfolders = [f.name for f in entries if f.is_dir() and not f.name.startswith(".")]
+        if subfolders:
+            skipped[p] = subfolders
+    return out, skipped
+
+
+def _comparable(records: dict[str, dict[str, dict]]) -> dict[str, dict[str, dict]]:
+    """Records as validation and merging compare them: evidence quotes are not compared."""
+    for rec in records["constraint"].values():
+        rec.pop("evidence", None)
+    return records
+
+
+def _all_records(st: Store) -> dict[str, dict[str, dict]]:
+    return _comparable({e: st.records(e) for e in current_schema(st).entity_names})
+
+
+def check_file(st: Store, path: str, lang: str, ours: dict[str, dict[str, dict]] | None = None,
+               reading: Callable[[], RawWorkbook] | None = None, schema: Schema | None = None) -> FileResult:
+    """Read and validate one file against the store (inside the caller's transaction, if any); `ours`: every
+    record of the store, if the caller has them already; `reading`: the file being read by a worker (see
+    `files_ahead`). A large file (a national workbook) is checked by the guard in a child process while the
+    whole store is read; for a small one (a region's return) only the regions it was issued for are read, once
+    its identity is known. `schema`: the store's now, if the caller has it."""
+    schema = schema or current_schema(st)
+    if reading is not None:
+        if ours is None and goes_aside(path):
+            ours = _all_records(st)
+        try:
+            raw = reading()
+        except ReadError as exc:
+            raise FileRejected(path, exc.message(lang)) from None
+        return _check_read(st, path, raw, lang, ours, schema)
+    checking = start_check(path) if Path(path).is_file() else None
+    try:
+        if ours is None and goes_aside(path):
+            ours = _all_records(st)  # while the guard looks at the file
+    except BaseException:
+        if checking is not None:
+            with suppress(Exception):
+                checking()  # let the guard's process end before the error goes up
+        raise
+    try:
+        raw = read_workbook(path, checking)
+    except ReadError as exc:
+        raise FileRejected(path, exc.message(lang)) from None
+    return _check_read(st, path, raw, lang, ours, schema)
+
+
+def _check_read(st: Store, path: str, raw: RawWorkbook, lang: str, ours: dict[str, dict[str, dict]] | None,
+                schema: Schema) -> FileResult:
+    try:
+        document = raw.props.get(DOCUMENT_PROPERTY)
+        if document:  # a report or a tracker cluster-wb wrote: a read-only summary, not a workbook to return
+            raise FileRejected(path, t("not_a_return", lang, path=path, kind=t(f"document_{document}", lang)
+                                       if f"document_{document}" in MESSAGES else document))
+        ident = identity(raw)
+        if ident is None:
+            raise FileRejected(path, t("not_ours", lang, path=path))
+        ref = reference(st, ident.workbook_id, ours, schema)
+        if ref is None:
+            raise FileRejected(path, t("not_issued", lang, path=path, id=ident.workbook_id))
+        built_with = workbook_version(ref.issued)
+        read_with = schema
+        if built_with == int(schema.version):
+            checked = validate(raw, schema, ref, lang)
+        else:  # built under an older template: read with its columns, then brought to the version now
+            steps = schema_steps(st, built_with, int(schema.version))
+            old = read_with = schema_at(st, built_with)
+            checked = validate(raw, old, ref, lang)
+            base_new = migrate_records(ref.base, steps)
+            forward(checked, steps, old, schema, ref.base, base_new, lang)
+            ref.base = base_new
+    except ReadError as exc:  # a sheet read on demand turned out unreadable
+        raise FileRejected(path, exc.message(lang)) from None
+    finally:
+        raw.close()
+    return FileResult(path, checked, raw=raw, base=ref.base, ours=ref.ours, whole=ours, schema=read_with)
+
+
+def reference(st: Store, workbook_id: str, ours: dict[str, dict[str, dict]] | None = None,
+              schema: Schema | None = None) -> Reference | None:
+    """What a returned workbook is checked against: its registry entry, the records it was cut from (base),
+    the records now (ours, if not read already) and the fingerprints of the rows it was written with. None if
+    never issued. Without `ours`, only the workbook's regions are read (a round's file is one region)."""
+    issued = st.workbook(workbook_id)
+    if issued is None:
+        return None
+    regions = set(issued["regions"])
+    entities = list((schema or current_schema(st)).entity_names)
+    ours = _comparable(st.records_in(regions, entities)) if ours is None else ours
+    return Reference(issued, base_of(st, issued["rev"], ours, regions), ours, st.issued_rows(workbook_id))
+
+
+def base_of(st: Store, rev: int, ours: dict[str, dict[str, dict]], regions: set[str]) -> dict[str, dict[str, dict]]:
+    """The records as they were at revision `rev`: the records now, with those changed since put back as
+    they were. Costs what changed since, not the size of the regions (a round's returns are each cut from
+    the revision the round opened at, and merged one after another)."""
+    changed = st.changed_since(rev, None if len(ours.get("region", {})) > len(regions) else regions, tuple(ours))
+    if not changed:  # nothing merged since the workbook was cut (in its regions): its base is the store now
+        return ours
+    base = {e: dict(records) for e, records in ours.items()}
+    for (entity, rid), data in st.versions_at(changed, rev).items():
+        if entity not in base:
+            continue
+        if data is None:
+            base[entity].pop(rid, None)  # inserted since, or deleted at the time
+            continue
+        region = rid if entity == "region" else data.get("region")
+        if region in regions or rid in ours.get(entity, {}):
+            if entity == "constraint":
+                data.pop("evidence", None)
+            base[entity][rid] = data
+    return base
+
+
+def _round_of(st: Store, result: FileResult, lang: str, severity: str) -> tuple[dict, str] | None:
+    """The round the file's workbook was issued in, and its region; a closed round is noted on the file (an
+    error for a merge, which then applies nothing; a warning for a validation)."""
+    assert result.checked is not None
+    found = st.round_of_workbook(result.checked.identity.workbook_id)
+    if found and found[0]["state"] == "closed":
+        rnd = found[0]
+        result.checked.issues.append(Issue.of("round_closed" if severity == "error" else "round_is_closed", lang,
+                                              value=rnd["name"], round=rnd["name"],
+                                              date=(rnd["closed_at"] or "")[:10]))
+    return found
+
+
+def _record_attempt(st: Store, result: FileResult, found: tuple[dict, str] | None, *, action: str, by: str) -> None:
+    """A validate or merge of a round's workbook is a return attempt of its region (see `rounds`), while the
+    round is open."""
+    if found is None or result.checked is None or result.raw is None:
+        return
+    rnd, region = found
+    result.round = rnd["name"]
+    if rnd["state"] == "closed":  # a closed round's tracker stands as it was at closing
+        return
+    plan = result.plan
+    st.record_attempt(attempt_record(
+        rnd["name"], region, result.checked.identity.workbook_id, Path(result.path).name, result.raw.sha256,
+        by=by, action=action, errors=result.errors, warnings=result.checked.warnings,
+        conflicts=len(plan.conflicts) if plan else 0, changes=len(plan.changes) if plan else 0,
+        applied=result.applied, revision=result.revision))
+
+
+@contextmanager
+def reading_ahead(paths: list[str]) -> Iterator[ReadAhead | None]:
+    """For a folder, a worker process that reads the next files (guard and calamine) while the caller
+    validates and merges one; None for one file, or where no child process may start (a daemon process).
+    Enter it before opening the store's connection: the worker is forked when it starts."""
+    import multiprocessing
+
+    ahead = ReadAhead(paths) if len(paths) > 1 and not multiprocessing.current_process().daemon else None
+    try:
+        yield ahead
+    except BaseException:
+        if ahead is not None:
+            ahead.close(abandon=True)  # interrupted (Ctrl-C) or failed: the files it reads ahead are not wanted
+        raise
+    if ahead is not None:
+        ahead.close()
+
+
+def validate_files(st: Store, paths: list[str], lang: str, progress: Callable[[str], None] | None = None,
+                   by: str | None = None) -> list[FileResult]:
+    results = []
+    attempts = []  # written together at the end: one commit for a folder, not one per file
+    ours = None  # the store does not change while files are validated: read its records once
+    paths = expand_paths(paths)
+    # PostgreSQL: every file checked against one snapshot, as merges commit meanwhile (on SQLite a long read
+    # transaction would hold up their commits)
+    snapshot = st.reading() if st.concurrent else nullcontext()
+    try:
+        with reading_ahead(paths) as ahead, snapshot:
+            for i, path in enumerate(paths):
+                if progress:
+                    progress(path)
+                try:
+                    with bulk_work():
+                        result = check_file(st, path, lang, ours, ahead.reading(i) if ahead else None)
+                    attempts.append((result, _round_of(st, result, lang, "warning")))
+                except FileRejected as exc:
+                    result = FileResult(path, rejected=str(exc))
+                ours = result.whole if result.whole is not None else ours
+                result.base = result.ours = result.whole = None  # a folder of returns must not hold a store per file
+                results.append(result)
+    finally:
+        _record_validations(st, attempts, by or default_user(), lang)
+    return results
+
+
+def _record_validations(st: Store, attempts: list[tuple[FileResult, tuple[dict, str] | None]], by: str,
+                        lang: str) -> None:
+    """The attempts of a validation, in one transaction. A store that cannot take them now (read-only, or
+    busy past the timeout) costs the tracker its entries, not the checks: each file says so."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if not any(found for _result, found in attempts):
+        return
+    try:
+        with st.transaction():
+            for result, found in attempts:
+                _record_attempt(st, result, found, action="validate", by=by)
+    except SQLAlchemyError as exc:
+        from workbook.store.connection import read_only, shown
+
+        refused = read_only(exc)
+        for result, found in attempts:
+            if found and result.checked is not None:
+                result.checked.issues.append(Issue.of(
+                    "attempt_not_recorded_read_only" if refused else "attempt_not_recorded", lang,
+                    value=found[0]["name"], round=found[0]["name"], store=shown(st.location), why=str(exc.orig)))
+
+
+def merge_files(st: Store, paths: list[str], *, dry_run: bool, by: str, lang: str,
+                progress: Callable[[str], None] | None = None) -> list[FileResult]:
+    """Each file in its own write-locked transaction: validate, plan, and commit all of it or nothing (with the
+    store's schema as that transaction sees it: a `schema apply` between two files is the second's template)."""
+    results = []
+    paths = expand_paths(paths)
+    with reading_ahead(paths) as ahead, st.batch() as batch:
+        for i, path in enumerate(paths):
+            if progress:
+                progress(path)
+            results.append(_merge_one(st, path, ahead.reading(i) if ahead else None, dry_run=dry_run, by=by,
+                                      lang=lang))
+            batch.checkpoint()
+    return results
+
+
+def _merge_one(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, *, dry_run: bool, by: str,
+               lang: str) -> FileResult:
+    """One file, all or nothing: its own transaction, or its own savepoint of the caller's batch. On SQLite the
+    transaction holds the write lock from the start; on PostgreSQL the file is checked and planned in a
+    snapshot, side by side with other merges, and only its commit queues for the writers' lock
+    (`_merge_planned_aside`)."""
+    try:
+        with bulk_work():
+            if st.concurrent:
+                return _merge_planned_aside(st, path, reading, dry_run=dry_run, by=by, lang=lang)
+            with st.transaction():
+                result, found = _plan_file(st, path, reading, lang)
+                _apply(st, result, found, dry_run=dry_run, by=by)
+    except FileRejected as exc:
+        result = FileResult(path, rejected=str(exc))
+    return result
+
+
+def _plan_file(st: Store, path: str, reading: Callable[[], RawWorkbook] | None,
+               lang: str) -> tuple[FileResult, tuple[dict, str] | None]:
+    """Check the file against the store, plan its merge with the store's schema now, find its round (read
+    only)."""
+    schema = current_schema(st)
+    result = check_file(st, path, lang, reading=reading, schema=schema)
+    assert result.checked is not None and result.raw is not None
+    result.already = st.merged_sha(result.raw.sha256)
+    result.plan = plan_merge(result.checked.rows, schema, result.base, result.ours,
+                             result.checked.columns,
+                             lambda e, r, taken: st.next_id(e, r, schema.entities[e].id_letter, taken))
+    # planned: the records and rows are done with, and the commit needs the memory
+    result.whole_read = result.whole is not None
+    result.base = result.ours = result.whole = None
+    result.checked.rows = []
+    return result, _round_of(st, result, lang, "error")
+
+
+def _apply(st: Store, result: FileResult, found: tuple[dict, str] | None, *, dry_run: bool, by: str) -> None:
+    """Commit the planned changes (if the file is clean) and record the attempt, in the caller's transaction."""
+    assert result.checked is not None and result.raw is not None and result.plan is not None
+    if result.ok and result.plan.changes and not dry_run:
+        result.revision = st.commit(
+            result.plan.changes, by=by, source=Path(result.path).name, sha256=result.raw.sha256,
+            workbook=result.checked.identity.workbook_id,
+            summary=", ".join(f"{k} {v}" for k, v in result.plan.counts().items() if v))
+        result.applied = True
+    _record_attempt(st, result, found, action="dry_run" if dry_run else "merge", by=by)
+
+
+def _merge_planned_aside(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, *, dry_run: bool, by: str,
+                         lang: str) -> FileResult:
+    """PostgreSQL: plan in a snapshot without any lock, then commit under the writers' lock if what the plan
+    read is still so: nothing changed since in the workbook's regions (or anywhere, for a workbook checked
+    against the whole store), the file not merged meanwhile, its round in the same state. Otherwise plan again
+    under the lock, as SQLite always does: a merge that raced another on the same records sees its revision
+    and reports the conflict. Returns of different regions never plan twice."""
+    with st.reading():
+        seen = st.revision()
+        result, found = _plan_file(st, path, reading, lang)
+        planned_with = current_version(st)
+    assert result.checked is not None and result.raw is not None
+    with st.transaction():
+        st.lock_writes()
+        workbook_id = result.checked.identity.workbook_id
+        moved = _round_state(st.round_of_workbook(workbook_id)) != _round_state(found)  # closed with no revision
+        moved = moved or current_version(st) != planned_with  # a template applied meanwhile: plan with it
+        if not moved and st.revision() != seen:
+            issued = st.workbook(workbook_id)
+            moved = bool(result.whole_read or issued is None
+                         or st.merged_sha(result.raw.sha256) != result.already
+                         or st.changed_since(seen, set(issued["regions"]), tuple(current_schema(st).entity_names)))
+        if moved:
+            result, found = _plan_file(st, path, None, lang)
+        _apply(st, result, found, dry_run=dry_run, by=by)
+    return result
+
+
+def _round_state(found: tuple[dict, str] | None) -> str | None:
+    return found[0]["state"] if found else None
+
+
+def annotate_file(result: FileResult, target: str, lang: str) -> None:
+    """The marked copy of a validated file; its list names each column by the header the workbook shows (in
+    the workbook's own language), not by the field's key."""
+    from workbook.returns.annotate import annotate
+
+    checked = result.checked
+    assert checked is not None and result.schema is not None
+    book_lang = checked.identity.lang if checked.identity.lang in ("zh", "en") else lang
+    titles = result.field_titles(book_lang)
+    try:
+        annotate(result.path, target, result.issues, lang, titles)
+    except BaseException:  # no half-written copy left to be mistaken for the marked one
+        if Path(target).is_file():
+            Path(target).unlink()
+        raise
+
+
+def check_annotate_target(target: str, inputs: list[str]) -> None:
+    """Refuse, before validating, an annotated copy that is not an .xlsx or that would be written over an input:
+    the return must stay as received (its SHA-256 is on the attempt)."""
+    expect_file(target, ".xlsx", "--annotate")
+    out = Path(target)
+    if out.is_dir():
+        raise UsageError("usage_is_folder", path=target, hint="")
+    for p in inputs:
+        if out.resolve() == Path(p).resolve() or (out.exists() and Path(p).exists() and out.samefile(p)):
+            raise UsageError("usage_annotate_input", path=target,
+                             right=str(out.with_name(f"{out.stem}-checked{out.suffix}")))

@@ -1,0 +1,160 @@
+"""The store's tables, its format and the JSON encoding of records."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    func,
+    select,
+)
+from sqlalchemy.engine import Connection
+
+STORE_MARK = "cluster-wb store"
+
+
+STORE_FORMAT = "3"  # 2: reporting rounds, their workbooks and return attempts; 3: the store's schema versions
+
+
+# Text everywhere (SQLite ignores a declared length; PostgreSQL would refuse a long round name or a long --by),
+# compared byte by byte on PostgreSQL as on SQLite: ids sort the same on both back ends whatever the database's
+# locale, and a prefix LIKE (`next_id`) can use the primary key's index.
+_Str = Text().with_variant(Text(collation="C"), "postgresql")
+
+
+PG_CONNECT_TIMEOUT = 5  # seconds; libpq would wait for ever on a server that accepts and never answers
+
+
+PG_WRITE_LOCK = 0x63776200  # pg_advisory_xact_lock key: "cwb\0", the revision counter and the ordinals
+
+
+metadata = MetaData()
+
+
+meta_t = Table("cwb_meta", metadata, Column("key", _Str, primary_key=True), Column("value", Text))
+
+
+revisions_t = Table(
+    "cwb_revisions", metadata,
+    Column("rev", Integer, primary_key=True, autoincrement=False),
+    Column("at", _Str, nullable=False), Column("by", _Str), Column("source", Text),
+    Column("sha256", _Str), Column("workbook", _Str), Column("summary", Text),
+)
+
+
+records_t = Table(
+    "cwb_records", metadata,
+    Column("entity", _Str, primary_key=True), Column("id", _Str, primary_key=True),
+    Column("region", _Str), Column("data", Text, nullable=False),
+    Column("rev", Integer, nullable=False), Column("deleted", Boolean, nullable=False, default=False),
+    Index("ix_cwb_records_entity_region", "entity", "region", "id"),  # one region's records, in id order
+)
+
+
+history_t = Table(
+    "cwb_history", metadata,
+    Column("entity", _Str, primary_key=True), Column("id", _Str, primary_key=True),
+    Column("rev", Integer, primary_key=True, autoincrement=False), Column("data", Text, nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+)
+
+
+audit_t = Table(
+    "cwb_audit", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("rev", Integer, nullable=False, index=True), Column("at", _Str, nullable=False),
+    Column("by", _Str), Column("source", Text), Column("sha256", _Str),
+    Column("entity", _Str), Column("record", _Str), Column("field", _Str),
+    Column("op", _Str), Column("old", Text), Column("new", Text),
+    Column("sheet", _Str), Column("cell", _Str),
+    Index("ix_cwb_audit_record", "entity", "record", "rev"),  # what changed of some records since a revision
+)
+
+
+workbooks_t = Table(
+    "cwb_workbooks", metadata,
+    Column("id", _Str, primary_key=True), Column("rev", Integer, nullable=False),
+    Column("regions", Text, nullable=False), Column("at", _Str, nullable=False),
+    Column("by", _Str), Column("lang", _Str), Column("path", Text),
+    Column("schema_version", Integer),  # the store's schema version it was built with (none: before format 3, 1)
+)
+
+
+schemas_t = Table(  # the store's template: every version applied, the first the bundled schema at `init`
+    "cwb_schemas", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("at", _Str, nullable=False), Column("by", _Str), Column("source", Text),
+    Column("rev", Integer, nullable=False),  # the store's revision when it took effect (its migration's, if any)
+    Column("doc", Text, nullable=False),  # the schema document (the YAML's data, as JSON)
+    Column("text", Text, nullable=False),  # the file as applied, comments and all (`schema --format yaml`)
+    Column("changes", Text, nullable=False),  # the steps from the version before (`schema_change`), as JSON
+    Column("summary", Text),
+)
+
+
+issued_rows_t = Table(  # the fingerprint of every data row an issued workbook was written with, per sheet
+    "cwb_issued_rows", metadata,
+    Column("workbook", _Str, primary_key=True), Column("kind", _Str, primary_key=True),
+    Column("region", _Str, primary_key=True), Column("digests", Text, nullable=False),
+)
+
+
+rounds_t = Table(  # a reporting round: one workbook issued to each of its regions, returns due by a date
+    "cwb_rounds", metadata,
+    Column("name", _Str, primary_key=True), Column("seq", Integer, nullable=False),
+    Column("period", _Str), Column("due", _Str, nullable=False),
+    Column("regions", Text, nullable=False), Column("state", _Str, nullable=False),
+    Column("opened_at", _Str, nullable=False), Column("opened_rev", Integer, nullable=False),
+    Column("closed_at", _Str), Column("closed_rev", Integer), Column("by", _Str),
+)
+
+
+round_workbooks_t = Table(  # which workbook a round issued to which region
+    "cwb_round_workbooks", metadata,
+    Column("workbook", _Str, primary_key=True), Column("round", _Str, nullable=False),
+    Column("region", _Str, nullable=False),
+    Index("ix_cwb_round_workbooks_round", "round", "region"),
+)
+
+
+attempts_t = Table(  # every validate or merge of a round's workbook; the same file (SHA-256) is one attempt
+    "cwb_attempts", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("round", _Str, nullable=False), Column("workbook", _Str, nullable=False),
+    Column("region", _Str, nullable=False), Column("file", Text), Column("sha256", _Str, nullable=False),
+    Column("first_at", _Str, nullable=False), Column("at", _Str, nullable=False),
+    Column("by", _Str), Column("action", _Str, nullable=False),
+    Column("state", _Str, nullable=False),
+    Column("errors", Integer, nullable=False, default=0), Column("warnings", Integer, nullable=False, default=0),
+    Column("conflicts", Integer, nullable=False, default=0), Column("changes", Integer, nullable=False, default=0),
+    Column("applied", Boolean, nullable=False, default=False), Column("revision", Integer),
+    Column("ordinal", Integer, nullable=False),  # the order attempts took their outcome: the latest is the max
+    Index("ix_cwb_attempts_round", "round", "region"),
+    Index("ux_cwb_attempts_file", "workbook", "sha256", unique=True),
+)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+_loads = orjson.loads
+
+
+def _lock_writes(c: Connection) -> None:
+    """PostgreSQL: queue behind any other writer until this transaction ends (see `Store.lock_writes`)."""
+    if c.dialect.name == "postgresql":
+        c.execute(select(func.pg_advisory_xact_lock(PG_WRITE_LOCK)))
