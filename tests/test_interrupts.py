@@ -142,7 +142,7 @@ def check_interrupted(env, run: Run, names: list[str], lang: str = "zh") -> None
     done = merged(env, names)
     assert done == names[:len(done)], done  # files are merged in order: the ones done are the first ones
     if run.code == 130:
-        assert run.stderr[len(progress):] == [f"cluster-wb: {t('interrupted', lang)}"], run.stderr
+        assert run.stderr[len(progress):] == [f"cluster-wb: {t('interrupted_merge', lang)}"], run.stderr
         # [k/N] shown: the k-1 files before it finished; the k-th was in flight, all or nothing
         assert len(progress) - 1 <= len(done) <= len(progress), (run.stderr, done)
     else:
@@ -236,3 +236,175 @@ def test_the_guards_child_ignores_ctrl_c(env):
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     assert lines[0] == "ignoring" and lines[1] != "None", proc.stdout
     assert lines[2:] == ["interrupted", "checked"], proc.stdout
+
+
+# Waits: another writer holds the writers' lock (a merge, a `schema apply`, an administrator's session), or a
+# reader keeps a SQLite commit waiting. A Ctrl-C there ends the command at once, unless finished files sit in a
+# SQLite batch not yet committed: then the first waits for the commit and a second ends it at once.
+
+def small_folder(env, tmp_path: Path) -> list[Path]:
+    """A folder of five returns, one per region, each with one change of its own."""
+    built, folder = tmp_path / "built", tmp_path / "small"
+    assert env.run("build", "--split", "-o", str(built)).exit_code == 0
+    folder.mkdir()
+    for path in sorted(built.iterdir()):
+        region = path.name.split("-")[2]
+        ws = sheet_by_kind(openpyxl.load_workbook(path), "recommendations", region)
+        id_column = next(c.column for c in ws[1] if c.value in ID_TITLES)
+        record = ws.cell(row=2, column=id_column).value
+        edit(path, "recommendations", region, record, "进展说明", "已核实", out=folder / path.name)
+    return sorted(folder.iterdir())
+
+
+class Holder:
+    """Another session of the store holding the writers' lock in an open transaction: SQLite `BEGIN IMMEDIATE`,
+    PostgreSQL the advisory lock every writer of cluster-wb queues for (or a lock on `table`, as a long
+    `schema apply` or an administrator's session holds one)."""
+
+    def __init__(self, env, table: str | None = None):
+        self.env = env
+        if env.backend == "sqlite":
+            import sqlite3
+            self.conn = sqlite3.connect(env.store, isolation_level=None)
+            self.conn.execute("BEGIN IMMEDIATE")
+        else:
+            import psycopg
+
+            from workbook.store.tables import PG_WRITE_LOCK
+            self.conn = psycopg.connect(env.store)
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (PG_WRITE_LOCK,))
+            if table:
+                self.conn.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+
+    def wait_for_a_waiter(self, timeout: float = 30) -> None:
+        """Until a command queues behind the lock (PostgreSQL says so in pg_locks; SQLite cannot: a while)."""
+        if self.env.backend == "sqlite":
+            time.sleep(2)
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.env.sql("SELECT count(*) FROM pg_locks WHERE NOT granted")[0][0]:
+                time.sleep(0.3)  # well inside the wait
+                return
+            time.sleep(0.1)
+        raise AssertionError("no command queued behind the writers' lock")
+
+    def release(self) -> None:
+        self.conn.rollback()
+        self.conn.close()
+
+
+def command(env, *args: str) -> tuple[subprocess.Popen, list[str]]:
+    """The command line in its own session (as a terminal runs it); its stderr lines, collected as they come."""
+    proc = subprocess.Popen([sys.executable, "-m", "workbook.cli", "--store", env.store, *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    lines: list[str] = []
+
+    def read() -> None:
+        for line in proc.stderr:
+            lines.append(line.rstrip("\n"))
+
+    threading.Thread(target=read, daemon=True).start()
+    return proc, lines
+
+
+def ctrl_c(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGINT)
+
+
+def ended_within(proc: subprocess.Popen, seconds: float) -> int:
+    """Its exit code, asserting it ended within `seconds`."""
+    try:
+        return proc.wait(seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError(f"still running {seconds} s after Ctrl-C") from None
+
+
+def interrupted_line(lines: list[str], key: str) -> None:
+    time.sleep(0.2)  # the reader thread has the last lines
+    said = [line for line in lines if not PROGRESS.match(line)]
+    assert said == [f"cluster-wb: {t(key, 'zh')}"], lines
+
+
+def test_ctrl_c_while_a_merge_waits_for_another_writer(env, tmp_path):
+    """Reported: behind another session's lock, Ctrl-C was held back until the lock was released (21 s), and
+    every further Ctrl-C too."""
+    env.run("init")
+    folder = small_folder(env, tmp_path)[0].parent
+    before = env.json("log", code=0)
+    holder = Holder(env)
+    try:
+        proc, lines = command(env, "merge", str(folder))
+        holder.wait_for_a_waiter()
+        assert proc.poll() is None, lines  # it waits
+        ctrl_c(proc)
+        assert ended_within(proc, 3) == 130, lines
+        interrupted_line(lines, "interrupted_merge")
+        assert not _session_left(proc.pid)
+    finally:
+        holder.release()
+    assert env.json("log", code=0) == before  # nothing merged
+
+
+def test_ctrl_c_while_a_build_waits_says_nothing_was_kept(env, tmp_path):
+    """Reported: an interrupted build said the files finished before were kept, and to merge again; it removes
+    every file it wrote and registers none."""
+    env.run("init")
+    holder = Holder(env, table="cwb_workbooks")  # PostgreSQL: a build takes no writers' lock, it registers
+    out = tmp_path / "out"
+    try:
+        proc, lines = command(env, "build", "--split", "-o", str(out))
+        holder.wait_for_a_waiter()
+        assert proc.poll() is None, lines
+        ctrl_c(proc)
+        assert ended_within(proc, 3) == 130, lines
+        said = [line for line in lines if not line.startswith(t("progress_writing", "zh", path=""))]
+        assert said == [f"cluster-wb: {t('interrupted', 'zh')}"], lines
+    finally:
+        holder.release()
+    assert not out.exists() or not list(out.iterdir())
+    assert env.sql("SELECT count(*) FROM cwb_workbooks") == [(0,)]  # none registered
+
+
+@pytest.mark.one_store  # SQLite's batch of files committed together
+def test_ctrl_c_while_a_batch_commit_waits_for_a_reader(env, tmp_path):
+    """A reader keeps the batch's commit waiting: the first Ctrl-C waits for the commit (the files finished are
+    kept), a second ends the command at once."""
+    import sqlite3
+
+    env.run("init")
+    paths = small_folder(env, tmp_path)
+    names = [p.name for p in paths]
+    pristine = env.save("pristine")
+    for insist in (False, True):
+        env.restore(pristine)
+        proc, lines = command(env, "merge", str(paths[0].parent))
+        deadline = time.monotonic() + 30
+        while not lines and time.monotonic() < deadline:
+            time.sleep(0.01)
+        reader = sqlite3.connect(env.store, isolation_level=None, timeout=30)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM cwb_meta").fetchall()  # a shared lock, held
+        seen = -1
+        while seen != len(lines):  # the merge stops where its commit waits
+            seen = len(lines)
+            time.sleep(1.5)
+        assert proc.poll() is None, lines
+        ctrl_c(proc)
+        time.sleep(1)
+        assert proc.poll() is None, lines  # the first waits for the commit
+        if insist:
+            ctrl_c(proc)
+            assert ended_within(proc, 2) == 130, lines
+            interrupted_line(lines, "interrupted_merge")
+            reader.rollback()
+        else:
+            reader.rollback()  # the commit goes through, then the command ends
+            assert ended_within(proc, 5) == 130, lines
+            interrupted_line(lines, "interrupted_merge")
+            progress = [line for line in lines if PROGRESS.match(line)]
+            done = merged(env, names)
+            assert len(progress) - 1 <= len(done) <= len(progress), (lines, done)
+            assert done == names[:len(done)] and done, done
+        reader.close()

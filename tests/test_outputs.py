@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,50 @@ def test_annotate_keeps_validations_exit_code(env):
     assert clean.exit_code == 0 and (env.root / "clean.xlsx").is_file()
 
 
+@pytest.mark.parametrize("inside", ["", "new"])
+def test_annotate_into_a_folder_it_cannot_write_is_refused_before_validating(env, inside):
+    """An annotated copy into a folder this user may not write (or may not make a new folder in) is refused
+    before anything is validated: no report on stdout followed by an error, exit 2. A folder not there yet, in
+    one it may write, is made."""
+    built = env.build()
+    folder = env.root / "rodir"
+    folder.mkdir()
+    folder.chmod(0o555)
+    target = folder / inside / "x.xlsx"
+    try:
+        done = subprocess.run([*_without_override(), sys.executable, "-m", "workbook.cli", "--store", env.store,
+                               "--lang", "en", "validate", str(built), "--annotate", str(target), "--format", "json"],
+                              cwd=env.root, capture_output=True, text=True, timeout=600)
+    finally:
+        folder.chmod(0o755)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr and str(folder) in lines[0], done.stderr
+    assert "--annotate" in lines[0] and "nothing was validated" in lines[0]
+    assert not target.exists()
+    made = env.run("validate", str(built), "--annotate", str(env.root / "new" / "x.xlsx"))
+    assert made.exit_code == 0 and (env.root / "new" / "x.xlsx").is_file()
+
+
+def test_a_failed_annotation_keeps_the_file_that_was_there(env):
+    """The marked copy is put in place whole or not at all: a file already at its name (a previous marked copy,
+    say) is kept when the copy cannot be made, and no half-written one is left."""
+    built = env.build()
+    marked = env.root / "marked.xlsx"
+    marked.write_bytes(b"the marked copy of last week")
+    broken = env.root / "broken.xlsx"
+    with zipfile.ZipFile(built) as src, zipfile.ZipFile(broken, "w") as dst:
+        for info in src.infolist():  # a return openpyxl cannot open although the checks read it: no styles part
+            if info.filename != "xl/styles.xml":
+                dst.writestr(info, src.read(info))
+    done = env.run("validate", str(broken), "--annotate", str(marked), lang="en")
+    assert done.exit_code == 2, done.stdout + done.stderr
+    assert marked.read_bytes() == b"the marked copy of last week"
+    left = sorted(p.name for p in env.root.iterdir() if p.suffix == ".xlsx")
+    assert left == ["broken.xlsx", "marked.xlsx", "wb.xlsx"]
+
+
 # -- 5: outputs named for what they are ----------------------------------------------------------
 def test_report_pdf_named_pdf_is_refused_naming_the_right_name(env):
     """`report -o rep.pdf --pdf` used to write a workbook named .pdf, no PDF, and print the path twice."""
@@ -95,6 +140,31 @@ def test_status_and_build_refuse_an_output_not_named_xlsx(env):
     assert env.run("build", "-o", str(env.root / "WB.XLSX")).exit_code == 0
 
 
+def test_an_output_that_is_a_folder_is_said_to_be_one(env):
+    """`build -o outdir` with outdir a folder: a folder, not a name missing .xlsx, and --split is the way to
+    write into it; the same for the other outputs, each with its own kind of file."""
+    (env.root / "outdir").mkdir()
+    build = env.run("build", "-o", str(env.root / "outdir"), lang="en")
+    one_line_refusal(build, "is a folder", ".xlsx", "--split")
+    assert "outdir.xlsx" not in build.stderr and not list((env.root / "outdir").iterdir())
+    for args, suffix in ((["export", "--format", "json"], ".json"), (["status"], ".xlsx"), (["report"], ".xlsx"),
+                         (["validate", str(env.build()), "--annotate"], ".xlsx")):
+        result = env.run(*args, *([] if args[0] == "validate" else ["-o"]), str(env.root / "outdir"), lang="en")
+        assert result.exit_code == 2, result.stdout + result.stderr
+        assert "is a folder" in result.stderr and suffix in result.stderr and "outdir." not in result.stderr
+        assert "--split" not in result.stderr and result.stdout == ""
+
+
+def test_report_as_json_refuses_options_of_the_workbook(env):
+    """--format json prints the figures on stdout: -o and --pdf, which are the workbook's, are refused, not
+    ignored."""
+    for extra in (["-o", "r.xlsx"], ["--pdf"], ["-o", "r.pdf", "--pdf"]):
+        result = env.run("report", "--format", "json", *extra, lang="en")
+        one_line_refusal(result, "--format json", "stdout")
+        assert result.stdout == "" and not list(env.root.glob("r.*"))
+    assert json.loads(env.run("report", "--format", "json").stdout)["revision"] == 1
+
+
 @pytest.mark.parametrize(("name", "fmt", "right"), [("x.xlsx", "json", "x.json"), ("x.pdf", "json", "x.json"),
                                                     ("x.json", "csv", "x"), ("x.xlsx", "csv", "x")])
 def test_export_refuses_a_name_its_format_does_not_write(env, name, fmt, right):
@@ -111,22 +181,28 @@ def test_export_names_that_fit(env):
 
 
 # -- 6: a read-only store -------------------------------------------------------------------------
+def _without_override() -> list[str]:
+    """What to run a command through so that file modes bind it: nothing, or as root setpriv without the
+    capabilities that let root override them."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        if IN_CI:
+            pytest.fail("setpriv (util-linux) is needed to test file modes as root")
+        pytest.skip("setpriv (util-linux) is needed to test file modes as root")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+
+
 def run_read_only(env, *args: str, lang: str | None = None, folder: bool = False) -> subprocess.CompletedProcess:
     """The command, in its own process, on a store the system does not let it write: the file's mode 0444 (or
     its folder's 0555, `folder`). Root ignores modes, so as root it runs without the capabilities that let root
     override them (setpriv), as a coordinator's own account would on a copy of the store from a share."""
     store = Path(env.store)
+    drop = _without_override()
     if folder:  # a copy of the store in a folder of its own, the folder read-only (SQLite needs it for its journal)
         (env.root / "share").mkdir(exist_ok=True)
         store = Path(shutil.copy(store, env.root / "share" / store.name))
     (store.parent if folder else store).chmod(0o555 if folder else 0o444)
-    drop: list[str] = []
-    if os.geteuid() == 0:
-        if shutil.which("setpriv") is None:
-            if IN_CI:
-                pytest.fail("setpriv (util-linux) is needed to test a read-only store as root")
-            pytest.skip("setpriv (util-linux) is needed to test a read-only store as root")
-        drop = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
     argv = [*drop, sys.executable, "-m", "workbook.cli", "--store", str(store), *(["--lang", lang] if lang else []),
             *args]
     try:
@@ -191,6 +267,24 @@ def test_read_commands_work_on_a_read_only_store(env, round_opened):
     assert {r["region"]: r["attempts"] for r in env.json("status")["regions"]}["XC"] == 0
 
 
+def test_merge_dry_run_works_on_a_read_only_store(env, round_opened):
+    """A dry run changes nothing but its attempt: on a read-only store it shows what would change, as validate
+    checks, and says (a warning) that the attempt could not be recorded."""
+    sx = edit(round_opened["SX"], "inventory", "SX", "SX-C02", "发展阶段", "成长期", out=env.root / "sx.xlsx")
+    done = run_read_only(env, "merge", "--dry-run", str(sx), "--format", "json", lang="en")
+    assert done.returncode == 0, done.stderr
+    [file] = json.loads(done.stdout)["files"]
+    assert not file["applied"] and len(file["changes"]) == 1
+    assert [i["code"] for i in file["issues"]] == ["attempt_not_recorded_read_only"]
+    assert "read-only" in file["issues"][0]["message"] and "R1" in file["issues"][0]["message"]
+    text = run_read_only(env, "merge", "--dry-run", str(sx))
+    assert text.returncode == 0 and "只读" in text.stdout, text.stdout + text.stderr
+    assert {r["region"]: r["attempts"] for r in env.json("status")["regions"]}["SX"] == 0
+    dry = env.json("merge", "--dry-run", str(sx))  # writable again: the attempt is recorded, nothing merged
+    assert dry["ok"] and not dry["files"][0]["issues"]
+    assert {r["region"]: r["attempts"] for r in env.json("status")["regions"]}["SX"] == 1
+
+
 def test_a_read_only_postgresql_database_is_refused_in_one_line(env, pg_server):
     """A PostgreSQL store that refuses writes (a standby, a database set read-only): the same one line."""
     from .conftest import Env
@@ -215,6 +309,83 @@ def test_a_read_only_postgresql_database_is_refused_in_one_line(env, pg_server):
         pg_server.drop_database(database)
 
 
+def test_a_select_only_postgresql_role_is_refused_in_one_line(env, pg_server):
+    """A role granted SELECT only (a reader's account): a write is refused as on a read-only store, in one line,
+    with nothing left behind; what it may read still works. A role that may not even read gets one line too."""
+    from .conftest import Env
+
+    database, role = "t_sel_" + os.urandom(4).hex(), "ro_" + os.urandom(4).hex()
+    pg_server.create_database(database)
+    try:
+        pg = Env(env.root / "pg", pg_server, database)
+        pg.root.mkdir()
+        assert pg.run("init").exit_code == 0
+        assert pg.run("round", "open", "R1", "--due", "2030-01-31", "-o", str(pg.root / "R1")).exit_code == 0
+        revision = pg.json("log")["entries"][0]["revision"]
+        pg.sql(f"CREATE ROLE {role} LOGIN PASSWORD 'pw-{role}'")
+        pg.sql(f"GRANT CONNECT ON DATABASE {database} TO {role}")
+        pg.sql(f"GRANT USAGE ON SCHEMA public TO {role}")
+        pg.sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+        admin = pg.store
+        pg.store = admin.replace(f"{pg_server.user}:{pg_server.password}", f"{role}:pw-{role}")
+        for args, made in ((["build", "-o", str(pg.root / "wb.xlsx")], "wb.xlsx"),
+                           (["round", "open", "R2", "--due", "2030-01-31", "-o", str(pg.root / "R2")], "R2/*.xlsx")):
+            result = pg.run(*args, lang="en")
+            one_line_refusal(result, "read-only")
+            assert "INSERT" not in result.stderr and "DELETE" not in result.stderr and f"pw-{role}" not in result.stderr
+            assert not list(pg.root.glob(made))
+        assert pg.run("status").exit_code == 0
+        ro, pg.store = pg.store, admin
+        pg.sql(f"REVOKE SELECT ON cwb_audit FROM {role}")
+        pg.store = ro
+        denied = pg.run("log", lang="en")  # not a write: an internal error, still one line, password masked
+        assert denied.exit_code == 2 and len(denied.stderr.strip().splitlines()) == 1, denied.stderr
+        assert "internal error" in denied.stderr and "cwb_audit" in denied.stderr
+        assert f"pw-{role}" not in denied.stderr and "Traceback" not in denied.output
+        pg.store = admin
+        assert pg.json("log")["entries"][0]["revision"] == revision
+    finally:
+        pg_server.drop_database(database)
+        with pg_server.admin() as c:
+            c.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_a_build_that_fails_at_its_commit_leaves_no_file_and_keeps_the_one_there(env, pg_server):
+    """The registration of the workbooks fails at the commit itself (as when the server is lost then; here a
+    deferred check the commit runs): no workbook the store does not know is left, no half-written one, and a
+    file that was at the output path before is as it was."""
+    from .conftest import Env
+
+    database = "t_commit_" + os.urandom(4).hex()
+    pg_server.create_database(database)
+    try:
+        pg = Env(env.root / "pg", pg_server, database)
+        pg.root.mkdir()
+        assert pg.run("init").exit_code == 0
+        pg.sql("CREATE FUNCTION cwb_test_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+               "$$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$")
+        pg.sql("CREATE CONSTRAINT TRIGGER cwb_test_at_commit AFTER INSERT ON cwb_workbooks DEFERRABLE INITIALLY "
+               "DEFERRED FOR EACH ROW EXECUTE FUNCTION cwb_test_refuse()")
+        mine = pg.root / "wb.xlsx"
+        mine.write_bytes(b"a file of the user's")
+        (pg.root / "R1").mkdir()
+        theirs = pg.root / "R1" / "R1-XC-许昌市.xlsx"
+        theirs.write_bytes(b"another file of the user's")
+        for args in (["build", "-o", str(mine)], ["build", "--split", "-o", str(pg.root / "split")],
+                     ["round", "open", "R1", "--due", "2030-01-31", "-o", str(pg.root / "R1")]):
+            result = pg.run(*args, lang="en")
+            assert result.exit_code == 2, result.stdout + result.stderr
+            said = [line for line in result.stderr.splitlines() if not line.startswith("writing ")]
+            assert len(said) == 1 and "refused at commit" in said[0], result.stderr
+        assert mine.read_bytes() == b"a file of the user's"
+        assert theirs.read_bytes() == b"another file of the user's"
+        assert sorted(p.name for p in pg.root.rglob("*") if p.is_file()) == ["R1-XC-许昌市.xlsx", "wb.xlsx"]
+        assert pg.sql("SELECT count(*) FROM cwb_workbooks") == [(0,)]
+        assert pg.sql("SELECT count(*) FROM cwb_rounds") == [(0,)]
+    finally:
+        pg_server.drop_database(database)
+
+
 # -- 8: a folder of returns -----------------------------------------------------------------------
 def test_a_folder_says_which_subfolders_it_did_not_read(env):
     built = env.build()
@@ -229,6 +400,26 @@ def test_a_folder_says_which_subfolders_it_did_not_read(env):
         assert "旧" in result.stderr and "未读取" in result.stderr, result.stderr
     en = env.run("validate", str(folder), lang="en")
     assert "旧" in en.stderr and "not read" in en.stderr
+
+
+def test_a_folder_says_which_files_it_did_not_read(env):
+    """Returns saved as .xls or .xlsm are not read: the note names them and says to save them as .xlsx; a lock
+    file (~$…) or a hidden file is nobody's return and goes unsaid."""
+    built = env.build()
+    folder = env.root / "returns"
+    (folder / "旧").mkdir(parents=True)
+    shutil.copy(built, folder / "c.xlsx")
+    for name in ("a.xls", "b.xlsm", "~$c.xlsx", ".DS_Store"):
+        (folder / name).write_bytes(b"x")
+    result = env.run("validate", str(folder), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert [Path(f["path"]).name for f in json.loads(result.stdout)["files"]] == ["c.xlsx"]
+    [note] = result.stderr.strip().splitlines()
+    assert "a.xls" in note and "b.xlsm" in note and "另存为" in note and ".xlsx" in note and "旧" in note, note
+    assert "~$c.xlsx" not in note and ".DS_Store" not in note
+    en = env.run("merge", "--dry-run", str(folder), lang="en")
+    [note] = [line for line in en.stderr.splitlines() if "a.xls" in line]
+    assert "b.xlsm" in note and "save" in note and "Excel workbook (.xlsx)" in note, en.stderr
 
 
 def test_a_folder_without_a_workbook_file_is_refused(env):

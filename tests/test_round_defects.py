@@ -97,6 +97,39 @@ def test_a_late_return_taken_by_reopening_an_older_round_stays_its_own(env):
     assert late and late != new
 
 
+@pytest.mark.parametrize("first", ["R1", "R2"])
+def test_a_correction_round_opened_before_the_annual_one_keeps_its_return(env, first):
+    """A correction round R2 opens and its return is merged before the annual round R1 opens; both close at
+    the same revision. Each return is its own round's, whichever order they close in: the round that closes
+    first is the earlier snapshot, and a round closed before another counts in the other's changes since an
+    earlier snapshot, as sequential rounds do."""
+    open_round(env, "R0")
+    assert env.run("round", "close", "R0").exit_code == 0
+    correction = open_round(env, "R2", "XC")
+    fix = merged(env, edit(path_of(correction, "XC"), "inventory", "XC", "XC-C02", "企业数（家）", 120,
+                           out=env.root / "r2-xc.xlsx"))
+    annual = open_round(env, "R1")
+    ret = merged(env, edit(path_of(annual, "GD"), "inventory", "GD", "GD-C01", "企业数（家）", 30,
+                           out=env.root / "r1-gd.xlsx"))
+    second = "R2" if first == "R1" else "R1"
+    assert env.run("round", "close", first).exit_code == 0
+    assert env.run("round", "close", second).exit_code == 0
+
+    def report(*args: str) -> list[tuple]:
+        return changes_of(run_json(env, "report", *args))
+
+    own = {"R1": ret, "R2": fix}
+    assert report("--round", first, "--since", "R0") == own[first]  # not the other's return
+    assert report("--round", second, "--since", first) == own[second]  # not empty: the issue's symptom
+    assert run_json(env, "report", "--round", second)["since"]["name"] == first
+    assert report("--round", second) == own[second]
+    # the first closed in between: counted since R0 (R2's report is of its one region, XC)
+    assert report("--round", second, "--since", "R0") == (sorted(fix + ret) if second == "R1" else fix)
+    assert report("--since", "R0") == sorted(fix + ret)
+    assert report("--since", first) == own[second]
+    assert report("--since", second) == []
+
+
 # -- point 3: a closed round's tracker stands as it was when it closed --------------------------------
 
 
@@ -154,3 +187,58 @@ def test_report_of_a_round_for_a_region_outside_it_is_refused(env):
     fig = run_json(env, "report", "--round", "R1", "--region", "GD")
     assert [r["region"] for r in fig["regions"]] == ["GD"]
     assert [r["region"] for r in run_json(env, "report", "--region", "SX")["regions"]] == ["SX"]  # no round: fine
+
+
+# -- a cluster deleted before its matrix record went with it (the reviewer's point 11) --------------------
+
+
+def test_matrix_records_of_clusters_deleted_before_the_fix_go_when_the_store_is_upgraded(env):
+    """A store written before deleting a cluster took its matrix record along still holds that record live:
+    opening it upgrades it, deleting such records in one audited revision, once."""
+    path = env.build("wb.xlsx")
+    edit(path, "inventory", "XC", "XC-C05", "删除（填“是”）", "是")
+    assert merged(env, path)
+    # the store as the tool left it before: the cluster deleted, its matrix record live, format 3
+    env.sql("DELETE FROM cwb_history WHERE entity = 'constraint' AND id = 'XC-C05' AND deleted = true")
+    env.sql("DELETE FROM cwb_audit WHERE entity = 'constraint' AND record = 'XC-C05'")
+    env.sql("UPDATE cwb_records SET deleted = false, rev = (SELECT max(rev) FROM cwb_history "
+            "WHERE entity = 'constraint' AND id = 'XC-C05') WHERE entity = 'constraint' AND id = 'XC-C05'")
+    env.sql("UPDATE cwb_meta SET value = '3' WHERE key = 'format'")
+    [(live,)] = env.sql("SELECT data FROM cwb_records WHERE entity = 'constraint' AND id = 'XC-C05' "
+                        "AND deleted = false")
+
+    def exported() -> dict:
+        out = env.root / "export.json"
+        assert env.run("export", "-o", str(out), "--format", "json").exit_code == 0
+        return json.loads(out.read_text(encoding="utf-8"))
+
+    entries = run_json(env, "log", "--limit", "100000")["entries"]  # any command: the store is upgraded first
+    upgrade = [e for e in entries if e["revision"] == entries[0]["revision"]]
+    assert [(e["entity"], e["record"], e["op"], e["by"]) for e in upgrade] == \
+        [("constraint", "XC-C05", "delete", "cluster-wb")]
+    assert upgrade[0]["source"].startswith("upgrade")
+    assert upgrade[0]["old"] == json.loads(live)  # the record as it was, kept in the audit trail
+    data = exported()
+    assert not any(c["cluster"] == "XC-C05" for c in data["constraints"])
+    assert any(c["cluster"] == "XC-C04" for c in data["constraints"])
+    assert env.sql("SELECT value FROM cwb_meta WHERE key = 'format'") != [("3",)]
+    assert "upgrade: matrix records of" in env.run("log", "--limit", "1", lang="en").stdout  # the source in words
+    assert "升级：删除已删集群的制约矩阵记录" in env.run("log", "--limit", "1").stdout
+    # a second run finds nothing to do
+    assert run_json(env, "log", "--limit", "100000")["entries"] == entries
+    assert exported() == data
+
+
+def test_a_store_from_before_closings_were_numbered_numbers_them_when_upgraded(env):
+    """Rounds closed at one revision are told apart by the order they closed in, which stores of format 3 did
+    not keep: the upgrade numbers their closings by revision, closing time and opening order."""
+    for name in ("R1", "R2", "R3"):
+        open_round(env, name, "XC")
+    for name in ("R1", "R2"):
+        assert env.run("round", "close", name).exit_code == 0
+    env.sql("ALTER TABLE cwb_rounds DROP COLUMN closed_seq")
+    env.sql("UPDATE cwb_meta SET value = '3' WHERE key = 'format'")
+    assert run_json(env, "report", "--round", "R2")["since"]["name"] == "R1"
+    assert env.sql("SELECT name, closed_seq FROM cwb_rounds ORDER BY name") == [("R1", 1), ("R2", 2), ("R3", None)]
+    assert env.run("round", "close", "R3").exit_code == 0
+    assert env.sql("SELECT closed_seq FROM cwb_rounds WHERE name = 'R3'") == [(3,)]

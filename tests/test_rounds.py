@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from workbook.store import open_store
+from workbook.store.tables import STORE_FORMAT
 
 from .conftest import IN_CI, SOFFICE, edit, libreoffice_resave
 
@@ -219,7 +220,7 @@ def test_a_store_of_the_format_before_rounds_is_upgraded_on_first_open(env):
     env.sql("UPDATE cwb_meta SET value = '1' WHERE key = 'format'")
     assert not {"cwb_rounds", "cwb_round_workbooks", "cwb_attempts"} & env.tables()
     assert env.run("status").exit_code == 2  # no round yet, but the store opened
-    assert env.sql("SELECT value FROM cwb_meta WHERE key = 'format'") == [("3",)]  # and every format since
+    assert env.sql("SELECT value FROM cwb_meta WHERE key = 'format'") == [(STORE_FORMAT,)]  # and every format since
     assert {"cwb_rounds", "cwb_round_workbooks", "cwb_attempts"} <= env.tables()
     assert run_json(env, "validate", str(old))["ok"]  # a workbook issued before the upgrade still checks
     open_round(env)

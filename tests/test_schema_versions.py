@@ -11,6 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from workbook.store.tables import STORE_FORMAT
+
 from .conftest import IN_CI, SOFFICE, UNO_PYTHON, column_of, edit, libreoffice_edit, row_of, sheet_by_kind
 
 pytestmark = pytest.mark.both_stores
@@ -289,7 +291,7 @@ def test_a_store_from_before_schema_versions_is_upgraded_and_its_workbooks_still
     edit(old, "inventory", "XC", "XC-C02", "企业数（家）", 321)
     merged = env.json("merge", str(old), code=0)["files"][0]
     assert merged["applied"] and not [i for i in merged["issues"] if i["code"].startswith("schema")]
-    assert env.sql("SELECT value FROM cwb_meta WHERE key = 'format'") == [("3",)]
+    assert env.sql("SELECT value FROM cwb_meta WHERE key = 'format'") == [(STORE_FORMAT,)]
     assert env.json("schema")["versions"][0]["version"] == 1
 
 

@@ -90,6 +90,69 @@ def test_formula_without_computed_value_keeps_its_code(env):
     assert [i["code"] for i in issues if i["cell"] == "J5"] == ["formula_no_value"]
 
 
+def _cache_error(path: Path, formula: str, error: str) -> None:
+    """Give the formula cell openpyxl wrote the cached error value an office suite would save with it (openpyxl
+    writes none): the sheet's XML rewritten in the zip, every other part copied as it is."""
+    import zipfile
+
+    tmp = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        hits = 0
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/") and formula.encode() in data:
+                cell = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*><f>' + re.escape(formula.encode())
+                                  + rb"</f>(?:<v>[^<]*</v>|<v\s*/>)?</c>")
+                data, n = cell.subn(lambda m: b'<c r="' + m.group(1) + b'" t="e"><f>' + formula.encode()
+                                    + b"</f><v>" + error.encode() + b"</v></c>", data)
+                hits += n
+            dst.writestr(info, data)
+    assert hits == 1
+    tmp.replace(path)
+
+
+def test_a_long_formulas_error_is_named(env):
+    """A formula longer than a couple of hundred characters showing #DIV/0! is named as that error, not as a
+    formula with no computed value."""
+    path = env.build("wb.xlsx")
+    wb = openpyxl.load_workbook(path)
+    formula = "1/0" + "+0" * 300  # 603 characters
+    _put(sheet_by_kind(wb, "inventory", "XC"), "XC-C04", "企业数（家）", "=" + formula)
+    wb.save(path)
+    _cache_error(path, formula, "#DIV/0!")
+    result = env.run("validate", str(path), "--format", "json", lang="en")
+    assert result.exit_code == 1, result.stderr
+    issues = json.loads(result.stdout)["files"][0]["issues"]
+    [error] = [i for i in issues if i["cell"] == "J5"]
+    assert error["code"] == "formula_error", error
+    assert "the formula error #DIV/0!" in error["message"] and "type the value" in error["message"]
+
+
+def test_formula_errors_are_seen_at_every_edge_of_the_guards_reading(env):
+    """The guard reads a sheet a megabyte at a time; a cell whose formula and cached error fall on two sides of
+    that edge (tags with a namespace prefix, `<x:c>`, as some writers save them) still has its error."""
+    import zipfile
+
+    from workbook.xlsx.guard import check_file
+
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = 1
+    plain = env.root / "plain.xlsx"
+    wb.save(plain)
+    rows = 12_000  # about 1.4 MB of cells: the first megabyte ends inside one of them
+    cells = b"".join(b'<x:row r="%d"><x:c r="B%d" t="e"><x:f>1/0+%s</x:f><x:v>#DIV/0!</x:v></x:c></x:row>'
+                     % (n, n, b"0" * (n % 37)) for n in range(1, rows + 1))
+    sheet = (b'<?xml version="1.0" encoding="UTF-8"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/'
+             b'spreadsheetml/2006/main"><x:sheetData>' + cells + b"</x:sheetData></x:worksheet>")
+    prefixed = env.root / "prefixed.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(prefixed, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, sheet if info.filename == "xl/worksheets/sheet1.xml" else src.read(info))
+    [part] = check_file(prefixed).parts.values()
+    assert len(part.formulas) == rows
+    assert part.errors == {f"B{n}": "#DIV/0!" for n in range(1, rows + 1)}
+
+
 # -- point 11: every line in --lang ------------------------------------------------------------------------
 
 

@@ -32,9 +32,12 @@ class GuardedGroup(click.Group):
         except CwbError as exc:
             lang = (ctx.obj or {}).get("lang", "zh")
             _fail(_scrub(f"cluster-wb: {exc.message(lang)}", ctx), exc.exit_code)
-        except KeyboardInterrupt:  # raised between store calls (`interrupts`): the step under way rolled back
+        except KeyboardInterrupt:  # the step under way rolled back (`interrupts`)
+            from workbook.core import interrupts
             from workbook.core.messages import t
-            _fail(f"cluster-wb: {t('interrupted', (ctx.obj or {}).get('lang', 'zh'))}", 130)
+            interrupts.done()  # a further Ctrl-C must not cut the one line
+            obj = ctx.obj or {}
+            _fail(f"cluster-wb: {t(obj.get('on_interrupt', 'interrupted'), obj.get('lang', 'zh'))}", 130)
         except OSError as exc:
             from workbook.core.messages import os_error_text
             _fail(_scrub(f"cluster-wb: {os_error_text(exc, (ctx.obj or {}).get('lang', 'zh'))}", ctx))
@@ -43,19 +46,16 @@ class GuardedGroup(click.Group):
         except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
             from sqlalchemy.exc import OperationalError
 
-            from workbook.store.connection import read_only, read_only_error
-            if read_only(exc):  # a write to a store that refuses writes (its transaction rolled back)
-                lang = (ctx.obj or {}).get("lang", "zh")
-                _fail(_scrub(f"cluster-wb: {read_only_error((ctx.obj or {}).get('store') or '').message(lang)}",
-                             ctx), 2)
-            if isinstance(exc, OperationalError) and "://" in (store := (ctx.obj or {}).get("store") or ""):
-                from workbook.core.messages import t
-                from workbook.store.connection import shown
-                why = " ".join(str(exc.orig).split())
-                _fail(_scrub(f"cluster-wb: {t('store_lost', ctx.obj.get('lang', 'zh'), store=shown(store), why=why)}",
-                             ctx), 2)
             from workbook.core.messages import t
-            said = t("internal_error", (ctx.obj or {}).get("lang", "zh"), what=f"{type(exc).__name__}: {exc}")
+            from workbook.store.connection import read_only, read_only_error, shown
+            lang, store = (ctx.obj or {}).get("lang", "zh"), (ctx.obj or {}).get("store") or ""
+            if read_only(exc):  # a write to a store that refuses writes (its transaction rolled back)
+                _fail(_scrub(f"cluster-wb: {read_only_error(store).message(lang)}", ctx), 2)
+            if isinstance(exc, OperationalError) and "://" in store:
+                why = " ".join(str(exc.orig).split())
+                _fail(_scrub(f"cluster-wb: {t('store_lost', lang, store=shown(store), why=why)}", ctx), 2)
+            what = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line, whatever the driver wrote
+            said = t("internal_error", lang, what=what)
             _fail(_scrub(f"cluster-wb: {said}", ctx), 2)
         finally:  # the command is done: a Ctrl-C now would only cut its exit short, with no line said
             from workbook.core import interrupts
@@ -134,7 +134,8 @@ def build(obj: dict, output: str | None, regions: tuple[str, ...], split: bool, 
         if split:
             workbooks.expect_folder(output, "--split")
         else:
-            workbooks.expect_file(output, ".xlsx", "-o")
+            from workbook.core.messages import both
+            workbooks.expect_file(output, ".xlsx", "-o", hint=both("usage_hint_split"))
     st = _store(obj)
     written = workbooks.build(st, output=output, region_ids=list(regions), split=split,
                               by=by or workbooks.default_user(), lang=obj["lang"], progress=_writing(obj["lang"]))
@@ -264,9 +265,13 @@ def _input_files(files: tuple[str, ...]) -> list[str]:
     from workbook.services import round_trip
     paths, skipped = round_trip.folder_contents(list(files))
     lang = click.get_current_context().find_root().obj["lang"]
-    for folder, names in skipped.items():  # said, not read: a folder of returns is flat
-        shown = ("、" if lang == "zh" else ", ").join(f"{n}/" for n in names)
-        click.echo(f"cluster-wb: {t('subfolders_not_read', lang, folder=folder, names=shown)}", err=True)
+    listed = ("、" if lang == "zh" else ", ").join
+    for folder, not_read in skipped.items():  # said, not read: a folder of returns is flat, and of .xlsx files
+        parts = ([t("not_read_subfolders", lang, names=listed(f"{n}/" for n in not_read.subfolders))]
+                 if not_read.subfolders else [])
+        parts += [t("not_read_files", lang, names=listed(not_read.files))] if not_read.files else []
+        said = t("folder_not_read", lang, folder=folder, parts=("；" if lang == "zh" else "; ").join(parts))
+        click.echo(f"cluster-wb: {said}", err=True)
     if not paths:
         raise UsageError("usage_no_workbook", paths=", ".join(files))
     return paths
@@ -293,6 +298,8 @@ def validate(obj: dict, files: tuple[str, ...], fmt: str, annotate_out: str | No
     from workbook.core.errors import UsageError
     from workbook.services import round_trip
     paths = _input_files(files)
+    if len(paths) > 1:  # interrupted, the files checked before are recorded as their rounds' attempts
+        obj["on_interrupt"] = "interrupted_validate"
     if annotate_out and len(paths) != 1:
         raise UsageError("usage_annotate_one")
     if annotate_out:
@@ -321,6 +328,8 @@ def merge(obj: dict, files: tuple[str, ...], dry_run: bool, by: str | None, fmt:
     from workbook.cli import terminal
     from workbook.services import campaign, round_trip, workbooks
     paths = _input_files(files)
+    if len(paths) > 1:  # interrupted, the files merged before are kept (a dry run's: recorded, as validate's)
+        obj["on_interrupt"] = "interrupted_validate" if dry_run else "interrupted_merge"
     st = _store(obj)
     titles_from = _schema_now(st) if fmt == "text" else None  # read before: nothing runs after the last commit
     results = round_trip.merge_files(st, paths, dry_run=dry_run, by=by or workbooks.default_user(), lang=obj["lang"],
@@ -475,7 +484,10 @@ def report(obj: dict, output: str | None, round_name: str | None, since_name: st
     Exit: 0; 2 an unknown round or region, a --since round that is open or later, or no LibreOffice for --pdf."""
     from workbook.core.errors import UsageError
     from workbook.services import campaign, workbooks
-    if output and fmt == "xlsx":
+    if fmt == "json" and (output or pdf):  # the figures go to stdout: the workbook's options would do nothing
+        raise UsageError("usage_report_json_output", options=" ".join(o for o, on in (("-o", output), ("--pdf", pdf))
+                                                                      if on))
+    if output:
         if pdf and Path(output).suffix.lower() == ".pdf":  # the workbook is -o; its PDF goes beside it
             raise UsageError("usage_pdf_output", path=output, right=str(Path(output).with_suffix(".xlsx")),
                              pdf=output)
@@ -487,6 +499,101 @@ def report(obj: dict, output: str | None, round_name: str | None, since_name: st
         return
     for path in campaign.write_report(st, fig, output, obj["lang"], pdf):
         click.echo(path)
+
+
+@cli.group("account", cls=click.Group)
+def account_group() -> None:
+    """Portal accounts: a coordinator (every region) or an office (its regions), each with a sign-in key shown
+    once and kept in the store only as a hash."""
+
+
+def _print_key(obj: dict, st, done: tuple, fmt: str) -> None:
+    """An account's new key: alone on stdout (text) or in the contract's JSON, and once only; on stderr, that
+    it cannot be shown again and how to hand it over."""
+    from workbook.core.messages import ACCOUNT_WORDS, t
+    from workbook.services import accounts
+    account, key = done[0], done[1]
+    shown_account = accounts.account_json(account, accounts.region_ids(st))
+    if fmt == "json":
+        _print_json({"account": shown_account, "key": key})
+    else:
+        click.echo(key)
+    lang = obj["lang"]
+    regions = (ACCOUNT_WORDS["all_regions"][lang] if account.regions is None
+               else ("、" if lang == "zh" else ", ").join(account.regions))
+    if len(done) > 2:
+        click.echo(t("account_key_replaced", lang, name=account.name, sessions=done[2]), err=True)
+    click.echo(t("account_key_shown", lang, name=account.name, role=ACCOUNT_WORDS[account.role][lang],
+                 regions=regions, holder=ACCOUNT_WORDS[f"holder_{account.role}"][lang]), err=True)
+
+
+@account_group.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["coordinator", "office"]),
+              help="coordinator: every region; office: the regions of --region.")
+@click.option("--region", "regions", multiple=True, metavar="ID",
+              help="An office's region; repeat for several (at least one; none for a coordinator).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--by", default=None, metavar="NAME", help="Who creates it (recorded on the account).")
+@click.pass_obj
+def account_add(obj: dict, name: str, role: str, regions: tuple[str, ...], fmt: str, by: str | None) -> None:
+    """Create a portal account and print its sign-in key, once: the store keeps only its hash.
+
+    Exit: 0; 2 a duplicate name, an unknown region, an office without a region or a coordinator with one."""
+    from workbook.services import accounts, workbooks
+    st = _store(obj)
+    _print_key(obj, st, accounts.add(st, name, role=role, regions=list(regions), by=by or workbooks.default_user()),
+               fmt)
+
+
+@account_group.command("key")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--by", default=None, metavar="NAME", help="Who replaces it (recorded on the account).")
+@click.pass_obj
+def account_key(obj: dict, name: str, fmt: str, by: str | None) -> None:
+    """Give the account a new key, printed once: the old key stops working and its sessions end (a revoked account
+    is active again).
+
+    Exit: 0; 2 an unknown account."""
+    from workbook.services import accounts, workbooks
+    st = _store(obj)
+    _print_key(obj, st, accounts.new_key(st, name, by=by or workbooks.default_user()), fmt)
+
+
+@account_group.command("revoke")
+@click.argument("name")
+@click.option("--by", default=None, metavar="NAME", help="Who revokes it (recorded on the account).")
+@click.pass_obj
+def account_revoke(obj: dict, name: str, by: str | None) -> None:
+    """Revoke the account's key: it can no longer sign in, and its sessions end at their next request.
+
+    Exit: 0; 2 an unknown account."""
+    from workbook.core.messages import t
+    from workbook.services import accounts, workbooks
+    st = _store(obj)
+    account, changed, ended = accounts.revoke(st, name, by=by or workbooks.default_user())
+    if changed:
+        click.echo(t("account_revoked", obj["lang"], name=account.name, sessions=ended))
+    else:
+        at = (accounts.revoked_at(st, name) or "")[:16].replace("T", " ")
+        click.echo(t("account_already_revoked", obj["lang"], name=account.name, at=at))
+
+
+@account_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def account_list(obj: dict, fmt: str) -> None:
+    """The portal accounts, by name: role, regions, whether active, last seen. Never a key.
+
+    Exit: 0."""
+    from workbook.services import accounts
+    listed = accounts.list_accounts(_store(obj))
+    if fmt == "json":
+        _print_json({"accounts": listed})
+    else:
+        from workbook.cli import terminal
+        terminal.print_accounts(listed, obj["lang"])
 
 
 @cli.group("store", cls=click.Group)

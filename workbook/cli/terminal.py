@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbook.campaign.rounds import summary_line
-from workbook.core.messages import ROUND_WORDS, SEVERITY_WORDS, STATE_WORDS, TERMINAL_WORDS
+from workbook.core.changes import ORPHANS_SOURCE
+from workbook.core.messages import ACCOUNT_WORDS, ROUND_WORDS, SEVERITY_WORDS, STATE_WORDS, TERMINAL_WORDS
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -296,13 +297,15 @@ def print_merge(results, lang: str, dry_run: bool, schema: Schema | None = None)
 
 
 def _source_text(source: str | None, lang: str) -> str:
-    """Where a revision came from: a file's name, or the seed dataset in words (not `seed:bundled`)."""
+    """Where a revision came from: a file's name, or the seed dataset or an upgrade in words (not `seed:bundled`)."""
     if not source:
         return ""
     if source == "seed:bundled":
         return w("seed_bundled", lang)
     if source.startswith("seed:"):
         return w("seed_from", lang, name=source[len("seed:"):])
+    if source == ORPHANS_SOURCE:
+        return w("upgrade_orphans", lang)
     return source
 
 
@@ -377,3 +380,21 @@ def round_state_line(rnd: dict, changed: bool, lang: str) -> str:
     else:
         key = "unchanged_closed" if rnd["state"] == "closed" else "unchanged_open"
     return ROUND_WORDS[key][lang].format(name=rnd["name"], rev=rnd["closed_rev"], at=_when(rnd["closed_at"]))
+
+
+def print_accounts(accounts: list[dict], lang: str) -> None:
+    """The portal accounts, one row each; never a key. A coordinator's regions: all of them, said in one word."""
+    if not accounts:
+        from workbook.core.messages import t
+        console(stderr=True).print(t("account_none", lang))
+        return
+    out = console()
+    table = Table()
+    for col in ACCOUNT_WORDS["cols"][lang]:
+        table.add_column(col, overflow="fold")
+    for a in accounts:
+        regions = (ACCOUNT_WORDS["all_regions"][lang] if a["role"] == "coordinator"
+                   else w("list_separator", lang).join(a["regions"]))
+        table.add_row(a["name"], ACCOUNT_WORDS[a["role"]][lang], regions,
+                      ACCOUNT_WORDS["active" if a["active"] else "revoked"][lang], _when(a["last_seen"]))
+    out.print(table)

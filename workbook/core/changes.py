@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+ORPHANS_SOURCE = "upgrade:owned-of-deleted"  # the source of the revision an upgrade deleted orphaned records in
+
 
 @dataclass
 class Change:

@@ -1,77 +1,94 @@
-"""Ctrl-C, taken where it can do no harm.
+"""Ctrl-C: raised at once, except where it would lose finished work, and a second one raised at once always.
 
-SQLAlchemy, interrupted inside one of its calls, gives the connection up as broken: on SQLite that rolls back a
-folder merge's whole batch, files reported finished included, and the next statement fails with
-PendingRollbackError. So in the command's own process (`take_over`, from `cli.main`) an interrupt that lands
-while the store's code runs (a query, a commit, a transaction beginning or ending, or the entry or exit of any
-`with` block) waits until it has returned, looked at again every few milliseconds, and is raised in the
-caller's code: the transaction around it then rolls back only the file in flight. The command's child
-processes ignore Ctrl-C (a terminal sends it to the whole process group): their parent ends them. Once the
-first interrupt is raised, or the command is done, further ones are ignored: the rollback and the exit are
-short, and cut midway they would lose the one line that says what happened."""
+SQLAlchemy, interrupted inside one of its calls, gives the connection up as broken and the database rolls back
+whatever it held uncommitted. That is what a Ctrl-C should do to the file in flight (it was not finished), and
+the only work a connection holds is that file's, except in a SQLite folder merge: there the files are committed
+together about every second (`Store.batch`), so between two commits the connection also holds files reported
+finished. So, in the command's own process (`take_over`, from `cli.main`):
+
+- while the store says finished work sits uncommitted on a connection (`holding`: a SQLite batch's transaction
+  is open), an interrupt that lands in the database library's code, the store's, or the machinery of `with`
+  blocks (a transaction's context manager left half-exited would neither commit nor roll back) waits until that
+  code has returned (looked at again every few milliseconds) and is raised in the caller's code: the file in
+  flight rolls back alone and the batch commits the rest. A SQLite batch never waits for another writer (it
+  holds the write lock; the lock is queued for before the batch's transaction begins, when nothing is held), so
+  the wait is one query, or a commit queued behind a reader;
+- everywhere else (a lock queued for, a slow server or query, PostgreSQL's per-file transactions) it is raised
+  at once: psycopg cancels the statement, SQLite's waits for a lock are taken in Python (`store.connection`);
+- a second Ctrl-C, the first one held back or already raised, is raised at once: a user who insists is obeyed
+  (a batch's commit cut this way loses the files since the last commit; the store stays whole).
+
+The command's child processes ignore Ctrl-C (a terminal sends it to the whole process group): their parent ends
+them. Once the command has caught the interrupt to say so, or is done, further ones are ignored (`done`): cut,
+they would lose the one line that says what happened."""
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 import os
 import signal
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from types import FrameType
 
 LOOK_AGAIN = 0.01  # seconds between two looks at where a deferred interrupt may be raised
 
 
-def _library(name: str) -> tuple[str, ...]:
-    """The folder of an installed package (without importing it: `--help` must start fast)."""
-    spec = importlib.util.find_spec(name)
-    return (str(Path(spec.origin).parent) + os.sep,) if spec and spec.origin else ()
+# Code an exception must not cut while finished work is held: the database library's, the store's, the machinery
+# of `with` blocks and this module's (by module name: where the files lie does not matter)
+_UNSAFE = ("sqlalchemy", "workbook.store", "contextlib", __name__)
+
+_holding = False  # a connection holds finished work not yet committed (see `holding`)
+_pending = False  # an interrupt is held back
+_seen = False  # an interrupt was received (held back or raised): the next one is raised at once
 
 
-# Code an exception must not cut midway: the store's and the database library's under it, and the machinery of
-# `with` blocks (a transaction's context manager left half-exited would neither commit nor roll back)
-_UNSAFE = (str(Path(__file__).parent.parent / "store") + os.sep, __file__, contextlib.__file__, *_library("sqlalchemy"))
-
-
-_pending = False
+def holding(held: bool) -> None:
+    """The store says a connection holds finished work not yet committed (a SQLite batch's transaction is open),
+    or no longer: while it does, an interrupt that lands in its code waits for that code to return."""
+    global _holding
+    _holding = held
 
 
 def _unsafe_here(frame: FrameType | None) -> bool:
     while frame is not None:
-        if frame.f_code.co_filename.startswith(_UNSAFE):
+        module = frame.f_globals.get("__name__", "")
+        if any(module == name or module.startswith(name + ".") for name in _UNSAFE):
             return True
         frame = frame.f_back
     return False
 
 
 def _on_interrupt(signum: int, frame: FrameType | None) -> None:
-    """SIGINT, or the timer of a deferred one: raise it if the code interrupted may be cut, else look again."""
-    global _pending
-    if signum == signal.SIGALRM and not _pending:
-        return
-    if _unsafe_here(frame):
+    """SIGINT, or the timer of a held-back one: raise it unless finished work would be lost, else look again."""
+    global _pending, _seen
+    if signum == signal.SIGALRM:
+        if not _pending:
+            return
+    elif _seen:  # a second Ctrl-C: raised at once, wherever it lands
+        _pending = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        raise KeyboardInterrupt
+    _seen = True
+    if _holding and _unsafe_here(frame):
         _pending = True
         signal.setitimer(signal.ITIMER_REAL, LOOK_AGAIN)
         return
     _pending = False
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the first is enough: the way out must not be cut short
     raise KeyboardInterrupt
 
 
 def take_over() -> None:
-    """From now on, Ctrl-C in this process is raised outside the store's code only, and once (the command's own
-    process; a caller such as a test runner keeps its own handler)."""
+    """From now on, Ctrl-C in this process is raised as the module's docstring says (the command's own process;
+    a caller such as a test runner keeps its own handler)."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGALRM, _on_interrupt)
         signal.signal(signal.SIGINT, _on_interrupt)
 
 
 def done() -> None:
-    """The command has ended (or is ending on an interrupt): further Ctrl-C is ignored, if `take_over` ran."""
+    """The command has ended, or is saying it was interrupted: further Ctrl-C is ignored, if `take_over` ran."""
     global _pending
     if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is _on_interrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)

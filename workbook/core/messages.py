@@ -73,9 +73,14 @@ MESSAGES: dict[str, dict[str, str]] = {
                      "en": "{path}: this is a {kind} that cluster-wb wrote, for reading only; it is not a workbook to "
                            "return, and cannot be validated or merged. Send back the workbook that cluster-wb build "
                            "or round open wrote."},
-    "subfolders_not_read": {"zh": "{folder}：未读取子文件夹 {names}（只读取该文件夹本身的 .xlsx 文件；如需校验或合并子文件夹中的文件，请单独指定）。",
-                            "en": "{folder}: subfolders not read: {names} (only the folder's own .xlsx files are read; "
-                                  "name a subfolder's files, or the subfolder, to validate or merge them)."},
+    "folder_not_read": {"zh": "{folder}：{parts}。", "en": "{folder}: {parts}."},
+    "not_read_subfolders": {"zh": "未读取子文件夹 {names}（只读取该文件夹本身的 .xlsx 文件；如需校验或合并子文件夹中的文件，请单独指定）",
+                            "en": "subfolders not read: {names} (only the folder's own .xlsx files are read; name a "
+                                  "subfolder's files, or the subfolder, to validate or merge them)"},
+    "not_read_files": {"zh": "未读取文件 {names}（只读取 .xlsx 工作簿；以 .xls、.xlsm 等其他格式保存的交回文件，请另存为 Excel 工作簿（.xlsx）后重新交回）",
+                       "en": "files not read: {names} (only .xlsx workbooks are read; a return saved in another "
+                             "format, such as .xls or .xlsm, must be saved as an Excel workbook (.xlsx) and sent "
+                             "again)"},
     "document_report": {"zh": "汇总报告", "en": "consolidated report"},
     "document_tracker": {"zh": "交回情况表", "en": "return tracker"},
     "see_factor_list": {"zh": "“说明”页所列的制约因素名称，用“、”分隔", "en": "the factor names listed on the Instructions sheet, "
@@ -165,6 +170,24 @@ MESSAGES: dict[str, dict[str, str]] = {
     "store_copied": {"zh": "已将 {source} 复制到 {target}：数据版本 {revision}；{counts}",
                      "en": "copied {source} to {target}: revision {revision}, {counts}"},
     "usage_hint_split": {"zh": "（或使用 --split 按地区分别写入文件夹）", "en": " (or --split)"},
+    # portal accounts (`account ...`, workbook/services/accounts.py), on stderr: the key itself goes alone to stdout
+    "account_key_shown": {"zh": "以上是{role}账户 {name}（地区：{regions}）的登录密钥。它只显示这一次：数据库只保存它的散列值，再也无法查看。请当面或打电话交给{holder}，不要用普通邮件或聊天群发送；对方在门户的登录页输入它即可。如遗失或泄露，用 cluster-wb account key {name} 换一个新密钥（旧密钥随即失效）。",
+                          "en": "Above is the sign-in key of the {role} account {name} (regions: {regions}). It is "
+                                "shown only now: the store keeps only its hash and can never show it again. Give it "
+                                "to {holder} in person or by phone, not by ordinary e-mail or a chat group; they type "
+                                "it on the portal's sign-in page. If it is lost or leaks, `cluster-wb account key "
+                                "{name}` makes a new one (and the old one stops working at once)."},
+    "account_key_replaced": {"zh": "账户 {name} 已换新密钥：旧密钥已失效，用它登录的 {sessions} 个会话已结束。",
+                             "en": "account {name} has a new key: the old one no longer works, and its {sessions} "
+                                   "sessions have ended."},
+    "account_revoked": {"zh": "已吊销账户 {name} 的密钥：它不能再登录，用它登录的 {sessions} 个会话在下一次请求时结束。如需恢复，用 cluster-wb account key {name} 发一个新密钥。",
+                        "en": "revoked the key of account {name}: it can no longer sign in, and its {sessions} "
+                              "sessions end at their next request. To let it in again, give it a new key with "
+                              "`cluster-wb account key {name}`."},
+    "account_already_revoked": {"zh": "账户 {name} 的密钥已于 {at} 吊销，未作改动。",
+                                "en": "the key of account {name} was revoked already, on {at}; nothing changed."},
+    "account_none": {"zh": "还没有账户：请用 cluster-wb account add 名称 --role office --region 地区 添加。",
+                     "en": "no account yet: add one with `cluster-wb account add NAME --role office --region ID`."},
     # pieces of issue messages, and the messages of conflicts
     "did_you_mean": {"zh": "是否为 {col} 列的“{header}”？请把表头改回“{name}”。",
                      "en": "Did you mean “{header}” in column {col}? Rename it back to “{name}”."},
@@ -488,13 +511,19 @@ REFUSALS: dict[str, dict[str, str]] = {
     "store_lost": {"zh": "{store}：与数据库的连接中断（{why}），正在进行的一步未生效。请确认服务器在运行后重新执行该命令。",
                    "en": "{store}: the connection to the store was lost ({why}); the step under way was not applied. "
                          "Run the command again once the server is back."},
-    "interrupted": {"zh": "已中断（Ctrl-C）：正在进行的一步未生效，此前已完成的文件已保留。请重新执行该命令（已合并的文件再次合并不会重复生效）。",
-                    "en": "interrupted (Ctrl-C): the step under way was not applied; the files finished before it "
-                          "were kept. Run the command again (a file merged twice applies nothing)."},
-    "store_read_only": {"zh": "{store}：数据库是只读的（例如共享盘上的副本，或文件、文件夹没有写权限），未作任何改动。只读时仍可查看（status、report、export、log、schema、validate）；要写入，请用可写的数据库（--store）。",
-                        "en": "{store}: the store is read-only (a copy on a share, say, or a file or folder without "
-                              "write permission); nothing was changed. A read-only store can still be read (status, "
-                              "report, export, log, schema, validate); to change it, use a writable one (--store)."},
+    "interrupted": {"zh": "已中断（Ctrl-C）：未写入或登记任何内容。请重新执行该命令。",
+                    "en": "interrupted (Ctrl-C): nothing was written or registered. Run the command again."},
+    "interrupted_merge": {"zh": "已中断（Ctrl-C）：正在合并的文件未生效，此前已合并完的文件已保留。请重新执行该命令（已合并的文件再次合并不会重复生效）。",
+                          "en": "interrupted (Ctrl-C): the file under way was not merged; the files merged before it "
+                                "were kept. Run the command again (a file merged twice applies nothing)."},
+    "interrupted_validate": {"zh": "已中断（Ctrl-C）：此前已检查完的文件已记入所属轮次的回收进度，检查结果未显示。请重新执行该命令查看全部问题。",
+                             "en": "interrupted (Ctrl-C): the files checked before it were recorded in their rounds' "
+                                   "progress; no results were shown. Run the command again to see every problem."},
+    "store_read_only": {"zh": "{store}：数据库是只读的（例如共享盘上的副本，文件、文件夹没有写权限，或数据库账号只能读取），未作任何改动。只读时仍可查看（status、report、export、log、schema、validate）；要写入，请用可写的数据库（--store）。",
+                        "en": "{store}: the store is read-only (a copy on a share, say, a file or folder without "
+                              "write permission, or a database account that may only read); nothing was changed. A "
+                              "read-only store can still be read (status, report, export, log, schema, validate); to "
+                              "change it, use a writable one (--store)."},
     "os_error": {"zh": "{path}：{why}，未能完成。请检查这个路径（其中的文件夹是否存在、能否写入），或换一个路径。",
                  "en": "{path}: {why}; not done. Check the path (that its folders exist and can be written to), or "
                        "use another."},
@@ -542,8 +571,12 @@ REFUSALS: dict[str, dict[str, str]] = {
                          "en": "the store has no regions; run `cluster-wb init` with a dataset first."},
     "usage_split_file": {"zh": "{path}：使用 --split 时 -o 应为文件夹，但这是一个文件。",
                          "en": "{path}: with --split, -o names a folder, but this is a file."},
-    "usage_is_folder": {"zh": "{path}：这是文件夹；请给出以 .xlsx 结尾的文件名{hint}。",
-                        "en": "{path}: is a folder; give a file name ending in .xlsx{hint}."},
+    "usage_is_folder": {"zh": "{path}：这是文件夹；请给出以 {suffix} 结尾的文件名{hint}。",
+                        "en": "{path}: is a folder; give a file name ending in {suffix}{hint}."},
+    "usage_report_json_output": {"zh": "--format json 把报告的数据打印到标准输出（stdout），-o 和 --pdf 只用于报告工作簿，未作任何改动。请去掉 {options}，或去掉 --format json 写出工作簿。",
+                                 "en": "--format json prints the report's figures to stdout; -o and --pdf are for the "
+                                       "report workbook; nothing was done. Leave out {options}, or --format json to "
+                                       "write the workbook."},
     "usage_csv_file": {"zh": "{path}：CSV 导出会在文件夹中为每张表写一个文件，但这是一个文件。",
                        "en": "{path}: CSV export writes one file per table into a folder; this is a file."},
     "usage_round_folder": {"zh": "{path}：-o 应为存放本轮工作簿的文件夹，但这是一个文件。",
@@ -553,6 +586,24 @@ REFUSALS: dict[str, dict[str, str]] = {
                                  "shows them)."},
     "usage_round_unknown": {"zh": "没有名为“{name}”的轮次（已有：{names}）。",
                             "en": "no round named “{name}” (rounds: {names})."},
+    "usage_account_exists": {"zh": "已有名为“{name}”的账户，未作任何改动；请换一个名称，或用 cluster-wb account key {name} 给它换新密钥。",
+                             "en": "an account named “{name}” exists already; nothing changed. Choose another name, "
+                                   "or give it a new key with `cluster-wb account key {name}`."},
+    "usage_account_unknown": {"zh": "没有名为“{name}”的账户（已有：{names}）；cluster-wb account list 可列出全部账户。",
+                              "en": "no account named “{name}” (accounts: {names}); `cluster-wb account list` shows "
+                                    "them."},
+    "usage_account_no_region": {"zh": "科室账户“{name}”至少要有一个地区：请用 --region 指定（已有的地区：{known}）。",
+                                "en": "office account “{name}” needs at least one region: name it with --region "
+                                      "(known regions: {known})."},
+    "usage_account_coordinator_regions": {"zh": "协调人账户“{name}”可看到并处理全部地区，不能限定地区；请去掉 --region，或用 --role office 建一个只管这些地区的科室账户。",
+                                          "en": "coordinator account “{name}” has every region and cannot be limited "
+                                                "to some; leave out --region, or use --role office for an account of "
+                                                "those regions only."},
+    "usage_account_name": {"zh": "“{name}”不能用作账户名称：请用不超过 64 个字的字母、数字、.、_、- 或 @（不含空格），如 xuchang-fgw。",
+                           "en": "“{name}” cannot name an account: use up to 64 letters, digits, ., _, - or @ (no "
+                                 "spaces), for example xuchang-fgw."},
+    "usage_account_role": {"zh": "没有“{role}”这种角色；请用 coordinator（协调人，全部地区）或 office（科室，其地区）。",
+                           "en": "no role “{role}”: use coordinator (every region) or office (its regions)."},
     "usage_no_round": {"zh": "还没有任何轮次：请用 cluster-wb round open 名称 --due 日期 开启一轮。",
                        "en": "no round yet: open one with `cluster-wb round open NAME --due DATE`."},
     "usage_round_name": {"zh": "“{name}”不能用作轮次名称：请用不超过 100 个字的字母、数字、- 或 _（不含 / \\ : * ? \" < > |），如 2026-Q1 或 2026年度。",
@@ -586,6 +637,10 @@ REFUSALS: dict[str, dict[str, str]] = {
                              "en": "{path}: --annotate would write over the returned file itself, which must stay as "
                                    "received (its SHA-256 is recorded); nothing was done. Name another file, for "
                                    "example {right}."},
+    "usage_annotate_folder": {"zh": "{path}：无法在文件夹 {folder} 中写入 --annotate 的标注副本（该文件夹不可写，或不是文件夹），未校验任何文件。请另给一个可写文件夹中的文件名。",
+                              "en": "{path}: the annotated copy of --annotate cannot be written in {folder} (not a "
+                                    "folder this user may write to); nothing was validated. Name a file in a folder "
+                                    "you may write to."},
     "usage_annotate_one": {"zh": "--annotate 只能用于一个输入文件。", "en": "--annotate takes exactly one input file."},
     # a dataset folder (`init --from DIR`, workbook/store/seed.py)
     "dataset_yaml": {"zh": "{path}：不是有效的 YAML（{why}）。", "en": "{path}: not valid YAML ({why})."},
@@ -652,6 +707,7 @@ TERMINAL_WORDS = {
                  "en": ("revision", "at", "by", "source", "sheet", "record", "field", "op", "old", "new", "cell")},
     "seed_bundled": {"zh": "内置初始数据", "en": "bundled seed dataset"},
     "seed_from": {"zh": "初始数据 {name}", "en": "seed dataset {name}"},
+    "upgrade_orphans": {"zh": "升级：删除已删集群的制约矩阵记录", "en": "upgrade: matrix records of deleted clusters"},
     "record_separator": {"zh": "；", "en": "; "},
     "list_separator": {"zh": "、", "en": ", "},
 }
@@ -662,6 +718,18 @@ STATE_WORDS = {
            "merged": "已合并", "open": "进行中", "closed": "已关闭"},
     "en": {"not_returned": "not returned", "received": "received, not merged", "errors": "errors to fix",
            "conflicts": "conflicts to settle", "merged": "merged", "open": "open", "closed": "closed"},
+}
+
+
+ACCOUNT_WORDS = {  # `account list` and the sentences of `account add` / `account key`
+    "cols": {"zh": ("账户", "角色", "地区", "状态", "最近使用"), "en": ("account", "role", "regions", "state", "last seen")},
+    "coordinator": {"zh": "协调人", "en": "coordinator"},
+    "office": {"zh": "科室", "en": "office"},
+    "holder_coordinator": {"zh": "该协调人", "en": "the coordinator"},
+    "holder_office": {"zh": "该科室", "en": "the office"},
+    "all_regions": {"zh": "全部", "en": "all"},
+    "active": {"zh": "有效", "en": "active"},
+    "revoked": {"zh": "已吊销", "en": "revoked"},
 }
 
 
@@ -745,6 +813,8 @@ TABLE_WORDS = {
     "cwb_round_workbooks": {"zh": "轮次工作簿", "en": "round workbooks"},
     "cwb_attempts": {"zh": "交回记录", "en": "return attempts"},
     "cwb_schemas": {"zh": "模板版本", "en": "template versions"},
+    "cwb_accounts": {"zh": "门户账户", "en": "portal accounts"},
+    "cwb_sessions": {"zh": "登录会话", "en": "sign-in sessions"},
     "cwb_meta": {"zh": "设置", "en": "settings"},
 }
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from workbook.returns.validate import CellRefs, Checked, Issue, Row, same_value
 from workbook.template.model import Field, Schema
-from workbook.template.schema_change import STRUCTURAL, fits, migrate_record, rule_text, same_rules, stored_shown
+from workbook.template.schema_change import fits, migrate_record, rule_text, same_rules, stored_shown
+
+STRUCTURAL = ("rename_field", "split_factor", "retire_field")  # the steps that move a value to another key
 
 
 def forward(checked: Checked, steps: list[dict], old: Schema, new: Schema, base_old: dict[str, dict[str, dict]],

@@ -42,8 +42,7 @@ def open_round(st: Store, name: str, *, due: str, period: str | None, region_ids
     folder = Path(output) if output else Path("output") / name
     if folder.exists() and not folder.is_dir():
         raise UsageError("usage_round_folder", path=str(folder))
-    written: list[dict] = []
-    with st.transaction():
+    with workbooks.staged_files() as stage, st.transaction():  # a failure, the commit's too, leaves no file of it
         if st.round(name) is not None:
             raise UsageError("usage_round_exists", name=name)
         known = st.regions()
@@ -52,19 +51,10 @@ def open_round(st: Store, name: str, *, due: str, period: str | None, region_ids
             raise UsageError("usage_unknown_region", unknown=", ".join(unknown), known=", ".join(known))
         chosen = list(dict.fromkeys(region_ids)) or sorted(known, key=lambda r: (known[r].get("order", 0), r))
         rnd = st.add_round(name, period=period, due=due_date.isoformat(), regions=chosen, by=by)
-        naming = _file_name(name)
-        planned = [folder / naming(rid, known[rid]) for rid in chosen]
-        existed = {p for p in planned if p.exists()}
-        try:
-            written = workbooks.build(st, output=str(folder), region_ids=chosen, split=True, by=by, lang=lang,
-                                progress=progress, rnd=rnd, file_name=naming)
-            for w in written:
-                st.add_round_workbook(name, w["id"], w["regions"][0])
-        except BaseException:  # the transaction rolls back: take its files away too
-            for p in planned:
-                if p not in existed:
-                    p.unlink(missing_ok=True)
-            raise
+        written = workbooks.build(st, output=str(folder), region_ids=chosen, split=True, by=by, lang=lang,
+                                  progress=progress, rnd=rnd, file_name=_file_name(name), stage=stage)
+        for w in written:
+            st.add_round_workbook(name, w["id"], w["regions"][0])
     return {"round": round_json(rnd),
             "workbooks": [{"id": w["id"], "region": w["regions"][0], "path": w["path"]} for w in written]}
 
@@ -120,13 +110,18 @@ def round_status(st: Store, name: str | None, today: date | None = None) -> dict
 def _records_at(st: Store, entities: list[str], rev: int, version: int,
                 regions: set[str] | None = None) -> dict[str, dict[str, dict]]:
     """The records at a revision, as the schema `version` keeps them (fields renamed since, and so on)."""
-    then = {e: st.records_at(e, rev, regions) for e in entities}
+    return _migrated(st, {e: st.records_at(e, rev, regions) for e in entities}, rev, version)
+
+
+def _migrated(st: Store, records: dict[str, dict[str, dict]], rev: int, version: int) -> dict[str, dict[str, dict]]:
+    """Records read as they were at `rev`, as the schema `version` keeps them: the steps between the schema then
+    and `version` applied (the records as read when there are none)."""
     steps = schema_steps(st, version_at(st, rev), version)
     if not steps:
-        return then
+        return records
     from workbook.template.schema_change import migrate_records
 
-    return migrate_records(then, steps)
+    return migrate_records(records, steps)
 
 
 def summaries_of(st: Store, round_names: list[str]) -> list[dict]:
@@ -154,7 +149,7 @@ def report_figures(st: Store, *, round_name: str | None, since_name: str | None,
                 raise UsageError("usage_since_later", name=since_name, since=since_round["closed_rev"], rev=revision)
         else:
             earlier = [r for r in st.rounds() if _closed_before(r, rnd) and (rnd is None or r["name"] != rnd["name"])]
-            since_round = max(earlier, key=lambda r: (r["closed_rev"], r["seq"])) if earlier else None
+            since_round = max(earlier, key=_closing) if earlier else None
         entities = schema.entity_names
 
         def snapshot(rev: int) -> dict[str, dict[str, dict]]:
@@ -187,26 +182,38 @@ def report_figures(st: Store, *, round_name: str | None, since_name: str | None,
     return fig
 
 
+def _closing(rnd: dict) -> tuple[int, int, int]:
+    """Where a closed round's closing lies among all closings: its snapshot's revision, then the order the
+    closings were made in (two rounds often close at one revision, nothing merged between)."""
+    return rnd["closed_rev"], rnd.get("closed_seq") or 0, rnd["seq"]
+
+
 def _closed_before(other: dict, rnd: dict | None) -> bool:
-    """Whether a round closed before `rnd` did (before now, for no round or an open one). Two rounds closed at
-    the same revision: the one opened first closed first."""
+    """Whether a round closed before `rnd` did (before now, for no round or an open one)."""
     if other["state"] != "closed":
         return False
     if rnd is None or rnd["state"] != "closed":
         return True
-    return (other["closed_rev"], other["seq"]) < (rnd["closed_rev"], rnd["seq"])
+    return _closing(other) < _closing(rnd)
 
 
 def _rounds_apart(st: Store, rnd: dict | None, since_round: dict, since: dict[str, dict[str, dict]],
                   records: dict[str, dict[str, dict]], revision: int,
                   version: int) -> tuple[dict[str, dict[str, dict]], dict[str, dict[str, dict]]]:
-    """The two snapshots a change set compares, when rounds were open at once: a round's changes are what its
-    returns did. A return of a round still open when `since_round` closed, merged while that round was open,
-    lies in its snapshot: it is taken out of it, so that it shows as the later round's change (in the report
-    of that round, of a round closed after it, or of the store now). A return of a round still open when
-    `rnd`'s snapshot was taken (merged after `rnd` opened) lies in that snapshot: it is taken out of what the
-    changes are read from (it is that round's, and shows in its report). The figures stay those of the
-    snapshot. Returns (since, compared)."""
+    """The two record sets a change set compares when rounds overlap: a round's changes are what its returns
+    did (a revision made by a round's workbook is that round's return), and they count where the round closed.
+
+    Closings are ordered (`_closing`). The report of `rnd` since `since_round` covers the rounds whose closing
+    comes after since_round's and no later than rnd's: `rnd` itself and the rounds closed between (an open
+    `rnd`: itself and every round closed since; the store now: every round, open ones too). Its changes are
+    those from `since` to `compared`, where
+    - since: since_round's snapshot, with the returns of covered rounds taken back: merged before that snapshot
+      while their round was open (whenever that round opened), they are theirs, not since_round's baseline;
+    - compared: the report's snapshot, with the returns merged after since_round's snapshot by rounds not
+      covered taken back: they count where those rounds close.
+    Every other revision between the two snapshots (a plain workbook merged, a schema applied) counts as it
+    happened, and returns of rounds closed before since_round are its baseline. A round reopened and closed
+    again closes at its last closing. The figures stay those of the snapshot. Returns (since, compared)."""
     from workbook.report.figures import take_out
 
     made_by = st.round_revisions()
@@ -215,18 +222,18 @@ def _rounds_apart(st: Store, rnd: dict | None, since_round: dict, since: dict[st
     rounds = {r["name"]: r for r in st.rounds()}
     start = since_round["closed_rev"]
 
-    def reported(other: dict) -> bool:
-        """Whether a round's returns count in the change set reported (the store now: every round's)."""
+    def covered(other: dict) -> bool:
+        """Whether a round's closing lies in the span reported."""
+        if other["name"] == since_round["name"] or _closed_before(other, since_round):
+            return False
         return rnd is None or other["name"] == rnd["name"] or _closed_before(other, rnd)
 
-    early = {r for r, name in made_by.items() if since_round["opened_rev"] < r <= start and name != since_round["name"]
-             and not _closed_before(rounds[name], since_round) and reported(rounds[name])}
-    others = set() if rnd is None else {r for r, name in made_by.items()
-                                        if max(start, rnd["opened_rev"]) < r <= revision and not reported(rounds[name])}
-    if not early and not others:
+    early = {r for r, name in made_by.items() if r <= start and covered(rounds[name])}
+    later = {r for r, name in made_by.items() if start < r <= revision and not covered(rounds[name])}
+    if not early and not later:
         return since, records
-    touched = st.changed_at(early | others)
-    for r in sorted(early | others, reverse=True):  # the latest first: each taken back from what followed
+    touched = st.changed_at(early | later)
+    for r in sorted(early | later, reverse=True):  # the latest first: each taken back from what followed
         before, after = (_as_records(st.versions_at(touched[r], at), st, at, version) for at in (r - 1, r))
         if r in early:
             since = take_out(since, before, after)
@@ -242,12 +249,7 @@ def _as_records(found: dict[tuple[str, str], dict | None], st: Store, rev: int,
     for (entity, rid), data in found.items():
         if data is not None:
             out.setdefault(entity, {})[rid] = data
-    steps = schema_steps(st, version_at(st, rev), version)
-    if not steps:
-        return out
-    from workbook.template.schema_change import migrate_records
-
-    return migrate_records(out, steps)
+    return _migrated(st, out, rev, version)
 
 
 def write_report(st: Store, fig: dict, output: str | None, lang: str, pdf: bool) -> list[str]:
@@ -259,7 +261,7 @@ def write_report(st: Store, fig: dict, output: str | None, lang: str, pdf: bool)
 
     path = Path(output) if output else Path("output") / f"report-{datetime.now():%Y%m%d-%H%M%S}.xlsx"
     if path.is_dir():
-        raise UsageError("usage_is_folder", path=str(path), hint="")
+        raise UsageError("usage_is_folder", path=str(path), suffix=".xlsx", hint="")
     with st.reading():
         schema = schema_at(st, fig["schema_version"])
     written = [str(write_book(fig, schema, path, lang))]

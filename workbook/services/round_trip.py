@@ -3,6 +3,7 @@ working ahead on a folder), planned and committed all or nothing, each a return 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from workbook.core.messages import MESSAGES, t
 from workbook.returns.forward import forward
 from workbook.returns.merge import Plan, plan_merge
 from workbook.returns.validate import Checked, Issue, Reference, identity, validate
-from workbook.services.workbooks import bulk_work, default_user, expect_file
+from workbook.services.workbooks import bulk_work, default_user, expect_file, staged_files
 from workbook.store import Store
 from workbook.store.schema_versions import current_schema, current_version, schema_at, schema_steps, workbook_version
 from workbook.template.model import Schema
@@ -24,7 +25,6 @@ from workbook.xlsx.layout import DOCUMENT_PROPERTY
 from workbook.xlsx.read import RawWorkbook, ReadAhead, ReadError, read_workbook
 
 
-# -- the round trip ------------------------------------------------------------------------------------
 class FileRejected(Exception):
     """A file that cannot be validated at all (exit code 2): unreadable, not ours, not issued here."""
 
@@ -95,22 +95,32 @@ def expand_paths(paths: list[str]) -> list[str]:
     return folder_contents(paths)[0]
 
 
-def folder_contents(paths: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+@dataclass
+class NotRead:
+    """What a folder of returns held that was not read: subfolders, and files not saved as .xlsx."""
+
+    subfolders: list[str]
+    files: list[str]
+
+
+def folder_contents(paths: list[str]) -> tuple[list[str], dict[str, NotRead]]:
     """The files the arguments stand for: a file as given, a folder its own .xlsx files (not those of its
-    subfolders: old versions often sit in one, such as 旧/); and, by folder, the subfolders not read."""
+    subfolders: old versions often sit in one, such as 旧/); and, by folder, what was not read: its subfolders
+    and its other files (a return saved as .xls or .xlsm, typically), but no hidden file and no Office lock
+    file (~$…), which are nobody's return."""
     out: list[str] = []
-    skipped: dict[str, list[str]] = {}
+    skipped: dict[str, NotRead] = {}
     for p in paths:
         path = Path(p)
         if not path.is_dir():
             out.append(p)
             continue
-        entries = sorted(path.iterdir())
-        out += [str(f) for f in entries
-                if f.suffix.lower() == ".xlsx" and not f.name.startswith("~$") and f.is_file()]
-        subfolders = [f.name for f in entries if f.is_dir() and not f.name.startswith(".")]
-        if subfolders:
-            skipped[p] = subfolders
+        entries = [f for f in sorted(path.iterdir()) if not f.name.startswith((".", "~$"))]
+        out += [str(f) for f in entries if f.suffix.lower() == ".xlsx" and f.is_file()]
+        not_read = NotRead([f.name for f in entries if f.is_dir()],
+                           [f.name for f in entries if f.is_file() and f.suffix.lower() != ".xlsx"])
+        if not_read.subfolders or not_read.files:
+            skipped[p] = not_read
     return out, skipped
 
 
@@ -296,14 +306,15 @@ def validate_files(st: Store, paths: list[str], lang: str, progress: Callable[[s
                 result.base = result.ours = result.whole = None  # a folder of returns must not hold a store per file
                 results.append(result)
     finally:
-        _record_validations(st, attempts, by or default_user(), lang)
+        _record_attempts(st, attempts, by or default_user(), lang, action="validate")
     return results
 
 
-def _record_validations(st: Store, attempts: list[tuple[FileResult, tuple[dict, str] | None]], by: str,
-                        lang: str) -> None:
-    """The attempts of a validation, in one transaction. A store that cannot take them now (read-only, or
-    busy past the timeout) costs the tracker its entries, not the checks: each file says so."""
+def _record_attempts(st: Store, attempts: list[tuple[FileResult, tuple[dict, str] | None]], by: str,
+                     lang: str, *, action: str) -> None:
+    """The attempts of a validation or a dry run (which write nothing else), in one transaction. A store that
+    cannot take them now (read-only, or busy past the timeout) costs the tracker its entries, not the checks:
+    each file says so."""
     from sqlalchemy.exc import SQLAlchemyError
 
     if not any(found for _result, found in attempts):
@@ -311,7 +322,7 @@ def _record_validations(st: Store, attempts: list[tuple[FileResult, tuple[dict, 
     try:
         with st.transaction():
             for result, found in attempts:
-                _record_attempt(st, result, found, action="validate", by=by)
+                _record_attempt(st, result, found, action=action, by=by)
     except SQLAlchemyError as exc:
         from workbook.store.connection import read_only, shown
 
@@ -326,21 +337,47 @@ def _record_validations(st: Store, attempts: list[tuple[FileResult, tuple[dict, 
 def merge_files(st: Store, paths: list[str], *, dry_run: bool, by: str, lang: str,
                 progress: Callable[[str], None] | None = None) -> list[FileResult]:
     """Each file in its own write-locked transaction: validate, plan, and commit all of it or nothing (with the
-    store's schema as that transaction sees it: a `schema apply` between two files is the second's template)."""
+    store's schema as that transaction sees it: a `schema apply` between two files is the second's template).
+    A dry run plans each file in a snapshot and records the attempts at the end, as a validation does: on a
+    read-only store it still shows what would change."""
+    if dry_run:
+        return _dry_run_files(st, paths, by=by, lang=lang, progress=progress)
     results = []
     paths = expand_paths(paths)
     with reading_ahead(paths) as ahead, st.batch() as batch:
         for i, path in enumerate(paths):
             if progress:
                 progress(path)
-            results.append(_merge_one(st, path, ahead.reading(i) if ahead else None, dry_run=dry_run, by=by,
-                                      lang=lang))
+            results.append(_merge_one(st, path, ahead.reading(i) if ahead else None, by=by, lang=lang))
             batch.checkpoint()
     return results
 
 
-def _merge_one(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, *, dry_run: bool, by: str,
-               lang: str) -> FileResult:
+def _dry_run_files(st: Store, paths: list[str], *, by: str, lang: str,
+                   progress: Callable[[str], None] | None = None) -> list[FileResult]:
+    """Each file checked and planned in a snapshot of its own, without the writers' lock; nothing is written
+    but the attempts, together at the end."""
+    results = []
+    attempts = []
+    paths = expand_paths(paths)
+    try:
+        with reading_ahead(paths) as ahead:
+            for i, path in enumerate(paths):
+                if progress:
+                    progress(path)
+                try:
+                    with bulk_work(), st.reading():
+                        result, found = _plan_file(st, path, ahead.reading(i) if ahead else None, lang)
+                    attempts.append((result, found))
+                except FileRejected as exc:
+                    result = FileResult(path, rejected=str(exc))
+                results.append(result)
+    finally:
+        _record_attempts(st, attempts, by, lang, action="dry_run")
+    return results
+
+
+def _merge_one(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, *, by: str, lang: str) -> FileResult:
     """One file, all or nothing: its own transaction, or its own savepoint of the caller's batch. On SQLite the
     transaction holds the write lock from the start; on PostgreSQL the file is checked and planned in a
     snapshot, side by side with other merges, and only its commit queues for the writers' lock
@@ -348,10 +385,10 @@ def _merge_one(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, 
     try:
         with bulk_work():
             if st.concurrent:
-                return _merge_planned_aside(st, path, reading, dry_run=dry_run, by=by, lang=lang)
+                return _merge_planned_aside(st, path, reading, by=by, lang=lang)
             with st.transaction():
                 result, found = _plan_file(st, path, reading, lang)
-                _apply(st, result, found, dry_run=dry_run, by=by)
+                _apply(st, result, found, by=by)
     except FileRejected as exc:
         result = FileResult(path, rejected=str(exc))
     return result
@@ -375,19 +412,19 @@ def _plan_file(st: Store, path: str, reading: Callable[[], RawWorkbook] | None,
     return result, _round_of(st, result, lang, "error")
 
 
-def _apply(st: Store, result: FileResult, found: tuple[dict, str] | None, *, dry_run: bool, by: str) -> None:
+def _apply(st: Store, result: FileResult, found: tuple[dict, str] | None, *, by: str) -> None:
     """Commit the planned changes (if the file is clean) and record the attempt, in the caller's transaction."""
     assert result.checked is not None and result.raw is not None and result.plan is not None
-    if result.ok and result.plan.changes and not dry_run:
+    if result.ok and result.plan.changes:
         result.revision = st.commit(
             result.plan.changes, by=by, source=Path(result.path).name, sha256=result.raw.sha256,
             workbook=result.checked.identity.workbook_id,
             summary=", ".join(f"{k} {v}" for k, v in result.plan.counts().items() if v))
         result.applied = True
-    _record_attempt(st, result, found, action="dry_run" if dry_run else "merge", by=by)
+    _record_attempt(st, result, found, action="merge", by=by)
 
 
-def _merge_planned_aside(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, *, dry_run: bool, by: str,
+def _merge_planned_aside(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, *, by: str,
                          lang: str) -> FileResult:
     """PostgreSQL: plan in a snapshot without any lock, then commit under the writers' lock if what the plan
     read is still so: nothing changed since in the workbook's regions (or anywhere, for a workbook checked
@@ -411,7 +448,7 @@ def _merge_planned_aside(st: Store, path: str, reading: Callable[[], RawWorkbook
                          or st.changed_since(seen, set(issued["regions"]), tuple(current_schema(st).entity_names)))
         if moved:
             result, found = _plan_file(st, path, None, lang)
-        _apply(st, result, found, dry_run=dry_run, by=by)
+        _apply(st, result, found, by=by)
     return result
 
 
@@ -428,21 +465,21 @@ def annotate_file(result: FileResult, target: str, lang: str) -> None:
     assert checked is not None and result.schema is not None
     book_lang = checked.identity.lang if checked.identity.lang in ("zh", "en") else lang
     titles = result.field_titles(book_lang)
-    try:
-        annotate(result.path, target, result.issues, lang, titles)
-    except BaseException:  # no half-written copy left to be mistaken for the marked one
-        if Path(target).is_file():
-            Path(target).unlink()
-        raise
+    with staged_files() as stage:  # no half-written copy left, and a file there before lost only to a whole one
+        annotate(result.path, str(stage(Path(target))), result.issues, lang, titles)
 
 
 def check_annotate_target(target: str, inputs: list[str]) -> None:
-    """Refuse, before validating, an annotated copy that is not an .xlsx or that would be written over an input:
-    the return must stay as received (its SHA-256 is on the attempt)."""
+    """Refuse, before validating, an annotated copy that is not an .xlsx, that could not be written (its folder
+    neither writable nor creatable: the report would be printed, then the command fail) or that would be written
+    over an input: the return must stay as received (its SHA-256 is on the attempt)."""
     expect_file(target, ".xlsx", "--annotate")
     out = Path(target)
-    if out.is_dir():
-        raise UsageError("usage_is_folder", path=target, hint="")
+    folder = out.absolute().parent
+    while not folder.exists() and folder != folder.parent:  # a folder not there yet is made where it can be
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError("usage_annotate_folder", path=target, folder=str(folder))
     for p in inputs:
         if out.resolve() == Path(p).resolve() or (out.exists() and Path(p).exists() and out.samefile(p)):
             raise UsageError("usage_annotate_input", path=target,

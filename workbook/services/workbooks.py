@@ -6,14 +6,15 @@ import csv
 import gc
 import getpass
 import json
+import os
 import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 
 from workbook.core.errors import UsageError
-from workbook.core.messages import both
+from workbook.core.messages import Both, both
 from workbook.core.resources import seed_dir
 from workbook.store import Store, create_store, open_store, store_exists
 from workbook.store.schema_versions import current_schema
@@ -78,9 +79,11 @@ def _renamed(path: str, suffix: str) -> str:
     return str(p.with_suffix(suffix)) if p.name and p.suffix.lower() in FILE_SUFFIXES else path + suffix
 
 
-def expect_file(path: str, suffix: str, option: str) -> None:
-    """Refuse, before any work, an output file whose name says another kind of file than the one written
-    (a workbook named .pdf): compared case-insensitively."""
+def expect_file(path: str, suffix: str, option: str, hint: str | Both = "") -> None:
+    """Refuse, before any work, an output file that is a folder (`hint`: how else to write into it), or whose
+    name says another kind of file than the one written (a workbook named .pdf): compared case-insensitively."""
+    if Path(path).is_dir():
+        raise UsageError("usage_is_folder", path=path, suffix=suffix, hint=hint)
     if Path(path).suffix.lower() != suffix:
         raise UsageError("usage_output_suffix", path=path, option=option, suffix=suffix, right=_renamed(path, suffix))
 
@@ -91,6 +94,32 @@ def expect_folder(path: str, mode: str) -> None:
     if suffix.lower() in FILE_SUFFIXES:
         raise UsageError("usage_folder_suffix", path=path, mode=mode, suffix=suffix,
                          right=str(Path(path).with_suffix("")))
+
+
+Stage = Callable[[Path], Path]  # the temporary name beside a file to be written, put in place by `staged_files`
+
+
+@contextmanager
+def staged_files() -> Iterator[Stage]:
+    """Files written under temporary names beside their own, put in place (os.replace) only when the block ends
+    well: enter it before the transaction that registers them, so that a failure anywhere, the commit's
+    included, leaves neither a file the store does not know nor a half-written one, and a file that was at one
+    of the names stays as it was."""
+    moves: list[tuple[Path, Path]] = []
+
+    def stage(final: Path) -> Path:
+        temporary = final.with_name(f".{final.stem}-{secrets.token_hex(4)}.part{final.suffix}")
+        moves.append((temporary, final))
+        return temporary
+
+    try:
+        yield stage
+    except BaseException:
+        for temporary, _final in moves:
+            temporary.unlink(missing_ok=True)
+        raise
+    for temporary, final in moves:
+        os.replace(temporary, final)
 
 
 def new_workbook_id(now: datetime) -> str:
@@ -112,10 +141,12 @@ def build_input(st: Store, region_ids: list[str], *, by: str, now: datetime, rnd
 
 def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, by: str, lang: str,
           progress: Callable[[str], None] | None = None, rnd: dict | None = None,
-          file_name: Callable[[str, dict], str] | None = None) -> list[dict]:
+          file_name: Callable[[str, dict], str] | None = None, stage: Stage | None = None) -> list[dict]:
     """Write the workbook(s) and register each as issued. Returns [{path, id, regions, revision}].
-    `rnd`: the round they are issued in; `file_name`: the name of a region's file with --split."""
-    with st.transaction(snapshot=True):  # PostgreSQL: every region as of the one revision registered
+    `rnd`: the round they are issued in; `file_name`: the name of a region's file with --split; `stage`: the
+    caller's `staged_files`, when its own transaction registers more (a round), else the build's own."""
+    # PostgreSQL: every region as of the one revision registered
+    with (nullcontext(stage) if stage else staged_files()) as put, st.transaction(snapshot=True):
         st.check_writable()  # a read-only store: refused before any file is written
         schema = current_schema(st)
         known = st.regions()
@@ -134,30 +165,24 @@ def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, 
             jobs = [([rid], folder / (file_name(rid, known[rid]) if file_name else f"cluster-wb-{rid}-{stamp}.xlsx"))
                     for rid in chosen]
         else:
-            path = Path(output) if output else _unused(Path("output") / f"cluster-wb-{stamp}.xlsx")
+            jobs = [(chosen, Path(output) if output else _unused(Path("output") / f"cluster-wb-{stamp}.xlsx"))]
+        for _regions, path in jobs:  # each put in place by a rename, which a folder there would refuse
             if path.is_dir():
-                raise UsageError("usage_is_folder", path=str(path), hint=both("usage_hint_split"))
-            jobs = [(chosen, path)]
+                raise UsageError("usage_is_folder", path=str(path), suffix=".xlsx",
+                                 hint="" if split else both("usage_hint_split"))
         written = []
-        existed = {path for _regions, path in jobs if path.exists()}
-        try:
-            for regions, path in jobs:
-                if progress:
-                    progress(str(path))
-                data = build_input(st, regions, by=by, now=now, rnd=rnd, schema=schema)
-                with bulk_work():
-                    plans = build_workbook(data, schema, path, lang)
-                st.register_workbook(data.workbook_id, data.revision, regions, by=by, lang=lang, path=str(path),
-                                     digests={(p.kind, p.region): p.digests for p in plans},
-                                     schema_version=int(schema.version))
-                written.append({"path": str(path), "id": data.workbook_id, "regions": regions,
-                                "revision": data.revision})
-        except BaseException:  # the registration rolls back: a workbook the store does not know can never return
-            for _regions, path in jobs:
-                if path not in existed:
-                    path.unlink(missing_ok=True)
-            raise
-        return written
+        for regions, path in jobs:
+            if progress:
+                progress(str(path))
+            data = build_input(st, regions, by=by, now=now, rnd=rnd, schema=schema)
+            with bulk_work():
+                plans = build_workbook(data, schema, put(path), lang)
+            st.register_workbook(data.workbook_id, data.revision, regions, by=by, lang=lang, path=str(path),
+                                 digests={(p.kind, p.region): p.digests for p in plans},
+                                 schema_version=int(schema.version))
+            written.append({"path": str(path), "id": data.workbook_id, "regions": regions,
+                            "revision": data.revision})
+    return written
 
 
 def _unused(path: Path) -> Path:

@@ -21,14 +21,16 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 
+from workbook.store.accounts import Accounts
 from workbook.store.connection import Connected, StoreError, _make_engine, _reach, resolve_url, scrub, shown
-from workbook.store.records import Records
-from workbook.store.rounds import Rounds
+from workbook.store.records import Records, delete_orphans
+from workbook.store.rounds import Rounds, order_closings
 from workbook.store.schemas import SchemaVersions
 from workbook.store.tables import (
     STORE_FORMAT,
     STORE_MARK,
     _dumps,
+    _loads,
     _lock_writes,
     meta_t,
     metadata,
@@ -65,8 +67,10 @@ def _check_ours(engine: Engine, location: str) -> None:
 
 def _upgrade(engine: Engine) -> None:
     """Bring a store written by an older cluster-wb to this format, in one transaction: the tables it lacks
-    are created (records and history need no change: they are JSON documents). Both back ends make DDL part of
-    the transaction: a kill leaves the old format whole, and the next open upgrades it."""
+    are created (records and history need no change: they are JSON documents; format 4's accounts and sessions
+    are new tables), closed rounds numbered in the order they closed, and the matrix records of clusters deleted
+    before their deletion took them along deleted, in one audited revision. Both back ends make DDL part of the
+    transaction: a kill leaves the old format whole, and the next open upgrades it."""
     try:
         with engine.begin() as c:  # SQLite: BEGIN IMMEDIATE, so two first opens do not both upgrade
             _lock_writes(c)  # PostgreSQL: the same, with the writers' lock
@@ -81,6 +85,8 @@ def _upgrade(engine: Engine) -> None:
                 c.exec_driver_sql(f"ALTER TABLE {workbooks_t.name} ADD COLUMN schema_version INTEGER")
             if c.execute(select(func.count()).select_from(schemas_t)).scalar_one() == 0:
                 _record_bundled_schema(c)  # what its workbooks were built with: the schema of the package
+            order_closings(c)
+            delete_orphans(c, _owned(c))  # left by a cluster-wb from before deleting a cluster took them along
             if fmt is None:
                 c.execute(meta_t.insert().values(key="format", value=STORE_FORMAT))
             else:
@@ -92,6 +98,15 @@ def _upgrade(engine: Engine) -> None:
         store = engine.url.render_as_string(hide_password=True)
         raise StoreError("store_upgrade_refused", store=store, known=STORE_FORMAT,
                          why=" ".join(str(exc.orig).split())) from None
+
+
+def _owned(c: Connection) -> dict[str, tuple[str, ...]]:
+    """Which entities own records of which, in the store's current schema (`Schema.owned_by`)."""
+    from workbook.template.schema import parse_schema
+
+    doc = c.execute(select(schemas_t.c.doc).order_by(schemas_t.c.version.desc()).limit(1)).scalar_one()
+    schema = parse_schema(_loads(doc))
+    return {s.entity: schema.owned_by(s.entity) for s in schema.sheets}
 
 
 def store_exists(store: str) -> bool:
@@ -197,10 +212,10 @@ def copy_store(source: str, target: str, progress: Any = None) -> tuple[int, dic
     return rev, counts
 
 
-class Store(Connected, Records, IssuedWorkbooks, SchemaVersions, Rounds):
+class Store(Connected, Records, IssuedWorkbooks, SchemaVersions, Rounds, Accounts):
     """Access to one master store, the one door to it: use `open_store` or `create_store` to get one. Each part
-    keeps one kind of thing (records and revisions, issued workbooks, schema versions, rounds and attempts) over
-    the connection and transactions of `Connected`."""
+    keeps one kind of thing (records and revisions, issued workbooks, schema versions, rounds and attempts, portal
+    accounts and sessions) over the connection and transactions of `Connected`."""
 
 
 __all__ = ["Store", "StoreError", "copy_store", "create_store", "open_store", "resolve_url", "scrub", "shown",

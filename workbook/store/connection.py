@@ -1,5 +1,10 @@
 """Reaching a store (a SQLite file or a PostgreSQL database), its transactions and the writers' lock; a
-store that refuses writes, said once."""
+store that refuses writes, said once.
+
+Ctrl-C (see `core.interrupts`): a wait for a lock is cut at once (SQLite's is taken in Python, `_patiently`;
+psycopg cancels its own), which costs only the transaction in flight. A SQLite `batch` queues for the write lock
+before its transaction begins, and while that transaction holds finished units it tells `interrupts.holding`:
+an interrupt landing in a database call then waits for the call, and the batch commits the finished units."""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from workbook.core import interrupts
 from workbook.core.errors import CwbError
 from workbook.store.tables import PG_CONNECT_TIMEOUT, _lock_writes, meta_t
 
@@ -30,14 +36,20 @@ class StoreError(CwbError):
     """The store cannot be opened or used; the message says what to do."""
 
 
+WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
 def read_only(exc: BaseException) -> bool:
     """Whether a database error says the store refuses writes: a SQLite file (or its folder) this process may
-    not write, such as a copy on a share; a PostgreSQL standby, or a database or role set read-only."""
+    not write, such as a copy on a share; a PostgreSQL standby, a database or role set read-only, or a role
+    granted SELECT only (permission denied on a write; denied on a read, it is not that)."""
     if not isinstance(exc, DBAPIError):
         return False
     orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
     return (str(getattr(orig, "sqlite_errorname", "")).startswith("SQLITE_READONLY")
-            or getattr(orig, "sqlstate", None) == "25006"  # read_only_sql_transaction
+            or sqlstate == "25006"  # read_only_sql_transaction
+            or (sqlstate == "42501" and bool(WRITE_STATEMENT.match(exc.statement or "")))  # insufficient_privilege
             or "readonly database" in str(orig))
 
 
@@ -88,21 +100,56 @@ def _where(url: str) -> tuple[str, str]:
     return host, str(u.port or u.query.get("port") or 5432)
 
 
+SQLITE_BUSY_TIMEOUT = 60  # seconds a SQLite statement waits for another connection's lock
+_SQLITE_BUSY_STEP_MS = 50  # one wait inside SQLite; Python runs (and a Ctrl-C is raised) between two
+
+
+def _patiently(conn: Connection, statement: str) -> None:
+    """SQLite: `statement` (a BEGIN IMMEDIATE, a COMMIT), waiting for another connection's lock up to the busy
+    timeout, 50 ms at a time. SQLite's own wait sleeps inside one call, where no signal handler runs: a Ctrl-C
+    behind another writer, or a commit behind a reader, would wait out the whole minute. The last try runs
+    through SQLAlchemy, so that its failure is said as any other of the store's."""
+    import sqlite3
+
+    raw = conn.connection.driver_connection
+    raw.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_STEP_MS}")
+    try:
+        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                raw.execute(statement)
+                return
+            except sqlite3.OperationalError as exc:
+                if not str(getattr(exc, "sqlite_errorname", "")).startswith("SQLITE_BUSY"):
+                    break
+        conn.exec_driver_sql(statement)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT * 1000}")
+
+
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT})
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_conn, _record):  # pragma: no cover - driver hook
             dbapi_conn.isolation_level = None  # let us issue BEGIN ourselves
             dbapi_conn.execute("PRAGMA foreign_keys=ON")
-            dbapi_conn.execute("PRAGMA busy_timeout=60000")
+            dbapi_conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT * 1000}")
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover - driver hook
             # Take the write lock at the start: two merges are serialised, never interleaved. A read-only
             # snapshot (`Store.reading`) takes none, so that it does not wait for a writer.
-            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("cwb_read_only") else "BEGIN IMMEDIATE")
+            if conn.get_execution_options().get("cwb_read_only"):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                _patiently(conn, "BEGIN IMMEDIATE")
+
+        @event.listens_for(engine, "commit")
+        def _sqlite_commit(conn):  # pragma: no cover - driver hook
+            # A commit waits for readers to finish; the driver's commit() that follows finds nothing left to do
+            _patiently(conn, "COMMIT")
 
         return engine
     args: dict[str, Any] = {"application_name": "cluster-wb"}
@@ -150,7 +197,8 @@ def _reach(engine: Engine, store: str) -> Connection:
 
 
 class Batch:
-    """The outer transaction of `Store.batch`: begun on the first unit of work, committed now and then."""
+    """The outer transaction of `Store.batch`: begun on the first unit of work, committed now and then. While
+    it is open, the connection holds finished units not yet committed: `interrupts.holding` says so."""
 
     def __init__(self, conn: Connection | None, every: float):
         self.conn, self.every = conn, every
@@ -160,14 +208,27 @@ class Batch:
         if self.conn is None:
             return
         if not self.conn.in_transaction():
-            self.conn.begin()
+            self.conn.begin()  # queues for the write lock: nothing is held yet, a Ctrl-C ends the wait
+            interrupts.holding(True)
         if self.started is None:
             self.started = time.monotonic()
 
     def commit(self) -> None:
         if self.conn is not None and self.conn.in_transaction():
             self.conn.commit()
+        interrupts.holding(False)
         self.started = None
+
+    def commit_after_failure(self) -> None:
+        """An error or an interrupt ends the batch: the unit in flight rolled back if its savepoint is still
+        open (its context manager cut short by a second Ctrl-C), then the finished units committed. A
+        connection SQLAlchemy gave up as broken (a call cut by a second Ctrl-C, or before any unit finished)
+        has lost them already, and has nothing to commit."""
+        if self.conn is None or self.conn.invalidated:
+            return
+        while (unit := self.conn.get_nested_transaction()) is not None and unit.is_active:
+            unit.rollback()
+        self.commit()
 
     def checkpoint(self) -> None:
         """Commit if the batch has been open for `every` seconds (other writers get their turn)."""
@@ -248,9 +309,10 @@ class Connected:
             yield batch
             batch.commit()
         except BaseException:
-            batch.commit()  # the units before the failing one are whole; the failing one was rolled back
+            batch.commit_after_failure()  # the units before the failing one are whole
             raise
         finally:
+            interrupts.holding(False)
             self._conn = self._batch = None
             conn.close()
 

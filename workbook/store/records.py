@@ -12,7 +12,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from workbook.core.changes import Change
+from workbook.core.changes import ORPHANS_SOURCE, Change
 from workbook.store.tables import _dumps, _loads, audit_t, history_t, now_iso, records_t, revisions_t
 
 
@@ -31,6 +31,40 @@ def _set_marks(data: dict, key: str, marks: dict[str, Any]) -> None:
             data["inferred"] = inferred
         else:
             data.pop("inferred", None)
+
+
+def delete_orphans(c: Connection, owned: dict[str, tuple[str, ...]]) -> int | None:
+    """Delete the live records keyed by a deleted record's id (`owned`: an entity and the entities it owns, the
+    schema's `owned_by`: a cluster's constraint-matrix record), left by a cluster-wb from before such records
+    went with their owner. One revision by cluster-wb, an audit entry per record, as `commit` writes them; on
+    the caller's connection, inside its transaction (the format upgrade's). Returns the revision, or None when
+    there was nothing to delete."""
+    from sqlalchemy.orm import aliased
+
+    ours, owner = aliased(records_t), aliased(records_t)
+    found = []
+    for entity, entities in owned.items():
+        if entities:
+            found += c.execute(
+                select(ours.c.entity, ours.c.id, ours.c.data)
+                .join(owner, (owner.c.entity == entity) & (owner.c.id == ours.c.id) & owner.c.deleted.is_(True))
+                .where(ours.c.entity.in_(entities), ours.c.deleted.is_(False))
+                .order_by(ours.c.entity, ours.c.id)).all()
+    if not found:
+        return None
+    rev = int(c.execute(select(func.coalesce(func.max(revisions_t.c.rev), 0))).scalar_one()) + 1
+    at = now_iso()
+    c.execute(revisions_t.insert().values(rev=rev, at=at, by="cluster-wb", source=ORPHANS_SOURCE,
+                                          summary="matrix records of deleted clusters"))
+    c.execute(audit_t.insert(), [{"rev": rev, "at": at, "by": "cluster-wb", "source": ORPHANS_SOURCE,
+                                  "entity": entity, "record": rid, "field": None, "op": "delete", "old": data,
+                                  "new": None} for entity, rid, data in found])
+    c.execute(history_t.insert(), [{"entity": entity, "id": rid, "rev": rev, "data": data, "deleted": True}
+                                   for entity, rid, data in found])
+    c.execute(records_t.update()
+              .where(records_t.c.entity == bindparam("b_entity"), records_t.c.id == bindparam("b_id"))
+              .values(deleted=True, rev=rev), [{"b_entity": entity, "b_id": rid} for entity, rid, _ in found])
+    return rev
 
 
 class Records:

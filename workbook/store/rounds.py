@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     func,
+    inspect,
     select,
 )
+from sqlalchemy.engine import Connection
 
 from workbook.store.tables import (
     _dumps,
@@ -18,6 +22,30 @@ from workbook.store.tables import (
     rounds_t,
     workbooks_t,
 )
+
+
+def order_closings(c: Connection) -> None:
+    """Number the closed rounds of a store from before closings were numbered (`closed_seq`), in the order they
+    most likely closed: by snapshot revision, closing time (to the second), then opening order. On the caller's
+    connection, inside its transaction (the format upgrade's)."""
+    if "closed_seq" not in {col["name"] for col in inspect(c).get_columns(rounds_t.name)}:
+        c.exec_driver_sql(f"ALTER TABLE {rounds_t.name} ADD COLUMN closed_seq INTEGER")
+    closed = c.execute(select(rounds_t.c.name, rounds_t.c.closed_rev, rounds_t.c.closed_at, rounds_t.c.seq).where(
+        rounds_t.c.state == "closed", rounds_t.c.closed_seq.is_(None))).all()
+    if not closed:
+        return
+    start = c.execute(select(func.coalesce(func.max(rounds_t.c.closed_seq), 0))).scalar_one()
+    closed.sort(key=lambda r: (r.closed_rev, _instant(r.closed_at), r.seq))
+    for n, row in enumerate(closed, start + 1):
+        c.execute(rounds_t.update().where(rounds_t.c.name == row.name).values(closed_seq=n))
+
+
+def _instant(iso: str | None) -> datetime:
+    """A stored time (ISO 8601, with its offset), to compare across offsets."""
+    try:
+        return datetime.fromisoformat(iso) if iso else datetime.min.replace(tzinfo=UTC)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 class Rounds:
@@ -44,12 +72,15 @@ class Rounds:
         return _round_row(dict(row)) if row else None
 
     def set_round_state(self, name: str, state: str) -> dict:
-        """Close a round (its snapshot: the revision now) or reopen it (no snapshot until closed again)."""
+        """Close a round (its snapshot: the revision now; `closed_seq`: one more than any closing before, the order
+        of rounds closed at one revision) or reopen it (no snapshot until closed again)."""
         closing = state == "closed"
         with self._connect() as c:
-            _lock_writes(c)  # the snapshot revision is one that was whole when the round closed
+            _lock_writes(c)  # the snapshot revision is one that was whole when the round closed, and its ordinal
+            order = c.execute(select(func.coalesce(func.max(rounds_t.c.closed_seq), 0))).scalar_one() + 1
             c.execute(rounds_t.update().where(rounds_t.c.name == name).values(
-                state=state, closed_at=now_iso() if closing else None, closed_rev=self.revision() if closing else None))
+                state=state, closed_at=now_iso() if closing else None, closed_rev=self.revision() if closing else None,
+                closed_seq=order if closing else None))
         out = self.round(name)
         assert out is not None
         return out

@@ -22,7 +22,9 @@ from sqlalchemy.engine import Connection
 STORE_MARK = "cluster-wb store"
 
 
-STORE_FORMAT = "3"  # 2: reporting rounds, their workbooks and return attempts; 3: the store's schema versions
+STORE_FORMAT = "4"  # 2: reporting rounds, their workbooks and return attempts; 3: the store's schema versions;
+# 4: portal accounts and their sessions; the order rounds closed in; matrix records of clusters deleted before
+# their deletion took them along, deleted once (see `_upgrade`)
 
 
 # Text everywhere (SQLite ignores a declared length; PostgreSQL would refuse a long round name or a long --by),
@@ -115,6 +117,7 @@ rounds_t = Table(  # a reporting round: one workbook issued to each of its regio
     Column("regions", Text, nullable=False), Column("state", _Str, nullable=False),
     Column("opened_at", _Str, nullable=False), Column("opened_rev", Integer, nullable=False),
     Column("closed_at", _Str), Column("closed_rev", Integer), Column("by", _Str),
+    Column("closed_seq", Integer),  # the order of closings: rounds often close at one revision (format 4)
 )
 
 
@@ -140,6 +143,30 @@ attempts_t = Table(  # every validate or merge of a round's workbook; the same f
     Column("ordinal", Integer, nullable=False),  # the order attempts took their outcome: the latest is the max
     Index("ix_cwb_attempts_round", "round", "region"),
     Index("ux_cwb_attempts_file", "workbook", "sha256", unique=True),
+)
+
+
+accounts_t = Table(  # a portal account: a coordinator (every region) or an office (its regions); see services/accounts
+    "cwb_accounts", metadata,
+    Column("name", _Str, primary_key=True), Column("role", _Str, nullable=False),
+    Column("regions", Text),  # JSON list of region ids; null: every region (a coordinator)
+    Column("key_hash", _Str),  # SHA-256 of the sign-in key, hex; null once revoked (no key matches it)
+    Column("key_gen", Integer, nullable=False, default=1),  # one more at each new key or revocation
+    Column("created_at", _Str, nullable=False), Column("created_by", _Str),
+    Column("changed_at", _Str), Column("changed_by", _Str),  # the last new key or revocation, and by whom
+    Column("revoked_at", _Str), Column("last_seen", _Str),
+    Index("ux_cwb_accounts_key", "key_hash", unique=True),
+)
+
+
+sessions_t = Table(  # a signed-in browser: kept in the store, so that any worker answers it and a revocation ends it
+    "cwb_sessions", metadata,
+    Column("token_hash", _Str, primary_key=True),  # SHA-256 of the session token, hex
+    Column("account", _Str, nullable=False), Column("key_gen", Integer, nullable=False),  # the key it was made with
+    Column("created_at", _Str, nullable=False), Column("last_seen", _Str),
+    Column("expires", _Str, nullable=False),  # UTC, ISO 8601: string order is time order, for the purge in SQL
+    Column("ended_at", _Str),  # signed out, or ended by a new key or a revocation
+    Index("ix_cwb_sessions_account", "account"),
 )
 
 

@@ -19,9 +19,8 @@ from workbook.template.cross_rules import CROSS_RULES
 from workbook.template.field_types import TYPES
 from workbook.template.model import LIST_SEPARATORS, Entity, Factor, Field, Option, Schema, Sheet
 
+# The fields the consolidated report relies on by key (a template change may not rename or retire them)
 FIGURES = ("enterprises", "above_scale", "specialised_smes", "employment", "output")  # summed per region
-
-
 MOVES = ("output", "employment")  # the fields whose largest changes the report lists
 
 

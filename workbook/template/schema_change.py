@@ -435,7 +435,7 @@ def _other_steps(ch: _Change) -> None:
         ch.out.steps.append({"op": "severity_scale"})
 
 
-# -- mapping records and rows forward -------------------------------------------------------------------
+# -- mapping records forward (an old workbook's rows: returns/forward) --------------------------------
 def migrate_record(entity: str, rid: str | None, data: dict, steps: list[dict], *, stored: bool = True) -> dict:
     """`data` (record `rid`, or a row's values) as the new version keeps it: fields renamed, factors split,
     retired fields dropped, list values mapped and, for a stored record (`stored`), the values converted,
@@ -566,5 +566,3 @@ def _range_text(pair: list) -> str:
     low, high = pair
     return f"{'' if low is None else plain_number(low)}–{'' if high is None else plain_number(high)}"
 
-
-STRUCTURAL = ("rename_field", "split_factor", "retire_field")

@@ -61,9 +61,11 @@ MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,4})([0-9]{1
 UNIQUE_COUNT = re.compile(rb'uniqueCount="([0-9]+)"')
 
 
-FORMULA_CELL = re.compile(
-    rb'<(?:\w+:)?c\b([^>]*?)\br="([A-Z]{1,4}[0-9]{1,8})"([^>]*)>\s*<(?:\w+:)?f\b[^>]*?(/?)>([^<]{0,200})'
-    rb'(?:(?:</(?:\w+:)?f>)?\s*<(?:\w+:)?v>([^<]{0,64}))?')
+FORMULA_CELL = re.compile(  # a cell and its <f> element, whole (its text is kept to 200 characters)
+    rb'<(?:\w+:)?c\b([^>]*?)\br="([A-Z]{1,4}[0-9]{1,8})"([^>]*)>\s*<(?:\w+:)?f\b[^>]*?(/?)>([^<]*)')
+
+
+FORMULA_VALUE = re.compile(rb"(?:</(?:\w+:)?f>)?\s*<(?:\w+:)?v>([^<]{0,64})")  # matched where the <f> ends
 
 
 ERROR_TYPE = re.compile(rb"""\bt=["']e["']""")  # a cell whose value is an error (#DIV/0!, #VALUE! …)
@@ -250,14 +252,15 @@ def _check_zip(z: zipfile.ZipFile, name: str, limits: Limits) -> PackageScan:
     return scan
 
 
-def _tag_boundary(data: bytes, keep: int = 512, look: int = 65536) -> int:
-    """Where to stop this round: before a cell tag near the end, else before any tag, leaving `keep` bytes."""
+def _tag_boundary(data: bytes, keep: int = 512, look: int = 65536, prefixed: bool = False) -> int:
+    """Where to stop this round: before a cell tag near the end (`<x:c …>` in a sheet whose tags carry a prefix),
+    else before any tag, leaving `keep` bytes. A cell is never cut between its formula and its value."""
     limit = max(len(data) - keep, 0)
-    for needle in (b"<c", b"<"):
-        cut = data.rfind(needle, max(0, limit - look), limit)
-        if cut > 0:
-            return cut
-    return limit
+    start = max(0, limit - look)
+    cut = data.rfind(b"<c", start, limit)
+    if prefixed and (colon := data.rfind(b":c ", start, limit)) > 0:
+        cut = max(cut, data.rfind(b"<", start, colon))
+    return cut if cut > 0 else max(data.rfind(b"<", start, limit), 0) or limit
 
 
 def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Limits, is_sheet: bool,
@@ -299,7 +302,7 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Lim
                 tail = data[-16:]
                 continue
             # cut at the start of a tag, so no element we look for straddles two rounds; the rest waits
-            cut = len(data) if final else _tag_boundary(data)
+            cut = len(data) if final else _tag_boundary(data, prefixed=prefixed)
             window = data[:cut]
             tail = data[cut:]
             # the extent: only references with a 5-digit row or a 3-letter column can make it large, and
@@ -328,11 +331,11 @@ def _scan_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Lim
                 if merged > limits.max_merged_cells:
                     raise Refused("guard_merged", path=name, part=info.filename, limit=limits.max_merged_cells)
             for m in (FORMULA_CELL.finditer(window) if b"<f" in window or (prefixed and b":f" in window) else ()):
-                text = "" if m.group(4) else m.group(5).decode("utf-8", "replace")
+                text = "" if m.group(4) else m.group(5)[:200].decode("utf-8", "replace")
                 ref = m.group(2).decode()
                 part.formulas[ref] = "=" + text if text else "="
-                if m.group(6) and ERROR_TYPE.search(m.group(1) + m.group(3)):  # calamine reads it as empty
-                    part.errors[ref] = m.group(6).decode("utf-8", "replace").strip()
+                if ERROR_TYPE.search(m.group(1) + m.group(3)) and (v := FORMULA_VALUE.match(window, m.end())):
+                    part.errors[ref] = v.group(1).decode("utf-8", "replace").strip()  # calamine reads it as empty
             if final:
                 break
         if is_sheet and max_row * max_col > limits.max_rectangle:
