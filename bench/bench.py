@@ -36,6 +36,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from workbook.core.scope import Scope  # noqa: E402 - from this checkout (the line above)
+
+BENCH = Scope.everything("bench")  # the bench acts as the command line does: every region
+
 SIZES = {"T": (3, 10), "S": (30, 100), "M": (300, 100), "L": (300, 1000)}
 STEPS = ["setup", "round_open", "build", "xlsxwriter", "edit", "calamine", "validate", "pandas", "validate_edited",
          "merge_dry_run", "merge", "merge_folder", "status", "report", "startup_imports", "startup_help",
@@ -145,7 +149,7 @@ def _child(step: str, work: Path, size: str) -> dict:
         extra["cells"] = sum(f.size for f in frames.values())
     elif step in ("validate", "validate_edited"):
         st = open_store(store)
-        [result] = round_trip.validate_files(st, [str(base if step == "validate" else edited)], "zh")
+        [result] = round_trip.validate_files(st, [str(base if step == "validate" else edited)], "zh", scope=BENCH)
         extra["errors"], extra["warnings"] = result.errors, result.checked.warnings
     elif step in ("merge_dry_run", "merge"):
         target = store
@@ -154,7 +158,7 @@ def _child(step: str, work: Path, size: str) -> dict:
             shutil.copy(store, target)
             started = time.perf_counter()
         st = open_store(target)
-        [result] = round_trip.merge_files(st, [str(edited)], dry_run=step == "merge_dry_run", by="bench", lang="zh")
+        [result] = round_trip.merge_files(st, [str(edited)], dry_run=step == "merge_dry_run", scope=BENCH, lang="zh")
         extra["changes"] = len(result.plan.changes) if result.plan else 0
         extra["applied"] = result.applied
     elif step == "merge_folder":  # the same edits, returned as one file per region, merged from one folder
@@ -162,19 +166,19 @@ def _child(step: str, work: Path, size: str) -> dict:
         shutil.copy(store, target)
         started = time.perf_counter()
         st = open_store(target)
-        results = round_trip.merge_files(st, [str(work / "returns")], dry_run=False, by="bench", lang="zh")
+        results = round_trip.merge_files(st, [str(work / "returns")], dry_run=False, scope=BENCH, lang="zh")
         extra["files"] = len(results)
         extra["changes"] = sum(len(r.plan.changes) for r in results if r.plan)
         extra["applied"] = sum(1 for r in results if r.applied)
         extra["errors"] = sum(r.errors for r in results)
     elif step == "status":  # the tracker of the round after its folder of returns was merged
         from workbook.services import campaign
-        tracker = campaign.round_status(open_store(str(work / "folder.sqlite")), ROUND)
+        tracker = campaign.round_status(open_store(str(work / "folder.sqlite")), ROUND, scope=BENCH)
         extra["merged"] = tracker["summary"]["merged"]
     elif step == "report":
         from workbook.services import campaign
         st = open_store(store)
-        fig = campaign.report_figures(st, round_name=None, since_name=None, region_ids=[])
+        fig = campaign.report_figures(st, round_name=None, since_name=None, region_ids=[], scope=BENCH)
         campaign.write_report(st, fig, str(work / "report.xlsx"), "zh", pdf=False)
         extra["charts"] = _package_size(work / "report.xlsx")["charts"]
     elif step == "pg_setup":  # the store as this round left it (its build registered), copied into PostgreSQL
@@ -184,13 +188,13 @@ def _child(step: str, work: Path, size: str) -> dict:
         from sqlalchemy.engine import make_url
         pg = os.environ["CWB_BENCH_PG"]
         st = open_store(_pg(pg, make_url(pg).database + "_store"))  # timed, as validate's open_store is
-        [result] = round_trip.validate_files(st, [str(base)], "zh")
+        [result] = round_trip.validate_files(st, [str(base)], "zh", scope=BENCH)
         extra["errors"], extra["warnings"] = result.errors, result.checked.warnings
     elif step == "merge_pg":
         target = _pg_fresh(os.environ["CWB_BENCH_PG"], "merge", template="store")
         started = time.perf_counter()
         st = open_store(target)
-        [result] = round_trip.merge_files(st, [str(edited)], dry_run=False, by="bench", lang="zh")
+        [result] = round_trip.merge_files(st, [str(edited)], dry_run=False, scope=BENCH, lang="zh")
         extra["changes"] = len(result.plan.changes) if result.plan else 0
         extra["applied"] = result.applied
     elif step.startswith(("merge8_", "validate8_")):

@@ -238,6 +238,49 @@ def test_the_guards_child_ignores_ctrl_c(env):
     assert lines[2:] == ["interrupted", "checked"], proc.stdout
 
 
+# A Ctrl-C that lands where Python cannot simply raise it, sent from inside that code so that the handler runs
+# there every time. Code run from source text (`exec`/`eval` of a string: how `dataclass` and `namedtuple` make
+# their methods, as a module imported late, such as rich for the summary, defines its classes): CPython marks a
+# KeyboardInterrupt that leaves it as unhandled for the whole process, and, caught or not, the process then ends
+# killed by SIGINT (exit -2) instead of with the code it chose. A finalizer or a weakref callback (importlib's
+# module locks have one): Python prints an exception raised there as "Exception ignored" and drops it, so the
+# command went on as if never interrupted. Run as `python -m`, as the command is (run as a script or with -c,
+# Python exits through a path that does not look at that mark).
+TRIPPED = {
+    "exec": 'exec("import os, signal; os.kill(os.getpid(), signal.SIGINT); made = 1")',
+    "finalizer": textwrap.dedent("""\
+        class Finalized:
+            def __del__(self):
+                os.kill(os.getpid(), signal.SIGINT)
+                pause()
+        def pause():
+            pass
+        Finalized()"""),
+}
+INTERRUPTED_IN = textwrap.dedent("""
+    import os, signal, sys, textwrap, time
+    from workbook.core import interrupts
+    interrupts.take_over()
+    try:
+        exec(compile(textwrap.dedent(sys.argv[1]), "tripped.py", "exec"))  # a code object: runs as a module would
+        time.sleep(5)
+        print("not interrupted", flush=True)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        sys.exit(130)
+""")
+
+
+@pytest.mark.one_store  # no store involved
+@pytest.mark.parametrize("where", TRIPPED)
+def test_ctrl_c_where_python_cannot_raise_it_still_exits_130(tmp_path, where):
+    (tmp_path / "interrupted_in.py").write_text(INTERRUPTED_IN)
+    environ = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path)])}
+    proc = subprocess.run([sys.executable, "-m", "interrupted_in", TRIPPED[where]], cwd=ROOT, env=environ,
+                          capture_output=True, text=True, timeout=60, start_new_session=True)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (130, "interrupted\n", "")
+
+
 # Waits: another writer holds the writers' lock (a merge, a `schema apply`, an administrator's session), or a
 # reader keeps a SQLite commit waiting. A Ctrl-C there ends the command at once, unless finished files sit in a
 # SQLite batch not yet committed: then the first waits for the commit and a second ends it at once.

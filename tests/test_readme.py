@@ -33,7 +33,8 @@ def test_every_issue_code_the_code_can_report_is_in_the_catalogue():
 
     issue_calls = {"add", "of", "Note"}
     refusal_classes = {"Refused", "ReadError", "StoreError", "UsageError", "DatasetError", "PdfError",
-                       "SchemaFileError", "ApplyRefused", "Refusal"}
+                       "SchemaFileError", "ApplyRefused", "Refusal", "Forbidden", "Unknown", "NotSignedIn",
+                       "TooLarge"}
     found_issues, found_refusals = set(), set()
     for path in (ROOT / "workbook").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

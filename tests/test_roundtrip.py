@@ -530,6 +530,7 @@ def test_issue_values_are_normalised_where_the_cell_was_read(env):
 def test_an_issue_is_said_in_either_language_when_it_is_output(env):
     """Issues keep their parameters and are rendered at output: one validated in Chinese, said in English,
     reads exactly as the English validation says it (titles, labels, type words, hints, allowed values)."""
+    from workbook.core.scope import Scope
     from workbook.services.round_trip import check_file
 
     assert env.run("init").exit_code == 0
@@ -546,8 +547,8 @@ def test_an_issue_is_said_in_either_language_when_it_is_output(env):
     edit(path, "recommendations", "XC", "XC-R02", "状态", "进行中")
     edit(path, "recommendations", "XC", "XC-R02", "进度（%）", 1.0)
     st = open_store(env.store)
-    said_zh = check_file(st, str(path), "zh").checked.issues
-    said_en = check_file(st, str(path), "en").checked.issues
+    said_zh = check_file(st, str(path), "zh", scope=Scope.everything("test")).checked.issues
+    said_en = check_file(st, str(path), "en", scope=Scope.everything("test")).checked.issues
     assert {"missing_column_optional", "enum", "type", "cross_above_scale", "readonly", "cross_progress"} <= \
         {i.code for i in said_zh}
     assert [i.render("en") for i in said_zh] == [i.message for i in said_en]

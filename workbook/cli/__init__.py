@@ -28,7 +28,13 @@ class GuardedGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            finally:  # the command is done: a Ctrl-C now would only cut its exit short, with no line said. One
+                # that lands before this has taken effect (the command's SystemExit on its way out, say) is
+                # caught below, as one during the command: said, and exit 130
+                from workbook.core import interrupts
+                interrupts.done()
         except CwbError as exc:
             lang = (ctx.obj or {}).get("lang", "zh")
             _fail(_scrub(f"cluster-wb: {exc.message(lang)}", ctx), exc.exit_code)
@@ -57,9 +63,6 @@ class GuardedGroup(click.Group):
             what = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line, whatever the driver wrote
             said = t("internal_error", lang, what=what)
             _fail(_scrub(f"cluster-wb: {said}", ctx), 2)
-        finally:  # the command is done: a Ctrl-C now would only cut its exit short, with no line said
-            from workbook.core import interrupts
-            interrupts.done()
 
 
 def _scrub(message: str, ctx: click.Context) -> str:
@@ -70,6 +73,14 @@ def _scrub(message: str, ctx: click.Context) -> str:
         if "://" in url:
             message = scrub(message, url)
     return message
+
+
+def _console(by: str | None = None):
+    """The scope of the person at the terminal: every region (whoever holds the store holds all of it), under
+    --by or their login name."""
+    from workbook.core.scope import Scope
+    from workbook.services import workbooks
+    return Scope.everything(by or workbooks.default_user())
 
 
 def _store(obj: dict):
@@ -305,7 +316,7 @@ def validate(obj: dict, files: tuple[str, ...], fmt: str, annotate_out: str | No
     if annotate_out:
         round_trip.check_annotate_target(annotate_out, paths)
     st = _store(obj)
-    results = round_trip.validate_files(st, paths, obj["lang"], progress=_progress(len(paths)))
+    results = round_trip.validate_files(st, paths, obj["lang"], progress=_progress(len(paths)), scope=_console())
     _answer(results, fmt, lambda r: r.validate_json(), lambda: terminal.print_validation(results, obj["lang"]))
     if annotate_out and results and not results[0].rejected:
         round_trip.annotate_file(results[0], annotate_out, obj["lang"])
@@ -326,17 +337,18 @@ def merge(obj: dict, files: tuple[str, ...], dry_run: bool, by: str | None, fmt:
     Exit: 0 every file merged (or had nothing to change); 1 a file had errors or conflicts; 2 as validate."""
     from workbook.campaign import rounds
     from workbook.cli import terminal
-    from workbook.services import campaign, round_trip, workbooks
+    from workbook.services import campaign, round_trip
     paths = _input_files(files)
     if len(paths) > 1:  # interrupted, the files merged before are kept (a dry run's: recorded, as validate's)
         obj["on_interrupt"] = "interrupted_validate" if dry_run else "interrupted_merge"
     st = _store(obj)
     titles_from = _schema_now(st) if fmt == "text" else None  # read before: nothing runs after the last commit
-    results = round_trip.merge_files(st, paths, dry_run=dry_run, by=by or workbooks.default_user(), lang=obj["lang"],
+    scope = _console(by)
+    results = round_trip.merge_files(st, paths, dry_run=dry_run, scope=scope, lang=obj["lang"],
                                      progress=_progress(len(paths)))
     _answer(results, fmt, lambda r: r.merge_json(obj["lang"]),
             lambda: terminal.print_merge(results, obj["lang"], dry_run, titles_from))
-    for tracker in campaign.summaries_of(st, [r.round for r in results]):  # where the rounds stand now
+    for tracker in campaign.summaries_of(st, [r.round for r in results], scope=scope):  # where the rounds stand now
         click.echo(rounds.summary_line(tracker, obj["lang"]), err=True)
     sys.exit(_exit_code(results))
 
@@ -454,7 +466,7 @@ def status(obj: dict, round_name: str | None, fmt: str, output: str | None) -> N
     from workbook.services import campaign, workbooks
     if output:
         workbooks.expect_file(output, ".xlsx", "-o")
-    tracker = campaign.round_status(_store(obj), round_name)
+    tracker = campaign.round_status(_store(obj), round_name, scope=_console())
     if output:
         from workbook.campaign.tracker_book import write_tracker
         write_tracker(tracker, Path(output), obj["lang"])
@@ -493,7 +505,8 @@ def report(obj: dict, output: str | None, round_name: str | None, since_name: st
                              pdf=output)
         workbooks.expect_file(output, ".xlsx", "-o")
     st = _store(obj)
-    fig = campaign.report_figures(st, round_name=round_name, since_name=since_name, region_ids=list(regions))
+    fig = campaign.report_figures(st, round_name=round_name, since_name=since_name, region_ids=list(regions),
+                                  scope=_console())
     if fmt == "json":
         _print_json(fig)
         return
@@ -594,6 +607,29 @@ def account_list(obj: dict, fmt: str) -> None:
     else:
         from workbook.cli import terminal
         terminal.print_accounts(listed, obj["lang"])
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="HOST", help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), metavar="PORT",
+              help="Port to listen on (0: any free one; the line printed says which).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), metavar="N",
+              help="Server processes (PostgreSQL only: a SQLite store is served by one).")
+@click.option("--max-upload-mb", default=50, show_default=True, type=click.IntRange(min=1), metavar="N",
+              help="Largest upload accepted, refused while it streams in.")
+@click.pass_obj
+def serve(obj: dict, host: str, port: int, workers: int, max_upload_mb: int) -> None:
+    """Serve the portal over HTTP from this store until SIGINT or SIGTERM; prints `serving URL` once it takes
+    connections.
+
+    Exit: 0 after a clean stop; 2 the port is in use or the store cannot be served."""
+    from workbook.store import store_exists
+    from workbook.web.serve import serve as run  # the web libraries only for this command (start-up time)
+    from workbook.web.settings import Settings
+    if not store_exists(obj["store"]):
+        _store(obj)  # a missing SQLite store is created and seeded, as for any command
+    run(Settings(obj["store"], max_upload_mb=max_upload_mb, lang=obj["lang"]), host=host, port=port,
+        workers=workers)
 
 
 @cli.group("store", cls=click.Group)

@@ -1,6 +1,7 @@
 """The one exception base of expected failures. Each carries a code from the message catalogue
-(`messages.REFUSALS`), its parameters and its exit code; the command line renders it once, in the language of
-`--lang`, as one line on stderr (naming the file, and the sheet and cell where there is one, and what to do)."""
+(`messages.REFUSALS`), its parameters, its exit code and its HTTP status; the command line renders it once, in the
+language of `--lang`, as one line on stderr (naming the file, and the sheet and cell where there is one, and what to
+do), and the portal once, as `{"error": CODE, "message": ...}` with its status."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ class CwbError(Exception):
     """A failure the user can act on. Exit code 2 unless a subclass says otherwise."""
 
     exit_code = 2
+    http_status = 400  # the portal's answer: a request it cannot do as asked
 
     def __init__(self, code: str, /, **params: Any):
         super().__init__(code, params)
@@ -34,3 +36,27 @@ def _rebuild(cls: type[CwbError], code: str, params: dict[str, Any]) -> CwbError
 
 class UsageError(CwbError):
     """A wrong option or argument, an unknown region or round."""
+
+
+class Unknown(UsageError):
+    """No such round, region of a round, or file: 404 in the portal, exit 2 at the command line."""
+
+    http_status = 404
+
+
+class Forbidden(CwbError):
+    """Outside the actor's scope (a region not its own, a coordinator's action): refused before any work."""
+
+    http_status = 403
+
+
+class NotSignedIn(CwbError):
+    """The portal: no key, or a wrong, replaced or revoked one."""
+
+    http_status = 401
+
+
+class TooLarge(CwbError):
+    """The portal: a request body over the upload limit, refused while it streams in."""
+
+    http_status = 413

@@ -16,7 +16,17 @@ finished. So, in the command's own process (`take_over`, from `cli.main`):
 - everywhere else (a lock queued for, a slow server or query, PostgreSQL's per-file transactions) it is raised
   at once: psycopg cancels the statement, SQLite's waits for a lock are taken in Python (`store.connection`);
 - a second Ctrl-C, the first one held back or already raised, is raised at once: a user who insists is obeyed
-  (a batch's commit cut this way loses the files since the last commit; the store stays whole).
+  (a batch's commit cut this way loses the files since the last commit; the store stays whole);
+- none, first or second, is raised inside code run from source text (`exec` or `eval` of a string, as
+  `dataclass` and `namedtuple` make their methods when a module imported late defines its classes): it waits
+  until that code has returned (theirs only defines functions: microseconds). CPython marks a KeyboardInterrupt
+  that leaves such code as unhandled for the whole process, caught or not, and `python -m` then ends killed by
+  SIGINT (exit -2) instead of with the code the command chose (130, after its one line);
+- nor, the first, while SQLAlchemy's pool takes a connection back (`_finalize_fairy`: a rollback): cut, the
+  pool logs it with its traceback before raising it, and the line said is not the only one;
+- one raised where Python cannot let it out (a finalizer, a weakref callback such as importlib's module locks
+  have: Python prints it as "Exception ignored" and drops it) is caught on its way to being printed and raised
+  again a moment later (`_on_unraisable`), as if held back: dropped, the command went on as if never interrupted.
 
 The command's child processes ignore Ctrl-C (a terminal sends it to the whole process group): their parent ends
 them. Once the command has caught the interrupt to say so, or is done, further ones are ignored (`done`): cut,
@@ -26,6 +36,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -42,6 +53,7 @@ _UNSAFE = ("sqlalchemy", "workbook.store", "contextlib", __name__)
 _holding = False  # a connection holds finished work not yet committed (see `holding`)
 _pending = False  # an interrupt is held back
 _seen = False  # an interrupt was received (held back or raised): the next one is raised at once
+_insisted = False  # a second one was received: held back only while code run from source text runs
 
 
 def holding(held: bool) -> None:
@@ -60,31 +72,67 @@ def _unsafe_here(frame: FrameType | None) -> bool:
     return False
 
 
+def _in_source_text(frame: FrameType | None) -> bool:
+    """Code run by `exec` or `eval` of a string runs here: its outermost frame is a module named "<string>" with
+    a caller (without one it is the program itself, `python -c`, whose end is the process's: left alone)."""
+    while frame is not None:
+        code = frame.f_code
+        if code.co_filename == "<string>" and code.co_name == "<module>" and frame.f_back is not None:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _pool_taking_back(frame: FrameType | None) -> bool:
+    while frame is not None:
+        if frame.f_code.co_name == "_finalize_fairy" and frame.f_globals.get("__name__") == "sqlalchemy.pool.base":
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _on_interrupt(signum: int, frame: FrameType | None) -> None:
-    """SIGINT, or the timer of a held-back one: raise it unless finished work would be lost, else look again."""
-    global _pending, _seen
+    """SIGINT, or the timer of a held-back one: raise it unless finished work would be lost or it would land in
+    code run from source text, else look again."""
+    global _pending, _seen, _insisted
     if signum == signal.SIGALRM:
         if not _pending:
             return
-    elif _seen:  # a second Ctrl-C: raised at once, wherever it lands
-        _pending = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        raise KeyboardInterrupt
+    elif _seen:  # a second Ctrl-C: raised at once, wherever it lands, but in code run from source text
+        _insisted = True
     _seen = True
-    if _holding and _unsafe_here(frame):
+    if _in_source_text(frame) or (not _insisted and (_pool_taking_back(frame) or _holding and _unsafe_here(frame))):
         _pending = True
         signal.setitimer(signal.ITIMER_REAL, LOOK_AGAIN)
         return
     _pending = False
+    signal.setitimer(signal.ITIMER_REAL, 0)
     raise KeyboardInterrupt
+
+
+def _on_unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+    """An exception Python drops (raised in a finalizer or a weakref callback): if it is our Ctrl-C, held back
+    and raised again at the next look instead of printed; anything else goes to the hook there was before."""
+    global _pending
+    if isinstance(unraisable.exc_value, KeyboardInterrupt) and signal.getsignal(signal.SIGINT) is _on_interrupt:
+        _pending = True
+        signal.setitimer(signal.ITIMER_REAL, LOOK_AGAIN)
+        return
+    _previous_unraisable_hook(unraisable)
+
+
+_previous_unraisable_hook = sys.unraisablehook
 
 
 def take_over() -> None:
     """From now on, Ctrl-C in this process is raised as the module's docstring says (the command's own process;
     a caller such as a test runner keeps its own handler)."""
+    global _previous_unraisable_hook
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGALRM, _on_interrupt)
         signal.signal(signal.SIGINT, _on_interrupt)
+        if sys.unraisablehook is not _on_unraisable:
+            _previous_unraisable_hook, sys.unraisablehook = sys.unraisablehook, _on_unraisable
 
 
 def done() -> None:

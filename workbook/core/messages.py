@@ -642,6 +642,58 @@ REFUSALS: dict[str, dict[str, str]] = {
                                     "folder this user may write to); nothing was validated. Name a file in a folder "
                                     "you may write to."},
     "usage_annotate_one": {"zh": "--annotate 只能用于一个输入文件。", "en": "--annotate takes exactly one input file."},
+    # access by region (workbook/core/scope.py): what an account may not do, refused before any work
+    "forbidden_workbook": {"zh": "{path}：这个工作簿含有地区 {regions}，不属于账户“{actor}”（其地区：{mine}）；未检查、未合并，也未记入回收进度。请只交回本单位地区的工作簿。",
+                           "en": "{path}: this workbook holds region {regions}, which is not account “{actor}”'s (its "
+                                 "regions: {mine}); nothing was checked, merged or recorded. Return only your own "
+                                 "regions' workbooks."},
+    "forbidden_region": {"zh": "地区 {regions} 不属于账户“{actor}”（其地区：{mine}）。请指定本单位的地区。",
+                         "en": "region {regions} is not account “{actor}”'s (its regions: {mine}). Name one of your "
+                               "own regions."},
+    "forbidden_report": {"zh": "汇总报告只提供给协调人；账户“{actor}”是科室账户（其地区：{mine}）。请在回收进度中查看本单位地区的情况。",
+                         "en": "the consolidated report is for coordinators only; account “{actor}” is an office's "
+                               "(its regions: {mine}). The status shows your own regions."},
+    "round_no_workbook": {"zh": "轮次“{name}”没有为地区 {region} 下发工作簿（本轮的地区：{issued}）。",
+                          "en": "round “{name}” issued no workbook for region {region} (its regions: {issued})."},
+    "round_workbook_gone": {"zh": "轮次“{name}”下发给地区 {region} 的工作簿 {path}（{workbook}）已不在服务器上原来的位置（被移走或删除）。它不会被重新生成（那将是另一个工作簿）；请协调人把该文件放回原处，或直接发送给你。",
+                            "en": "the workbook {path} ({workbook}) issued to region {region} in round “{name}” is no "
+                                  "longer where it was written on the server (moved or deleted). It is not rebuilt "
+                                  "(that would be another workbook); ask the coordinator to put the file back, or to "
+                                  "send it to you."},
+    # the portal (workbook/web): answers of its HTTP interface
+    "api_no_key": {"zh": "缺少密钥：请在请求头中加入 Authorization: Bearer 密钥（密钥由协调人用 cluster-wb account add 生成）。",
+                   "en": "no key: send the header Authorization: Bearer KEY (the coordinator makes keys with "
+                         "`cluster-wb account add`)."},
+    "api_bad_key": {"zh": "密钥无效（错误、已更换或已吊销）。请向协调人索取新密钥（cluster-wb account key 账户名）。",
+                    "en": "the key is not valid (wrong, replaced or revoked). Ask the coordinator for a new one "
+                          "(`cluster-wb account key NAME`)."},
+    "api_too_large": {"zh": "上传内容超过 {limit} MB 的上限，已停止接收，未作任何处理。请按地区分开交回，或请管理员调高 --max-upload-mb。",
+                      "en": "the upload is over the {limit} MB limit; it was refused while it came in, and nothing "
+                            "was done. Send the regions separately, or ask the administrator to raise "
+                            "--max-upload-mb."},
+    "api_no_file": {"zh": "请求中没有文件：请以 multipart/form-data 上传，文件放在字段 file 中。",
+                    "en": "no file in the request: upload it as multipart/form-data, in the field file."},
+    "api_bad_form": {"zh": "无法读取上传的表单（{why}）。请以 multipart/form-data 上传，文件放在字段 file 中。",
+                     "en": "the uploaded form cannot be read ({why}). Upload it as multipart/form-data, in the field "
+                           "file."},
+    "api_bad_format": {"zh": "没有“{format}”这种格式；请用 {formats}。", "en": "no format “{format}”: use {formats}."},
+    "api_no_region": {"zh": "请用 ?region=地区代码 指定地区。", "en": "name the region with ?region=ID."},
+    "api_no_route": {"zh": "没有这个地址：{path}。", "en": "no such address: {path}."},
+    "api_method": {"zh": "{path} 不接受 {method} 请求。", "en": "{path} does not take {method}."},
+    "api_internal": {"zh": "服务器内部错误（编号 {id}），未作任何改动。请把这个编号告诉管理员，详情在服务器日志中。",
+                     "en": "internal error (request {id}); nothing was changed. Give this number to the "
+                           "administrator: the details are in the server's log."},
+    # `serve` (workbook/web/serve.py)
+    "serve_port_in_use": {"zh": "{host}:{port} 已被占用（另一个 cluster-wb serve 或其他程序），未启动。请用 --port 换一个端口，或先停止占用它的程序。",
+                          "en": "{host}:{port} is in use (another cluster-wb serve, or another program); not started. "
+                                "Choose another --port, or stop the program that holds it."},
+    "serve_bind": {"zh": "无法在 {host}:{port} 上监听（{why}），未启动。请检查 --host 和 --port。",
+                   "en": "cannot listen on {host}:{port} ({why}); not started. Check --host and --port."},
+    "serve_workers_sqlite": {"zh": "--workers {workers}：SQLite 数据库只能由一个进程服务（SQLite 一次只允许一个写入者，几个进程会互相等待锁，回收高峰时请求会超时），未启动。请去掉 --workers，或先把数据库迁到 PostgreSQL（cluster-wb store copy）。",
+                             "en": "--workers {workers}: a SQLite store is served by one process (SQLite lets one "
+                                   "writer in at a time: several processes would queue for its lock, and at the peak "
+                                   "of returns their requests would time out); not started. Leave out --workers, or "
+                                   "move the store to PostgreSQL first (`cluster-wb store copy`)."},
     # a dataset folder (`init --from DIR`, workbook/store/seed.py)
     "dataset_yaml": {"zh": "{path}：不是有效的 YAML（{why}）。", "en": "{path}: not valid YAML ({why})."},
     "dataset_not_list": {"zh": "{path}：应为记录列表。", "en": "{path}: expected a list of records."},

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from workbook.core.errors import Forbidden
 
 COORDINATOR, OFFICE = "coordinator", "office"
 ROLES = (COORDINATOR, OFFICE)
@@ -38,3 +41,16 @@ class Scope:
     def only(self, regions: Iterable[str]) -> list[str]:
         """The regions given that this scope reaches, in their order: what a read may show."""
         return list(regions) if self.regions is None else [r for r in regions if r in self.regions]
+
+    def ensure(self, regions: Iterable[str], code: str, /, **params: Any) -> None:
+        """Refuse (`Forbidden`, with `code`) unless every region given is in scope: the one check the services make
+        before they read, check, merge or record anything of those regions."""
+        outside = self.outside(regions)
+        if outside:
+            raise Forbidden(code, actor=self.actor, regions=", ".join(outside),
+                            mine=", ".join(sorted(self.regions or ())), **params)
+
+    def ensure_all(self, code: str, /, **params: Any) -> None:
+        """Refuse (`Forbidden`) unless the scope is every region: a coordinator's (the report, say)."""
+        if self.regions is not None:
+            raise Forbidden(code, actor=self.actor, mine=", ".join(sorted(self.regions)), **params)

@@ -42,6 +42,8 @@ SERIES_COLOURS = ["#1F4E79", "#2E75B6", "#9DC3E6", "#F4B183", "#C55A11", "#A9D18
 class PdfError(CwbError):
     """LibreOffice is not there, or could not print the report."""
 
+    http_status = 503
+
 
 class _Book:
     """The workbook, its formats, and the hidden sheet that holds the charts' data."""

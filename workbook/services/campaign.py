@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbook.campaign.rounds import check_name, completeness, parse_due, round_json, status
-from workbook.core.errors import UsageError
+from workbook.core.errors import Unknown, UsageError
+from workbook.core.scope import Scope
 from workbook.store.schema_versions import current_schema, schema_at, schema_steps, version_at
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ def open_round(st: Store, name: str, *, due: str, period: str | None, region_ids
 def _known_round(st: Store, name: str) -> dict:
     rnd = st.round(name)
     if rnd is None:
-        raise UsageError("usage_round_unknown", name=name, names=", ".join(r["name"] for r in st.rounds()) or "—")
+        raise Unknown("usage_round_unknown", name=name, names=", ".join(r["name"] for r in st.rounds()) or "—")
     return rnd
 
 
@@ -81,17 +82,23 @@ def list_rounds(st: Store) -> list[dict]:
         return [round_json(r) for r in st.rounds()]
 
 
-def round_status(st: Store, name: str | None, today: date | None = None) -> dict:
-    """The return tracker of a round (default: the one opened last)."""
+def _round_or_last(st: Store, name: str | None) -> dict:
+    """The round named, or the one opened last."""
+    if name is not None:
+        return _known_round(st, name)
+    rounds = st.rounds()
+    if not rounds:
+        raise Unknown("usage_no_round")
+    return rounds[-1]
+
+
+def round_status(st: Store, name: str | None, today: date | None = None, *, scope: Scope) -> dict:
+    """The return tracker of a round (default: the one opened last), of the regions in `scope` only: its rows,
+    its summary and the round's list of regions (an office sees its own; nothing of the others is read)."""
     with st.reading():
         schema = current_schema(st)
-        if name is None:
-            rounds = st.rounds()
-            if not rounds:
-                raise UsageError("usage_no_round")
-            rnd = rounds[-1]
-        else:
-            rnd = _known_round(st, name)
+        rnd = _round_or_last(st, name)
+        rnd = {**rnd, "regions": scope.only(rnd["regions"])}
         regions = set(rnd["regions"])
         entities = [sheet.entity for sheet in schema.sheets if any(f.core for f in sheet.fields)]
         if rnd["state"] == "closed":  # its tracker stands as it was when it closed: completeness of its snapshot
@@ -103,8 +110,26 @@ def round_status(st: Store, name: str | None, today: date | None = None) -> dict
             for rid, rec in recs.items():
                 by_region.setdefault(rec.get("region"), {}).setdefault(entity, {})[rid] = rec
         filled = {r: completeness(schema, by_region.get(r, {})) for r in regions}
-        return status(rnd, st.round_workbooks(rnd["name"]), st.attempts(rnd["name"]), st.regions(), filled,
-                      today or date.today())
+        issued = [w for w in st.round_workbooks(rnd["name"]) if w["region"] in regions]
+        attempts = [a for a in st.attempts(rnd["name"]) if a["region"] in regions]
+        return status(rnd, issued, attempts, st.regions(), filled, today or date.today())
+
+
+def round_workbook(st: Store, region: str, round_name: str | None, *, scope: Scope) -> Path:
+    """The file of a region's workbook as issued in a round (default: the one opened last), to hand to its
+    office again. A region outside `scope` is refused first; a file no longer where it was written is not rebuilt
+    (a new build would be another workbook, cut from the store now, with another id): the coordinator puts it back."""
+    scope.ensure([region], "forbidden_region")
+    with st.reading():
+        rnd = _round_or_last(st, round_name)
+        found = next((w for w in st.round_workbooks(rnd["name"]) if w["region"] == region), None)
+    if found is None:
+        raise Unknown("round_no_workbook", region=region, name=rnd["name"], issued=", ".join(rnd["regions"]) or "—")
+    path = Path(found["path"])
+    if not path.is_file():
+        raise Unknown("round_workbook_gone", region=region, name=rnd["name"], path=path.name,
+                      workbook=found["workbook"])
+    return path
 
 
 def _records_at(st: Store, entities: list[str], rev: int, version: int,
@@ -124,18 +149,19 @@ def _migrated(st: Store, records: dict[str, dict[str, dict]], rev: int, version:
     return migrate_records(records, steps)
 
 
-def summaries_of(st: Store, round_names: list[str]) -> list[dict]:
+def summaries_of(st: Store, round_names: list[str], *, scope: Scope) -> list[dict]:
     """The status of each round named (the lines a merge of returns ends with), each once."""
-    return [round_status(st, n) for n in dict.fromkeys(n for n in round_names if n)]
+    return [round_status(st, n, scope=scope) for n in dict.fromkeys(n for n in round_names if n)]
 
 
 def report_figures(st: Store, *, round_name: str | None, since_name: str | None, region_ids: list[str],
-                   today: date | None = None) -> dict:
+                   today: date | None = None, scope: Scope) -> dict:
     """The figures of the consolidated report: of the store now, or of a closed round's snapshot (an open
     round: the store now, its regions), compared with the snapshot of `since_name` or of the last round
-    closed before."""
+    closed before. A coordinator's only (`scope` of every region): it compares the regions."""
     from workbook.report.figures import figures
 
+    scope.ensure_all("forbidden_report")
     with st.reading():
         schema = current_schema(st)
         rnd = _known_round(st, round_name) if round_name else None

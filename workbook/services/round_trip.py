@@ -12,10 +12,11 @@ from pathlib import Path
 from workbook.campaign.rounds import attempt_record
 from workbook.core.errors import UsageError
 from workbook.core.messages import MESSAGES, t
+from workbook.core.scope import Scope
 from workbook.returns.forward import forward
 from workbook.returns.merge import Plan, plan_merge
 from workbook.returns.validate import Checked, Issue, Reference, identity, validate
-from workbook.services.workbooks import bulk_work, default_user, expect_file, staged_files
+from workbook.services.workbooks import bulk_work, expect_file, staged_files
 from workbook.store import Store
 from workbook.store.schema_versions import current_schema, current_version, schema_at, schema_steps, workbook_version
 from workbook.template.model import Schema
@@ -26,18 +27,20 @@ from workbook.xlsx.read import RawWorkbook, ReadAhead, ReadError, read_workbook
 
 
 class FileRejected(Exception):
-    """A file that cannot be validated at all (exit code 2): unreadable, not ours, not issued here."""
+    """A file that cannot be validated at all (exit code 2, HTTP 400): unreadable, not ours, not issued here.
+    `code`: the catalogue's code of the reason (what the portal answers as its `error`)."""
 
-    def __init__(self, path: str, message: str):
+    def __init__(self, path: str, message: str, code: str = "not_ours"):
         super().__init__(message)
-        self.path = path
+        self.path, self.code = path, code
 
 
 @dataclass
 class FileResult:
-    path: str
+    path: str  # the file read
     checked: Checked | None = None
     rejected: str | None = None
+    rejected_code: str | None = None
     plan: Plan | None = None
     applied: bool = False
     revision: int | None = None
@@ -49,6 +52,11 @@ class FileResult:
     whole_read: bool = False  # checked against every record of the store (not only its regions')
     round: str | None = None  # the reporting round its workbook was issued in
     schema: Schema | None = None  # the schema its workbook was built with (the one its columns are read with)
+    name: str | None = None  # the name it is shown and recorded by, if not its path (an upload's own file name)
+
+    @property
+    def shown(self) -> str:
+        return self.name or self.path
 
     @property
     def issues(self) -> list[Issue]:
@@ -77,13 +85,13 @@ class FileResult:
     def validate_json(self) -> dict:
         issues = [i.to_json() for i in self.issues]
         if self.rejected:
-            issues.append(Issue.of("file", "en", value=self.path, message=self.rejected).to_json())
-        return {"path": self.path, "ok": self.ok, "errors": self.errors,
+            issues.append(Issue.of("file", "en", value=self.shown, message=self.rejected).to_json())
+        return {"path": self.shown, "ok": self.ok, "errors": self.errors,
                 "warnings": self.checked.warnings if self.checked else 0, "issues": issues}
 
     def merge_json(self, lang: str = "zh") -> dict:
         doc = self.validate_json()
-        return {"path": self.path, "ok": self.ok, "applied": self.applied, "revision": self.revision,
+        return {"path": self.shown, "ok": self.ok, "applied": self.applied, "revision": self.revision,
                 "changes": [c.to_json() for c in self.plan.changes] if self.plan else [],
                 "conflicts": [c.to_json(lang) for c in self.plan.conflicts] if self.plan else [],
                 "counts": self.plan.counts() if self.plan else None,
@@ -136,12 +144,15 @@ def _all_records(st: Store) -> dict[str, dict[str, dict]]:
 
 
 def check_file(st: Store, path: str, lang: str, ours: dict[str, dict[str, dict]] | None = None,
-               reading: Callable[[], RawWorkbook] | None = None, schema: Schema | None = None) -> FileResult:
+               reading: Callable[[], RawWorkbook] | None = None, schema: Schema | None = None, *, scope: Scope,
+               name: str | None = None) -> FileResult:
     """Read and validate one file against the store (inside the caller's transaction, if any); `ours`: every
     record of the store, if the caller has them already; `reading`: the file being read by a worker (see
     `files_ahead`). A large file (a national workbook) is checked by the guard in a child process while the
     whole store is read; for a small one (a region's return) only the regions it was issued for are read, once
-    its identity is known. `schema`: the store's now, if the caller has it."""
+    its identity is known. `schema`: the store's now, if the caller has it. A workbook issued for a region outside
+    `scope` is refused (`Forbidden`) as soon as its identity is read, before anything of it is checked or read
+    from the store. `name`: what messages and the attempt call the file, if not its path (an upload's name)."""
     schema = schema or current_schema(st)
     if reading is not None:
         if ours is None and goes_aside(path):
@@ -149,8 +160,8 @@ def check_file(st: Store, path: str, lang: str, ours: dict[str, dict[str, dict]]
         try:
             raw = reading()
         except ReadError as exc:
-            raise FileRejected(path, exc.message(lang)) from None
-        return _check_read(st, path, raw, lang, ours, schema)
+            raise _rejected(exc, path, name, lang) from None
+        return _check_read(st, path, raw, lang, ours, schema, scope, name)
     checking = start_check(path) if Path(path).is_file() else None
     try:
         if ours is None and goes_aside(path):
@@ -163,23 +174,35 @@ def check_file(st: Store, path: str, lang: str, ours: dict[str, dict[str, dict]]
     try:
         raw = read_workbook(path, checking)
     except ReadError as exc:
-        raise FileRejected(path, exc.message(lang)) from None
-    return _check_read(st, path, raw, lang, ours, schema)
+        raise _rejected(exc, path, name, lang) from None
+    return _check_read(st, path, raw, lang, ours, schema, scope, name)
+
+
+def _rejected(exc: ReadError, path: str, name: str | None, lang: str) -> FileRejected:
+    """A file the reader or the guard refused, its message naming the file as the person knows it."""
+    params = {**exc.params, "path": name} if name and "path" in exc.params else exc.params
+    return FileRejected(path, t(exc.code, lang, **params), exc.code)
 
 
 def _check_read(st: Store, path: str, raw: RawWorkbook, lang: str, ours: dict[str, dict[str, dict]] | None,
-                schema: Schema) -> FileResult:
+                schema: Schema, scope: Scope, name: str | None = None) -> FileResult:
+    shown = name or path
     try:
         document = raw.props.get(DOCUMENT_PROPERTY)
         if document:  # a report or a tracker cluster-wb wrote: a read-only summary, not a workbook to return
-            raise FileRejected(path, t("not_a_return", lang, path=path, kind=t(f"document_{document}", lang)
-                                       if f"document_{document}" in MESSAGES else document))
+            raise FileRejected(path, t("not_a_return", lang, path=shown, kind=t(f"document_{document}", lang)
+                                       if f"document_{document}" in MESSAGES else document), "not_a_return")
         ident = identity(raw)
         if ident is None:
-            raise FileRejected(path, t("not_ours", lang, path=path))
+            raise FileRejected(path, t("not_ours", lang, path=shown), "not_ours")
+        issued = st.workbook(ident.workbook_id)
+        if issued is None:
+            raise FileRejected(path, t("not_issued", lang, path=shown, id=ident.workbook_id), "not_issued")
+        # access by region: before the store's records are read, anything checked, merged or recorded
+        scope.ensure(issued["regions"], "forbidden_workbook", path=shown)
         ref = reference(st, ident.workbook_id, ours, schema)
         if ref is None:
-            raise FileRejected(path, t("not_issued", lang, path=path, id=ident.workbook_id))
+            raise FileRejected(path, t("not_issued", lang, path=shown, id=ident.workbook_id), "not_issued")
         built_with = workbook_version(ref.issued)
         read_with = schema
         if built_with == int(schema.version):
@@ -192,10 +215,10 @@ def _check_read(st: Store, path: str, raw: RawWorkbook, lang: str, ours: dict[st
             forward(checked, steps, old, schema, ref.base, base_new, lang)
             ref.base = base_new
     except ReadError as exc:  # a sheet read on demand turned out unreadable
-        raise FileRejected(path, exc.message(lang)) from None
+        raise _rejected(exc, path, name, lang) from None
     finally:
         raw.close()
-    return FileResult(path, checked, raw=raw, base=ref.base, ours=ref.ours, whole=ours, schema=read_with)
+    return FileResult(path, checked, raw=raw, base=ref.base, ours=ref.ours, whole=ours, schema=read_with, name=name)
 
 
 def reference(st: Store, workbook_id: str, ours: dict[str, dict[str, dict]] | None = None,
@@ -258,7 +281,7 @@ def _record_attempt(st: Store, result: FileResult, found: tuple[dict, str] | Non
         return
     plan = result.plan
     st.record_attempt(attempt_record(
-        rnd["name"], region, result.checked.identity.workbook_id, Path(result.path).name, result.raw.sha256,
+        rnd["name"], region, result.checked.identity.workbook_id, Path(result.shown).name, result.raw.sha256,
         by=by, action=action, errors=result.errors, warnings=result.checked.warnings,
         conflicts=len(plan.conflicts) if plan else 0, changes=len(plan.changes) if plan else 0,
         applied=result.applied, revision=result.revision))
@@ -282,8 +305,12 @@ def reading_ahead(paths: list[str]) -> Iterator[ReadAhead | None]:
         ahead.close()
 
 
-def validate_files(st: Store, paths: list[str], lang: str, progress: Callable[[str], None] | None = None,
-                   by: str | None = None) -> list[FileResult]:
+def validate_files(st: Store, paths: list[str], lang: str, progress: Callable[[str], None] | None = None, *,
+                   scope: Scope, names: dict[str, str] | None = None) -> list[FileResult]:
+    """Check each file; each of a round is a return attempt, recorded under `scope.actor`. A workbook of a region
+    outside `scope` is refused (`Forbidden`) before it is checked or recorded. `names`: the name a file is shown and
+    recorded by, where not its path (an upload's own name, by the path it was saved to)."""
+    names = names or {}
     results = []
     attempts = []  # written together at the end: one commit for a folder, not one per file
     ours = None  # the store does not change while files are validated: read its records once
@@ -298,15 +325,16 @@ def validate_files(st: Store, paths: list[str], lang: str, progress: Callable[[s
                     progress(path)
                 try:
                     with bulk_work():
-                        result = check_file(st, path, lang, ours, ahead.reading(i) if ahead else None)
+                        result = check_file(st, path, lang, ours, ahead.reading(i) if ahead else None, scope=scope,
+                                            name=names.get(path))
                     attempts.append((result, _round_of(st, result, lang, "warning")))
                 except FileRejected as exc:
-                    result = FileResult(path, rejected=str(exc))
+                    result = FileResult(path, rejected=str(exc), rejected_code=exc.code, name=names.get(path))
                 ours = result.whole if result.whole is not None else ours
                 result.base = result.ours = result.whole = None  # a folder of returns must not hold a store per file
                 results.append(result)
     finally:
-        _record_attempts(st, attempts, by or default_user(), lang, action="validate")
+        _record_attempts(st, attempts, scope.actor, lang, action="validate")
     return results
 
 
@@ -334,27 +362,31 @@ def _record_attempts(st: Store, attempts: list[tuple[FileResult, tuple[dict, str
                     value=found[0]["name"], round=found[0]["name"], store=shown(st.location), why=str(exc.orig)))
 
 
-def merge_files(st: Store, paths: list[str], *, dry_run: bool, by: str, lang: str,
-                progress: Callable[[str], None] | None = None) -> list[FileResult]:
+def merge_files(st: Store, paths: list[str], *, dry_run: bool, scope: Scope, lang: str,
+                progress: Callable[[str], None] | None = None, names: dict[str, str] | None = None) -> list[FileResult]:
     """Each file in its own write-locked transaction: validate, plan, and commit all of it or nothing (with the
     store's schema as that transaction sees it: a `schema apply` between two files is the second's template).
     A dry run plans each file in a snapshot and records the attempts at the end, as a validation does: on a
-    read-only store it still shows what would change."""
+    read-only store it still shows what would change. The audit's and the attempts' `by` is `scope.actor`; a
+    workbook of a region outside `scope` is refused (`Forbidden`) before it is checked, merged or recorded (the
+    files before it stay merged, as after any error). `names`: as for `validate_files`."""
+    names = names or {}
     if dry_run:
-        return _dry_run_files(st, paths, by=by, lang=lang, progress=progress)
+        return _dry_run_files(st, paths, scope=scope, lang=lang, progress=progress, names=names)
     results = []
     paths = expand_paths(paths)
     with reading_ahead(paths) as ahead, st.batch() as batch:
         for i, path in enumerate(paths):
             if progress:
                 progress(path)
-            results.append(_merge_one(st, path, ahead.reading(i) if ahead else None, by=by, lang=lang))
+            results.append(_merge_one(st, path, ahead.reading(i) if ahead else None, scope=scope, lang=lang,
+                                      name=names.get(path)))
             batch.checkpoint()
     return results
 
 
-def _dry_run_files(st: Store, paths: list[str], *, by: str, lang: str,
-                   progress: Callable[[str], None] | None = None) -> list[FileResult]:
+def _dry_run_files(st: Store, paths: list[str], *, scope: Scope, lang: str,
+                   progress: Callable[[str], None] | None = None, names: dict[str, str]) -> list[FileResult]:
     """Each file checked and planned in a snapshot of its own, without the writers' lock; nothing is written
     but the attempts, together at the end."""
     results = []
@@ -367,17 +399,19 @@ def _dry_run_files(st: Store, paths: list[str], *, by: str, lang: str,
                     progress(path)
                 try:
                     with bulk_work(), st.reading():
-                        result, found = _plan_file(st, path, ahead.reading(i) if ahead else None, lang)
+                        result, found = _plan_file(st, path, ahead.reading(i) if ahead else None, lang, scope,
+                                                   names.get(path))
                     attempts.append((result, found))
                 except FileRejected as exc:
-                    result = FileResult(path, rejected=str(exc))
+                    result = FileResult(path, rejected=str(exc), rejected_code=exc.code, name=names.get(path))
                 results.append(result)
     finally:
-        _record_attempts(st, attempts, by, lang, action="dry_run")
+        _record_attempts(st, attempts, scope.actor, lang, action="dry_run")
     return results
 
 
-def _merge_one(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, *, by: str, lang: str) -> FileResult:
+def _merge_one(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, *, scope: Scope, lang: str,
+               name: str | None) -> FileResult:
     """One file, all or nothing: its own transaction, or its own savepoint of the caller's batch. On SQLite the
     transaction holds the write lock from the start; on PostgreSQL the file is checked and planned in a
     snapshot, side by side with other merges, and only its commit queues for the writers' lock
@@ -385,21 +419,21 @@ def _merge_one(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, 
     try:
         with bulk_work():
             if st.concurrent:
-                return _merge_planned_aside(st, path, reading, by=by, lang=lang)
+                return _merge_planned_aside(st, path, reading, scope=scope, lang=lang, name=name)
             with st.transaction():
-                result, found = _plan_file(st, path, reading, lang)
-                _apply(st, result, found, by=by)
+                result, found = _plan_file(st, path, reading, lang, scope, name)
+                _apply(st, result, found, by=scope.actor)
     except FileRejected as exc:
-        result = FileResult(path, rejected=str(exc))
+        result = FileResult(path, rejected=str(exc), rejected_code=exc.code, name=name)
     return result
 
 
-def _plan_file(st: Store, path: str, reading: Callable[[], RawWorkbook] | None,
-               lang: str) -> tuple[FileResult, tuple[dict, str] | None]:
+def _plan_file(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, lang: str, scope: Scope,
+               name: str | None = None) -> tuple[FileResult, tuple[dict, str] | None]:
     """Check the file against the store, plan its merge with the store's schema now, find its round (read
     only)."""
     schema = current_schema(st)
-    result = check_file(st, path, lang, reading=reading, schema=schema)
+    result = check_file(st, path, lang, reading=reading, schema=schema, scope=scope, name=name)
     assert result.checked is not None and result.raw is not None
     result.already = st.merged_sha(result.raw.sha256)
     result.plan = plan_merge(result.checked.rows, schema, result.base, result.ours,
@@ -417,15 +451,15 @@ def _apply(st: Store, result: FileResult, found: tuple[dict, str] | None, *, by:
     assert result.checked is not None and result.raw is not None and result.plan is not None
     if result.ok and result.plan.changes:
         result.revision = st.commit(
-            result.plan.changes, by=by, source=Path(result.path).name, sha256=result.raw.sha256,
+            result.plan.changes, by=by, source=Path(result.shown).name, sha256=result.raw.sha256,
             workbook=result.checked.identity.workbook_id,
             summary=", ".join(f"{k} {v}" for k, v in result.plan.counts().items() if v))
         result.applied = True
     _record_attempt(st, result, found, action="merge", by=by)
 
 
-def _merge_planned_aside(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, *, by: str,
-                         lang: str) -> FileResult:
+def _merge_planned_aside(st: Store, path: str, reading: Callable[[], RawWorkbook] | None, *, scope: Scope,
+                         lang: str, name: str | None) -> FileResult:
     """PostgreSQL: plan in a snapshot without any lock, then commit under the writers' lock if what the plan
     read is still so: nothing changed since in the workbook's regions (or anywhere, for a workbook checked
     against the whole store), the file not merged meanwhile, its round in the same state. Otherwise plan again
@@ -433,7 +467,7 @@ def _merge_planned_aside(st: Store, path: str, reading: Callable[[], RawWorkbook
     and reports the conflict. Returns of different regions never plan twice."""
     with st.reading():
         seen = st.revision()
-        result, found = _plan_file(st, path, reading, lang)
+        result, found = _plan_file(st, path, reading, lang, scope, name)
         planned_with = current_version(st)
     assert result.checked is not None and result.raw is not None
     with st.transaction():
@@ -447,8 +481,8 @@ def _merge_planned_aside(st: Store, path: str, reading: Callable[[], RawWorkbook
                          or st.merged_sha(result.raw.sha256) != result.already
                          or st.changed_since(seen, set(issued["regions"]), tuple(current_schema(st).entity_names)))
         if moved:
-            result, found = _plan_file(st, path, None, lang)
-        _apply(st, result, found, by=by)
+            result, found = _plan_file(st, path, None, lang, scope, name)
+        _apply(st, result, found, by=scope.actor)
     return result
 
 

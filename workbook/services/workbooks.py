@@ -177,7 +177,8 @@ def build(st: Store, *, output: str | None, region_ids: list[str], split: bool, 
             data = build_input(st, regions, by=by, now=now, rnd=rnd, schema=schema)
             with bulk_work():
                 plans = build_workbook(data, schema, put(path), lang)
-            st.register_workbook(data.workbook_id, data.revision, regions, by=by, lang=lang, path=str(path),
+            # registered where it lies wherever the command ran: the portal hands it out again from its own folder
+            st.register_workbook(data.workbook_id, data.revision, regions, by=by, lang=lang, path=str(path.absolute()),
                                  digests={(p.kind, p.region): p.digests for p in plans},
                                  schema_version=int(schema.version))
             written.append({"path": str(path), "id": data.workbook_id, "regions": regions,

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 class StoreError(CwbError):
     """The store cannot be opened or used; the message says what to do."""
 
+    http_status = 503  # the portal: the store, not the request, is at fault
+
 
 WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
