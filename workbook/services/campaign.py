@@ -124,7 +124,9 @@ def round_workbook(st: Store, region: str, round_name: str | None, *, scope: Sco
         rnd = _round_or_last(st, round_name)
         found = next((w for w in st.round_workbooks(rnd["name"]) if w["region"] == region), None)
     if found is None:
-        raise Unknown("round_no_workbook", region=region, name=rnd["name"], issued=", ".join(rnd["regions"]) or "—")
+        # the round's regions the account may see, not the others' ids
+        issued = ", ".join(scope.only(rnd["regions"])) or "—"
+        raise Unknown("round_no_workbook", region=region, name=rnd["name"], issued=issued)
     path = Path(found["path"])
     if not path.is_file():
         raise Unknown("round_workbook_gone", region=region, name=rnd["name"], path=path.name,

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -68,6 +68,10 @@ class _Answers:
 
         try:
             await self.app(scope, receive, sending)
+        except ClientDisconnect:  # the client went away mid-request: nobody to answer, nothing broken
+            log.info("%s %s: the client disconnected before the request was read", scope.get("method"),
+                     scope.get("path"))
+            return
         except Exception as exc:  # noqa: BLE001 - no traceback for users
             request_id = secrets.token_hex(4)
             log.exception("request %s: %s %s failed", request_id, scope.get("method"), scope.get("path"))
