@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 import unicodedata
+from contextlib import suppress
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -112,7 +113,10 @@ def _field_of(schema: Schema | None, entity: str, key: str | None) -> Field | No
     sheet = _sheet_of(schema, entity)
     if sheet is None or key is None:
         return None
-    return next((f for f in sheet.fields if f.key == key), None)
+    try:
+        return sheet.field(key)
+    except KeyError:
+        return None
 
 
 def field_title(schema: Schema | None, entity: str, key: str | None, lang: str) -> str:
@@ -124,9 +128,8 @@ def field_title(schema: Schema | None, entity: str, key: str | None, lang: str) 
     if f is not None:
         return f.title(lang)
     if schema is not None:
-        factor = next((x for x in schema.factors if x.id == key), None)
-        if factor is not None:
-            return factor.title(lang)
+        with suppress(KeyError):
+            return schema.factor(key).title(lang)
     return key
 
 
@@ -158,16 +161,16 @@ def plain_text(value, lang: str) -> str:
 
 def value_text(schema: Schema | None, entity: str, key: str | None, value, lang: str) -> str:
     """A stored value as its cell shows it: an enum's label, a list joined, a percentage with its sign."""
-    from workbook.template.field_types import display_value
-    from workbook.template.normalize import plain_number
+    from workbook.template.field_types import display_value, field_type
 
     if value is None or value == "" or value == []:
         return ""
     f = _field_of(schema, entity, key)
     if f is None or schema is None:
         return plain_text(value, lang)
-    if f.type == "percent" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{plain_number(value)}%"
+    in_words = field_type(f).in_words
+    if in_words is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return in_words(value)
     try:
         shown = display_value(schema, f, value, lang)
     except Exception:  # noqa: BLE001 - a value the field's type no longer takes (an old entry): as it is

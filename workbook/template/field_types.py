@@ -27,6 +27,7 @@ from workbook.template.normalize import (
     parse_date,
     parse_enum,
     parse_number,
+    plain_number,
     tidy,
     whole,
 )
@@ -66,6 +67,7 @@ class FieldType:
     own_list: Callable[[str], list[str]] | None = None  # the list this type brings, in a language
     excel_check: Callable[[Field], dict | None] = lambda f: None  # Excel's data-validation criteria
     display: Callable[[Schema, Field, Any, str], Any] | None = None  # None: a stored value is shown as it is
+    in_words: Callable[[Any], str] | None = None  # a stored value in a sentence, where the cell's value would mislead
     references: str | None = None  # "one" or "many": values are cluster ids that must exist
     known: Callable[[Schema, Any], bool] = lambda schema, value: True  # a stored value the schema knows
     allowed_hint: str | None = None  # a message key said instead of listing every allowed value
@@ -317,7 +319,8 @@ for _type in (
     FieldType("percent", _words("百分比", "percentage"), _words("百分比，如 80%", "a percentage, e.g. 80%"),
               _parse_percent, _quick_percent, number_format=lambda f: "0.0%", numeric=True, ordered=True,
               excel_check=_between("decimal", scale=100),
-              display=lambda schema, f, value, lang: float(value) / 100.0),
+              display=lambda schema, f, value, lang: float(value) / 100.0,
+              in_words=lambda value: f"{plain_number(value)}%"),  # the cell holds the fraction, shown as 80%
     FieldType("severity", _words("制约程度", "severity"), _words("0、1、2、3 之一", "one of 0, 1, 2, 3"),
               _parse_severity, _quick_whole, number_format=lambda f: "0", align="center", numeric=True,
               dropdown=lambda f: f.enum),
