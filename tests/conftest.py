@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -234,3 +235,26 @@ def libreoffice_edit(path: Path, out: Path, ops: list[dict]) -> list[dict]:
                           check=True, capture_output=True, text=True, timeout=240)
     assert out.exists(), done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def processes_left(wait: float, *, session: int | None = None, marker: str | None = None) -> list[int]:
+    """Processes (not zombies) still running after giving them `wait` seconds to end: those of the session
+    `session` (a command started in a session of its own, its children included), or those with `marker` as an
+    argument of their command line (a killed merge's read-ahead worker is forked with its parent's arguments)."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                args = (proc / "cmdline").read_bytes().split(b"\0") if marker is not None else []
+            except OSError:
+                continue
+            in_session = session is not None and int(fields[4]) == session
+            if fields[0] != "Z" and (in_session or (marker is not None and marker.encode() in args)):
+                found.append(int(proc.name))
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import openpyxl
@@ -14,7 +13,7 @@ import pytest
 
 from workbook.store import open_store
 
-from .conftest import column_of, edit, sheet_by_kind
+from .conftest import column_of, edit, processes_left, sheet_by_kind
 
 pytestmark = pytest.mark.both_stores  # each test on SQLite and on PostgreSQL
 
@@ -198,25 +197,4 @@ def test_a_folder_merge_killed_at_any_point_leaves_whole_files(env, tmp_path):
         retry = cli_process(env.store, "merge", str(returns))
         assert retry.wait(120) == 0
         assert snapshot(env)[3] == states[-1][3]
-    assert not _left_behind(str(returns)), "a killed merge left its file reader running"
-
-
-def _left_behind(marker: str, wait: float = 5.0) -> list[int]:
-    """Processes still running with `marker` on their command line (a killed merge's read-ahead worker is
-    forked with its parent's arguments), after giving them `wait` seconds to end."""
-    deadline = time.monotonic() + wait
-    while True:
-        found = []
-        for proc in Path("/proc").iterdir():
-            if not proc.name.isdigit():
-                continue
-            try:
-                args = (proc / "cmdline").read_bytes().split(b"\0")
-                state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
-            except OSError:
-                continue
-            if state != "Z" and marker.encode() in args:
-                found.append(int(proc.name))
-        if not found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.2)
+    assert not processes_left(5.0, marker=str(returns)), "a killed merge left its file reader running"

@@ -19,7 +19,7 @@ import pytest
 
 from workbook.core.messages import t
 
-from .conftest import ID_TITLES, edit, sheet_by_kind
+from .conftest import ID_TITLES, edit, processes_left, sheet_by_kind
 
 pytestmark = pytest.mark.both_stores
 
@@ -94,27 +94,7 @@ def merge(env, folder: Path, *, interrupt_after: float | None = None, whole_grou
     code = proc.wait(60)
     took = time.monotonic() - start
     reader.join(60)
-    return Run(code, lines, stdout, first["at"], took, _session_left(proc.pid))
-
-
-def _session_left(session: int, wait: float = 3.0) -> list[int]:
-    """Processes (not zombies) still in the session `session` after giving them `wait` seconds to end."""
-    deadline = time.monotonic() + wait
-    while True:
-        found = []
-        for proc in Path("/proc").iterdir():
-            if not proc.name.isdigit():
-                continue
-            try:
-                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            state, sid = fields[0], int(fields[4])
-            if sid == session and state != "Z":
-                found.append(int(proc.name))
-        if not found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.1)
+    return Run(code, lines, stdout, first["at"], took, processes_left(3.0, session=proc.pid))
 
 
 def merged(env, names: list[str]) -> list[str]:
@@ -150,8 +130,9 @@ def check_interrupted(env, run: Run, names: list[str], lang: str = "zh") -> None
         assert len(done) == len(names)
 
 
-@pytest.mark.one_store  # a loop of interrupted commands; the back end's part is tested once below
-def test_ctrl_c_anywhere_in_a_folder_merge_keeps_the_finished_files(env, tmp_path):
+def _merged_whole(env, tmp_path: Path):
+    """A folder of returns merged once without an interrupt, for reference: the files' names, the folder, the
+    store as it was before (to restore), that merge's run and the changes it made."""
     env.run("init")
     paths = returns_folder(env, tmp_path)
     names = [p.name for p in paths]
@@ -159,7 +140,12 @@ def test_ctrl_c_anywhere_in_a_folder_merge_keeps_the_finished_files(env, tmp_pat
     pristine = env.save("pristine")
     whole = merge(env, folder)
     assert whole.code == 0, whole.stderr
-    expected = changes(env)
+    return names, folder, pristine, whole, changes(env)
+
+
+@pytest.mark.one_store  # a loop of interrupted commands; the back end's part is tested once below
+def test_ctrl_c_anywhere_in_a_folder_merge_keeps_the_finished_files(env, tmp_path):
+    names, folder, pristine, whole, expected = _merged_whole(env, tmp_path)
     assert merged(env, names) == names
     span = max(whole.took - whole.first_progress, 0.05)
     runs = 16
@@ -182,14 +168,7 @@ def test_ctrl_c_anywhere_in_a_folder_merge_keeps_the_finished_files(env, tmp_pat
 
 def test_ctrl_c_in_the_middle_of_a_folder_merge(env, tmp_path):
     """Once on each back end: the interrupt in the middle, then the merge run again."""
-    env.run("init")
-    paths = returns_folder(env, tmp_path)
-    names = [p.name for p in paths]
-    folder = paths[0].parent
-    pristine = env.save("pristine")
-    whole = merge(env, folder)
-    assert whole.code == 0, whole.stderr
-    expected = changes(env)
+    names, folder, pristine, whole, expected = _merged_whole(env, tmp_path)
     env.restore(pristine)
     run = merge(env, folder, interrupt_after=(whole.took - whole.first_progress) / 2, guard_aside=True)
     check_interrupted(env, run, names)
@@ -384,7 +363,7 @@ def test_ctrl_c_while_a_merge_waits_for_another_writer(env, tmp_path):
         ctrl_c(proc)
         assert ended_within(proc, 3) == 130, lines
         interrupted_line(lines, "interrupted_merge")
-        assert not _session_left(proc.pid)
+        assert not processes_left(3.0, session=proc.pid)
     finally:
         holder.release()
     assert env.json("log", code=0) == before  # nothing merged

@@ -11,6 +11,8 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -285,16 +287,27 @@ def test_merge_dry_run_works_on_a_read_only_store(env, round_opened):
     assert {r["region"]: r["attempts"] for r in env.json("status")["regions"]}["SX"] == 1
 
 
-def test_a_read_only_postgresql_database_is_refused_in_one_line(env, pg_server):
-    """A PostgreSQL store that refuses writes (a standby, a database set read-only): the same one line."""
+@contextmanager
+def _pg_store(env, pg_server, prefix: str) -> Iterator:
+    """A store of its own on the test's PostgreSQL server (a database the test may set read-only or give a
+    trigger), created with `init`; dropped afterwards."""
     from .conftest import Env
 
-    database = "t_ro_" + os.urandom(4).hex()
+    database = prefix + os.urandom(4).hex()
     pg_server.create_database(database)
     try:
         pg = Env(env.root / "pg", pg_server, database)
         pg.root.mkdir()
         assert pg.run("init").exit_code == 0
+        yield pg
+    finally:
+        pg_server.drop_database(database)
+
+
+def test_a_read_only_postgresql_database_is_refused_in_one_line(env, pg_server):
+    """A PostgreSQL store that refuses writes (a standby, a database set read-only): the same one line."""
+    with _pg_store(env, pg_server, "t_ro_") as pg:
+        database = pg.database
         revision = pg.json("log")["entries"][0]["revision"]
         with pg_server.admin() as c:
             c.execute(f"ALTER DATABASE {database} SET default_transaction_read_only = on")
@@ -305,47 +318,41 @@ def test_a_read_only_postgresql_database_is_refused_in_one_line(env, pg_server):
         assert not (pg.root / "wb.xlsx").exists()
         assert pg.run("status").exit_code == 2  # no round yet: a read, refused for what it is
         assert pg.json("log")["entries"][0]["revision"] == revision
-    finally:
-        pg_server.drop_database(database)
 
 
 def test_a_select_only_postgresql_role_is_refused_in_one_line(env, pg_server):
     """A role granted SELECT only (a reader's account): a write is refused as on a read-only store, in one line,
     with nothing left behind; what it may read still works. A role that may not even read gets one line too."""
-    from .conftest import Env
-
-    database, role = "t_sel_" + os.urandom(4).hex(), "ro_" + os.urandom(4).hex()
-    pg_server.create_database(database)
+    role = "ro_" + os.urandom(4).hex()
     try:
-        pg = Env(env.root / "pg", pg_server, database)
-        pg.root.mkdir()
-        assert pg.run("init").exit_code == 0
-        assert pg.run("round", "open", "R1", "--due", "2030-01-31", "-o", str(pg.root / "R1")).exit_code == 0
-        revision = pg.json("log")["entries"][0]["revision"]
-        pg.sql(f"CREATE ROLE {role} LOGIN PASSWORD 'pw-{role}'")
-        pg.sql(f"GRANT CONNECT ON DATABASE {database} TO {role}")
-        pg.sql(f"GRANT USAGE ON SCHEMA public TO {role}")
-        pg.sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
-        admin = pg.store
-        pg.store = admin.replace(f"{pg_server.user}:{pg_server.password}", f"{role}:pw-{role}")
-        for args, made in ((["build", "-o", str(pg.root / "wb.xlsx")], "wb.xlsx"),
-                           (["round", "open", "R2", "--due", "2030-01-31", "-o", str(pg.root / "R2")], "R2/*.xlsx")):
-            result = pg.run(*args, lang="en")
-            one_line_refusal(result, "read-only")
-            assert "INSERT" not in result.stderr and "DELETE" not in result.stderr and f"pw-{role}" not in result.stderr
-            assert not list(pg.root.glob(made))
-        assert pg.run("status").exit_code == 0
-        ro, pg.store = pg.store, admin
-        pg.sql(f"REVOKE SELECT ON cwb_audit FROM {role}")
-        pg.store = ro
-        denied = pg.run("log", lang="en")  # not a write: an internal error, still one line, password masked
-        assert denied.exit_code == 2 and len(denied.stderr.strip().splitlines()) == 1, denied.stderr
-        assert "internal error" in denied.stderr and "cwb_audit" in denied.stderr
-        assert f"pw-{role}" not in denied.stderr and "Traceback" not in denied.output
-        pg.store = admin
-        assert pg.json("log")["entries"][0]["revision"] == revision
+        with _pg_store(env, pg_server, "t_sel_") as pg:
+            database = pg.database
+            assert pg.run("round", "open", "R1", "--due", "2030-01-31", "-o", str(pg.root / "R1")).exit_code == 0
+            revision = pg.json("log")["entries"][0]["revision"]
+            pg.sql(f"CREATE ROLE {role} LOGIN PASSWORD 'pw-{role}'")
+            pg.sql(f"GRANT CONNECT ON DATABASE {database} TO {role}")
+            pg.sql(f"GRANT USAGE ON SCHEMA public TO {role}")
+            pg.sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+            admin = pg.store
+            pg.store = admin.replace(f"{pg_server.user}:{pg_server.password}", f"{role}:pw-{role}")
+            r2 = ["round", "open", "R2", "--due", "2030-01-31", "-o", str(pg.root / "R2")]
+            for args, made in ((["build", "-o", str(pg.root / "wb.xlsx")], "wb.xlsx"), (r2, "R2/*.xlsx")):
+                result = pg.run(*args, lang="en")
+                one_line_refusal(result, "read-only")
+                assert "INSERT" not in result.stderr and "DELETE" not in result.stderr
+                assert f"pw-{role}" not in result.stderr
+                assert not list(pg.root.glob(made))
+            assert pg.run("status").exit_code == 0
+            ro, pg.store = pg.store, admin
+            pg.sql(f"REVOKE SELECT ON cwb_audit FROM {role}")
+            pg.store = ro
+            denied = pg.run("log", lang="en")  # not a write: an internal error, still one line, password masked
+            assert denied.exit_code == 2 and len(denied.stderr.strip().splitlines()) == 1, denied.stderr
+            assert "internal error" in denied.stderr and "cwb_audit" in denied.stderr
+            assert f"pw-{role}" not in denied.stderr and "Traceback" not in denied.output
+            pg.store = admin
+            assert pg.json("log")["entries"][0]["revision"] == revision
     finally:
-        pg_server.drop_database(database)
         with pg_server.admin() as c:
             c.execute(f"DROP ROLE IF EXISTS {role}")
 
@@ -354,14 +361,7 @@ def test_a_build_that_fails_at_its_commit_leaves_no_file_and_keeps_the_one_there
     """The registration of the workbooks fails at the commit itself (as when the server is lost then; here a
     deferred check the commit runs): no workbook the store does not know is left, no half-written one, and a
     file that was at the output path before is as it was."""
-    from .conftest import Env
-
-    database = "t_commit_" + os.urandom(4).hex()
-    pg_server.create_database(database)
-    try:
-        pg = Env(env.root / "pg", pg_server, database)
-        pg.root.mkdir()
-        assert pg.run("init").exit_code == 0
+    with _pg_store(env, pg_server, "t_commit_") as pg:
         pg.sql("CREATE FUNCTION cwb_test_refuse() RETURNS trigger LANGUAGE plpgsql AS "
                "$$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$")
         pg.sql("CREATE CONSTRAINT TRIGGER cwb_test_at_commit AFTER INSERT ON cwb_workbooks DEFERRABLE INITIALLY "
@@ -382,8 +382,6 @@ def test_a_build_that_fails_at_its_commit_leaves_no_file_and_keeps_the_one_there
         assert sorted(p.name for p in pg.root.rglob("*") if p.is_file()) == ["R1-XC-许昌市.xlsx", "wb.xlsx"]
         assert pg.sql("SELECT count(*) FROM cwb_workbooks") == [(0,)]
         assert pg.sql("SELECT count(*) FROM cwb_rounds") == [(0,)]
-    finally:
-        pg_server.drop_database(database)
 
 
 # -- 8: a folder of returns -----------------------------------------------------------------------
