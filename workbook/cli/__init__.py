@@ -50,16 +50,12 @@ class GuardedGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise  # click's own: usage errors (exit 2) and --help
         except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
-            from sqlalchemy.exc import OperationalError
-
             from workbook.core.messages import t
-            from workbook.store.connection import read_only, read_only_error, shown
+            from workbook.store.connection import store_failure
             lang, store = (ctx.obj or {}).get("lang", "zh"), (ctx.obj or {}).get("store") or ""
-            if read_only(exc):  # a write to a store that refuses writes (its transaction rolled back)
-                _fail(_scrub(f"cluster-wb: {read_only_error(store).message(lang)}", ctx), 2)
-            if isinstance(exc, OperationalError) and "://" in store:
-                why = " ".join(str(exc.orig).split())
-                _fail(_scrub(f"cluster-wb: {t('store_lost', lang, store=shown(store), why=why)}", ctx), 2)
+            refused = store_failure(exc, store)
+            if refused is not None:
+                _fail(_scrub(f"cluster-wb: {refused.message(lang)}", ctx), refused.exit_code)
             what = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line, whatever the driver wrote
             said = t("internal_error", lang, what=what)
             _fail(_scrub(f"cluster-wb: {said}", ctx), 2)
@@ -553,10 +549,9 @@ def account_add(obj: dict, name: str, role: str, regions: tuple[str, ...], fmt: 
     """Create a portal account and print its sign-in key, once: the store keeps only its hash.
 
     Exit: 0; 2 a duplicate name, an unknown region, an office without a region or a coordinator with one."""
-    from workbook.services import accounts, workbooks
+    from workbook.services import accounts
     st = _store(obj)
-    _print_key(obj, st, accounts.add(st, name, role=role, regions=list(regions), by=by or workbooks.default_user()),
-               fmt)
+    _print_key(obj, st, accounts.add(st, name, role=role, regions=list(regions), scope=_console(by)), fmt)
 
 
 @account_group.command("key")
@@ -569,9 +564,9 @@ def account_key(obj: dict, name: str, fmt: str, by: str | None) -> None:
     is active again).
 
     Exit: 0; 2 an unknown account."""
-    from workbook.services import accounts, workbooks
+    from workbook.services import accounts
     st = _store(obj)
-    _print_key(obj, st, accounts.new_key(st, name, by=by or workbooks.default_user()), fmt)
+    _print_key(obj, st, accounts.new_key(st, name, scope=_console(by)), fmt)
 
 
 @account_group.command("revoke")
@@ -583,9 +578,9 @@ def account_revoke(obj: dict, name: str, by: str | None) -> None:
 
     Exit: 0; 2 an unknown account."""
     from workbook.core.messages import t
-    from workbook.services import accounts, workbooks
+    from workbook.services import accounts
     st = _store(obj)
-    account, changed, ended = accounts.revoke(st, name, by=by or workbooks.default_user())
+    account, changed, ended = accounts.revoke(st, name, scope=_console(by))
     if changed:
         click.echo(t("account_revoked", obj["lang"], name=account.name, sessions=ended))
     else:
@@ -601,7 +596,7 @@ def account_list(obj: dict, fmt: str) -> None:
 
     Exit: 0."""
     from workbook.services import accounts
-    listed = accounts.list_accounts(_store(obj))
+    listed = accounts.list_accounts(_store(obj), scope=_console())
     if fmt == "json":
         _print_json({"accounts": listed})
     else:

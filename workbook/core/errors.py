@@ -56,6 +56,12 @@ class NotSignedIn(CwbError):
     http_status = 401
 
 
+class Throttled(CwbError):
+    """The portal: too many wrong keys from one client; refused for a while, whatever the key."""
+
+    http_status = 429
+
+
 class TooLarge(CwbError):
     """The portal: a request body over the upload limit, refused while it streams in."""
 

@@ -683,6 +683,31 @@ REFUSALS: dict[str, dict[str, str]] = {
     "api_internal": {"zh": "服务器内部错误（编号 {id}），未作任何改动。请把这个编号告诉管理员，详情在服务器日志中。",
                      "en": "internal error (request {id}); nothing was changed. Give this number to the "
                            "administrator: the details are in the server's log."},
+    # the portal's pages and their returns desk (workbook/web/pages.py, workbook/services/desk.py)
+    "signin_wrong_key": {"zh": "密钥不对（错误、已更换或已吊销），未登录。请核对后重新输入，或向协调人索取新密钥。",
+                         "en": "that key is not valid (wrong, replaced or revoked); not signed in. Check it and try "
+                               "again, or ask the coordinator for a new one."},
+    "signin_throttled": {"zh": "输入错误密钥的次数过多，请 {minutes} 分钟后再试。若遗失密钥，请向协调人索取新密钥。",
+                         "en": "too many wrong keys from this computer: try again in {minutes} minutes. If you have "
+                               "lost your key, ask the coordinator for a new one."},
+    "page_signed_out": {"zh": "尚未登录，或登录已过期。请重新登录。", "en": "not signed in, or the session has ended. Sign in again."},
+    "page_no_token": {"zh": "表单缺少本次登录的校验码（可能页面已过期，或请求来自别的网站），未作任何改动。请刷新页面后重试。",
+                      "en": "the form lacks this session's check code (the page may be stale, or the request came "
+                            "from another site); nothing was changed. Reload the page and try again."},
+    "desk_no_upload": {"zh": "没有编号为 {n} 的上传文件。", "en": "there is no upload number {n}."},
+    "desk_no_region": {"zh": "没有地区 {region}。", "en": "there is no region {region}."},
+    "forbidden_upload": {"zh": "上传文件 {n} 含有地区 {regions}，不属于账户“{actor}”（其地区：{mine}）。",
+                         "en": "upload {n} holds region {regions}, which is not account “{actor}”'s (its regions: "
+                               "{mine})."},
+    "forbidden_comment": {"zh": "只有协调人可以填写意见；账户“{actor}”是科室账户（其地区：{mine}）。",
+                          "en": "only coordinators write comments; account “{actor}” is an office's (its regions: "
+                                "{mine})."},
+    "forbidden_accounts": {"zh": "只有协调人可以管理账户；账户“{actor}”是科室账户（其地区：{mine}）。",
+                           "en": "only coordinators manage accounts; account “{actor}” is an office's (its regions: "
+                                 "{mine})."},
+    "desk_comment_empty": {"zh": "意见为空，未发送。", "en": "the comment is empty; nothing was sent."},
+    "desk_comment_long": {"zh": "意见超过 {limit} 个字，未发送。请缩短后再发。",
+                          "en": "the comment is over {limit} characters; nothing was sent. Shorten it."},
     # `serve` (workbook/web/serve.py)
     "serve_port_in_use": {"zh": "{host}:{port} 已被占用（另一个 cluster-wb serve 或其他程序），未启动。请用 --port 换一个端口，或先停止占用它的程序。",
                           "en": "{host}:{port} is in use (another cluster-wb serve, or another program); not started. "
@@ -818,6 +843,122 @@ ANNOTATION_TITLE = {"zh": "校验结果", "en": "Validation"}
 
 ANNOTATION_HEADERS = {"zh": ["级别", "工作表", "单元格", "列", "记录", "填写的值", "说明"],
                       "en": ["Severity", "Sheet", "Cell", "Column", "Record", "Value", "Message"]}
+
+
+def _from(table: dict, *keys: str) -> dict:
+    return {k: table[k] for k in keys}
+
+
+def _cols(words: dict, names: tuple[str, ...]) -> dict:
+    """Column words of a tuple-valued entry, by name: the page says what the terminal and the workbook say."""
+    return {name: {lang: words[lang][i] for lang in ("zh", "en")} for i, name in enumerate(names) if name}
+
+
+PAGE_WORDS = {  # the portal's pages (workbook/web/html), beside the words of the commands and the workbook
+    "product": {"zh": "产业集群工作簿 · 交回平台", "en": "Industrial clusters · returns portal"},
+    "footer": {"zh": "cluster-wb · 校验与合并规则与命令行相同", "en": "cluster-wb · the same checks and merge as the commands"},
+    "other_lang": {"zh": "English", "en": "中文"},
+    "nav_home": {"zh": "首页", "en": "Home"},
+    "nav_accounts": {"zh": "账户", "en": "Accounts"},
+    "role_coordinator": ACCOUNT_WORDS["coordinator"],
+    "role_office": ACCOUNT_WORDS["office"],
+    **_from(ACCOUNT_WORDS, "all_regions", "active", "revoked"),
+    **_cols(ACCOUNT_WORDS["cols"], ("col_account", "col_role", "col_regions", "col_state", "col_last_seen")),
+    "sign_in": {"zh": "登录", "en": "Sign in"},
+    "sign_out": {"zh": "退出", "en": "Sign out"},
+    "key_label": {"zh": "密钥", "en": "Key"},
+    "key_hint": {"zh": "密钥由协调人发给本单位（cluster-wb account add）。请勿转给他人；遗失请向协调人索取新密钥。",
+                 "en": "Your coordinator gave your office its key (cluster-wb account add). Do not pass it on; if "
+                       "it is lost, ask for a new one."},
+    "error_title": {"zh": "未能完成", "en": "Not done"},
+    "back_home": {"zh": "返回首页", "en": "Back to the first page"},
+    "refused_title": {"zh": "文件未被接收", "en": "File not accepted"},
+    "refused_next": {"zh": "请上传本平台下发的工作簿（在首页下载），填写后以 .xlsx 格式保存再上传。",
+                     "en": "Upload a workbook this portal issued (download it from the first page), filled in and "
+                           "saved as .xlsx."},
+    "upload_label": {"zh": "交回工作簿（.xlsx）", "en": "Return a workbook (.xlsx)"},
+    "upload_button": {"zh": "上传并校验", "en": "Upload and check"},
+    "upload_hint": {"zh": "上传后立即校验：列出每个问题所在的单元格，并提供标注副本下载。校验不会改动数据库；确认无误后再点“提交合并”。",
+                    "en": "Checked as soon as it arrives: every problem at its cell, and an annotated copy to "
+                          "download. Checking changes nothing; submit it afterwards."},
+    "upload_sending": {"zh": "正在上传…", "en": "Uploading…"},
+    "upload_checking": {"zh": "已上传，正在校验…", "en": "Uploaded; checking…"},
+    "upload_failed": {"zh": "上传中断，请检查网络后重试。", "en": "The upload broke off; check the connection and try again."},
+    "round_title": {"zh": "轮次 {name}", "en": "Round {name}"},
+    "round_summary": {"zh": "截止 {due}（{state}）：已发 {issued}，已交回 {returned}，已合并 {merged}，逾期 {overdue}",
+                      "en": "Due {due} ({state}): issued {issued}, returned {returned}, merged {merged}, overdue "
+                            "{overdue}"},
+    "region_state": {"zh": "轮次 {name}，截止 {due}：{state}，已交回 {attempts} 次",
+                     "en": "Round {name}, due {due}: {state}, {attempts} returns"},
+    "col_region": {"zh": "地区", "en": "Region"},
+    "col_due": {"zh": "截止日期", "en": "Due"},
+    "col_attempts": {"zh": "交回次数", "en": "Returns"},
+    "col_complete": {"zh": "完整度", "en": "Complete"},
+    "col_actions": {"zh": "操作", "en": "Actions"},
+    "days_left": {"zh": "剩 {n} 天", "en": "{n} days left"},
+    "days_overdue": {"zh": "逾期 {n} 天", "en": "{n} days overdue"},
+    "overdue": ROUND_WORDS["overdue"],
+    "returned_with_comments": {"zh": "已退回，附意见", "en": "returned with comments"},
+    "download_workbook": {"zh": "下载本轮工作簿", "en": "Download the round's workbook"},
+    "no_round_title": {"zh": "尚无轮次", "en": "No round yet"},
+    "no_round": {"zh": "协调人尚未开启回收轮次（cluster-wb round open）。", "en": "The coordinator has not opened a round yet (cluster-wb round open)."},
+    "report_title": {"zh": "汇总报告", "en": "Consolidated report"},
+    "report_xlsx": {"zh": "下载工作簿（.xlsx）", "en": "Download the workbook (.xlsx)"},
+    "report_pdf": {"zh": "下载 PDF", "en": "Download the PDF"},
+    "recent_uploads": {"zh": "最近上传", "en": "Recent uploads"},
+    "col_no": {"zh": "编号", "en": "No."},
+    "col_at": {"zh": "时间", "en": "At"},
+    "col_file": {"zh": "文件", "en": "File"},
+    "col_by": {"zh": "上传账户", "en": "By"},
+    "col_result": {"zh": "校验结果", "en": "Check"},
+    "col_merged": {"zh": "合并", "en": "Merge"},
+    "result_counts": TERMINAL_WORDS["summary"],
+    "merged_as": {"zh": "已合并（版本 {rev}）", "en": "merged (revision {rev})"},
+    "not_merged": {"zh": "未合并", "en": "not merged"},
+    "comments_title": {"zh": "协调人意见", "en": "Coordinator's comments"},
+    "no_comments": {"zh": "暂无意见。", "en": "No comments yet."},
+    "comment_label": {"zh": "给该地区的意见（科室会在其页面看到）", "en": "Comment to the region's office (shown on its pages)"},
+    "comment_on": {"zh": "针对的上传文件（可不选）", "en": "About upload (optional)"},
+    "comment_send": {"zh": "发送意见", "en": "Send the comment"},
+    "returns_title": {"zh": "交回文件", "en": "Returns"},
+    "no_uploads": {"zh": "尚无上传的文件。", "en": "Nothing uploaded yet."},
+    "upload_no": {"zh": "上传 {n}", "en": "Upload {n}"},
+    "region_page": {"zh": "地区 {region}", "en": "Region {region}"},
+    "verdict_clean": {"zh": "校验通过：没有错误（{warnings} 个警告）。可以提交合并。",
+                      "en": "Checked: no errors ({warnings} warnings). It can be submitted."},
+    "verdict_errors": {"zh": "有 {errors} 个错误、{warnings} 个警告：请在工作簿中改正后重新上传。",
+                       "en": "{errors} errors and {warnings} warnings: correct them in the workbook and upload it "
+                             "again."},
+    "verdict_merged": {"zh": "已提交并合并为版本 {rev}。", "en": "Submitted and merged as revision {rev}."},
+    "verdict_already": {"zh": "此文件已于版本 {rev} 合并过。", "en": "This file was merged before, as revision {rev}."},
+    "verdict_nothing": {"zh": "已提交：与数据库相比没有改动。", "en": "Submitted: nothing differs from the store."},
+    "verdict_not_merged": {"zh": "未合并：{errors} 个错误，{conflicts} 个冲突；本文件的改动均未写入。",
+                           "en": "Not merged: {errors} errors, {conflicts} conflicts; nothing of this file was "
+                                 "applied."},
+    "download_annotated": {"zh": "下载标注副本（问题单元格已标色并附说明）", "en": "Download the annotated copy (each problem cell marked)"},
+    "download_original": {"zh": "下载原文件", "en": "Download the file as uploaded"},
+    "submit_explain": {"zh": "提交即合并：整个文件要么全部写入，要么（有错误或冲突时）全部不写入。",
+                       "en": "Submitting merges it: all of the file, or, with errors or conflicts, none of it."},
+    "submit_button": {"zh": "提交合并", "en": "Submit"},
+    "fix_and_upload": {"zh": "下一步：下载标注副本，按“校验结果”表逐项改正，保存后在首页重新上传。",
+                       "en": "Next: download the annotated copy, correct each item of its Validation sheet, save it "
+                             "and upload it again from the first page."},
+    "conflicts_title": {"zh": "冲突", "en": "Conflicts"},
+    "conflicts_explain": {"zh": "这些单元格在您领取工作簿后已被他人修改。请与协调人商定取值，然后在新下载的工作簿中填写。",
+                          "en": "Someone changed these cells in the store after your workbook was issued. Agree on the "
+                                "values with the coordinator, then enter them in a freshly downloaded workbook."},
+    "issues_title": {"zh": "问题清单（{n} 项）", "en": "Problems ({n})"},
+    **_cols(ANNOTATION_HEADERS, ("col_severity", "col_sheet", "col_cell", "col_column", "col_record", "",
+                                 "col_message")),
+    "key_shown_once": {"zh": "账户“{name}”的新密钥如下，只显示这一次（数据库只保存其散列值）。请复制后当面或经安全渠道交给该单位。",
+                       "en": "The new key of account “{name}”, shown this once (the store keeps only its hash). Copy it "
+                             "and hand it over in person or through a safe channel."},
+    "new_key": {"zh": "换新密钥", "en": "New key"},
+    "revoke": {"zh": "吊销", "en": "Revoke"},
+    "add_account": {"zh": "新建账户", "en": "Add an account"},
+    "office_only": {"zh": "仅科室账户", "en": "offices only"},
+}
+
 
 
 ANNOTATION_SUMMARY = {"zh": "{name}：{errors} 个错误，{warnings} 个警告。",

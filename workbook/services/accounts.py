@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from workbook.core.errors import UsageError
+from workbook.core.errors import NotSignedIn, Throttled, UsageError
 from workbook.core.scope import COORDINATOR, OFFICE, ROLES, Scope
 
 if TYPE_CHECKING:
@@ -26,6 +26,8 @@ SESSION_LIFETIME = timedelta(hours=12)  # a working day and its evening: an offi
 SEEN_EVERY = timedelta(minutes=1)  # `last_seen` is written at most this often: not one write per request
 MAX_KEY_CHARS = 512  # a longer "key" is no key of ours: refused before it is hashed
 ACCOUNT_NAME = re.compile(r"[\w.@-]{1,64}")
+SIGNIN_WINDOW = timedelta(minutes=15)  # wrong keys counted over this long, per client ...
+SIGNIN_LIMIT = 10  # ... and this many refuse the client, whatever it types, until the oldest is that old
 
 
 @dataclass(frozen=True)
@@ -92,10 +94,12 @@ def _known(st: Store, name: str) -> dict:
     return row
 
 
-def add(st: Store, name: str, *, role: str, regions: list[str], by: str) -> tuple[Account, str]:
-    """Create an account; returns it and its key, which nothing can show again. An office needs at least one
-    region, each one the store has; a coordinator has every region, and a --region given to it is refused rather
-    than ignored (the person meant something the account would not do)."""
+def add(st: Store, name: str, *, role: str, regions: list[str], scope: Scope) -> tuple[Account, str]:
+    """Create an account (a coordinator's act: `scope` every region); returns it and its key, which nothing can
+    show again. An office needs at least one region, each one the store has; a coordinator has every region, and
+    a --region given to it is refused rather than ignored (the person meant something the account would not do)."""
+    scope.ensure_all("forbidden_accounts")
+    by = scope.actor
     name = _check_name(name)
     if role not in ROLES:
         raise UsageError("usage_account_role", role=role)
@@ -117,9 +121,11 @@ def add(st: Store, name: str, *, role: str, regions: list[str], by: str) -> tupl
     return _account(row), key
 
 
-def new_key(st: Store, name: str, *, by: str) -> tuple[Account, str, int]:
+def new_key(st: Store, name: str, *, scope: Scope) -> tuple[Account, str, int]:
     """A new key for the account (a revoked one is active again); the old key stops working and every session
-    made with it ends. Returns the account, its key and how many sessions ended."""
+    made with it ends. Returns the account, its key and how many sessions ended. A coordinator's act."""
+    scope.ensure_all("forbidden_accounts")
+    by = scope.actor
     with st.transaction():
         st.lock_writes()
         _known(st, name)
@@ -131,9 +137,11 @@ def new_key(st: Store, name: str, *, by: str) -> tuple[Account, str, int]:
     return _account(row), key, ended
 
 
-def revoke(st: Store, name: str, *, by: str) -> tuple[Account, bool, int]:
+def revoke(st: Store, name: str, *, scope: Scope) -> tuple[Account, bool, int]:
     """End the account's key and every session made with it. Returns the account, whether it was active (a
-    revoked one is left as it was) and how many sessions ended."""
+    revoked one is left as it was) and how many sessions ended. A coordinator's act."""
+    scope.ensure_all("forbidden_accounts")
+    by = scope.actor
     with st.transaction():
         st.lock_writes()
         row = _known(st, name)
@@ -151,8 +159,10 @@ def revoked_at(st: Store, name: str) -> str | None:
     return row["revoked_at"] if row else None
 
 
-def list_accounts(st: Store) -> list[dict]:
-    """Every account, by name: {name, role, regions, active, last_seen}. Never a key, nor its hash."""
+def list_accounts(st: Store, *, scope: Scope) -> list[dict]:
+    """Every account, by name: {name, role, regions, active, last_seen}. Never a key, nor its hash. For
+    coordinators."""
+    scope.ensure_all("forbidden_accounts")
     with st.reading():
         known = region_ids(st)
         rows = st.accounts()
@@ -211,6 +221,25 @@ def session_account(st: Store, token: str) -> Account | None:
     _seen(st, sess["last_seen"], lambda: st.touch_session(digest))
     _seen(st, row["last_seen"], lambda: st.touch_account(row["name"]))
     return _account(row)
+
+
+def sign_in(st: Store, key: str, client: str) -> tuple[Account, str]:
+    """A browser signing in with a key: its account and a new session's token. Wrong keys are counted per client
+    in the store (every worker, every host sees them); after `SIGNIN_LIMIT` within `SIGNIN_WINDOW` the client is
+    refused (`Throttled`) until the oldest of them is that old, even with a right key."""
+    now = datetime.now(UTC)
+    since = now - SIGNIN_WINDOW
+    failures = st.signin_failures(client, _utc(since))
+    if len(failures) >= SIGNIN_LIMIT:
+        free_at = datetime.fromisoformat(failures[-SIGNIN_LIMIT]) + SIGNIN_WINDOW
+        minutes = max(1, -int(-(free_at - now).total_seconds() // 60))
+        raise Throttled("signin_throttled", minutes=minutes, retry_after=int((free_at - now).total_seconds()) + 1)
+    account = authenticate(st, key)
+    if account is None:
+        with st.transaction():
+            st.add_signin_failure(client, _utc(now), forget_before=_utc(since))
+        raise NotSignedIn("signin_wrong_key")
+    return account, open_session(st, account)
 
 
 def end_session(st: Store, token: str) -> None:

@@ -39,6 +39,7 @@ from workbook.store.tables import (
     schemas_t,
     workbooks_t,
 )
+from workbook.store.uploads import Uploads
 from workbook.store.workbooks import IssuedWorkbooks
 
 
@@ -68,9 +69,10 @@ def _check_ours(engine: Engine, location: str) -> None:
 def _upgrade(engine: Engine) -> None:
     """Bring a store written by an older cluster-wb to this format, in one transaction: the tables it lacks
     are created (records and history need no change: they are JSON documents; format 4's accounts and sessions
-    are new tables), closed rounds numbered in the order they closed, and the matrix records of clusters deleted
-    before their deletion took them along deleted, in one audited revision. Both back ends make DDL part of the
-    transaction: a kill leaves the old format whole, and the next open upgrades it."""
+    and format 5's uploads, files, comments and wrong sign-ins are new tables), closed rounds numbered in the
+    order they closed, and the matrix records of clusters deleted before their deletion took them along deleted,
+    in one audited revision. Both back ends make DDL part of the transaction: a kill leaves the old format
+    whole, and the next open upgrades it."""
     try:
         with engine.begin() as c:  # SQLite: BEGIN IMMEDIATE, so two first opens do not both upgrade
             _lock_writes(c)  # PostgreSQL: the same, with the writers' lock
@@ -212,10 +214,10 @@ def copy_store(source: str, target: str, progress: Any = None) -> tuple[int, dic
     return rev, counts
 
 
-class Store(Connected, Records, IssuedWorkbooks, SchemaVersions, Rounds, Accounts):
+class Store(Connected, Records, IssuedWorkbooks, SchemaVersions, Rounds, Accounts, Uploads):
     """Access to one master store, the one door to it: use `open_store` or `create_store` to get one. Each part
     keeps one kind of thing (records and revisions, issued workbooks, schema versions, rounds and attempts, portal
-    accounts and sessions) over the connection and transactions of `Connected`."""
+    accounts and sessions, the portal's uploads and comments) over the connection and transactions of `Connected`."""
 
 
 __all__ = ["Store", "StoreError", "copy_store", "create_store", "open_store", "resolve_url", "scrub", "shown",

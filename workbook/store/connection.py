@@ -60,6 +60,19 @@ def read_only_error(location: str) -> StoreError:
     return StoreError("store_read_only", store=shown(location))
 
 
+def store_failure(exc: BaseException, location: str) -> StoreError | None:
+    """A database error the person can act on, as a coded refusal: a write to a read-only store, or a
+    server-held store lost or out of reach (`store_lost`). None for anything else (an internal error). Both the
+    command line and the portal answer through this, once."""
+    from sqlalchemy.exc import OperationalError
+
+    if read_only(exc):  # a write to a store that refuses writes (its transaction rolled back)
+        return read_only_error(location)
+    if isinstance(exc, OperationalError) and "://" in location:
+        return StoreError("store_lost", store=shown(location), why=" ".join(str(exc.orig).split()))
+    return None
+
+
 def resolve_url(store: str) -> tuple[str, Path | None]:
     """A plain path means SQLite; a URL is used as it is, `postgresql://` through psycopg 3. Returns the URL and
     the SQLite file, if any."""

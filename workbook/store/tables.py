@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -22,9 +23,10 @@ from sqlalchemy.engine import Connection
 STORE_MARK = "cluster-wb store"
 
 
-STORE_FORMAT = "4"  # 2: reporting rounds, their workbooks and return attempts; 3: the store's schema versions;
+STORE_FORMAT = "5"  # 2: reporting rounds, their workbooks and return attempts; 3: the store's schema versions;
 # 4: portal accounts and their sessions; the order rounds closed in; matrix records of clusters deleted before
-# their deletion took them along, deleted once (see `_upgrade`)
+# their deletion took them along, deleted once (see `_upgrade`); 5: the portal's uploads (files kept), comments
+# and wrong sign-in keys
 
 
 # Text everywhere (SQLite ignores a declared length; PostgreSQL would refuse a long round name or a long --by),
@@ -167,6 +169,54 @@ sessions_t = Table(  # a signed-in browser: kept in the store, so that any worke
     Column("expires", _Str, nullable=False),  # UTC, ISO 8601: string order is time order, for the purge in SQL
     Column("ended_at", _Str),  # signed out, or ended by a new key or a revocation
     Index("ix_cwb_sessions_account", "account"),
+)
+
+
+uploads_t = Table(  # a return uploaded through the portal: the file kept, what checking it found, and its merge
+    "cwb_uploads", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("at", _Str, nullable=False), Column("by", _Str, nullable=False),  # the account that uploaded it
+    Column("file", Text, nullable=False),  # the name the browser gave the file: shown, never used as a path
+    Column("sha256", _Str, nullable=False), Column("size", Integer, nullable=False),
+    Column("workbook", _Str, nullable=False), Column("round", _Str),
+    Column("regions", Text, nullable=False),  # JSON list of the workbook's regions: who may see the upload
+    Column("ok", Boolean, nullable=False), Column("errors", Integer, nullable=False),
+    Column("warnings", Integer, nullable=False),
+    Column("result", Text, nullable=False),  # {"zh": validate JSON, "en": ...}: shown in the page's language
+    Column("annotated", _Str),  # SHA-256 of the annotated copy in cwb_files
+    Column("merged_at", _Str), Column("merged_by", _Str), Column("revision", Integer),
+    Column("merge_result", Text),  # {"zh": merge JSON, "en": ...} of the last submission
+)
+
+
+upload_regions_t = Table(  # the regions of an upload's workbook, to find a region's uploads by index
+    "cwb_upload_regions", metadata,
+    Column("upload", Integer, primary_key=True), Column("region", _Str, primary_key=True),
+    Index("ix_cwb_upload_regions_region", "region", "upload"),
+)
+
+
+files_t = Table(  # the bytes of uploaded files and their annotated copies, once per content
+    "cwb_files", metadata,
+    Column("sha256", _Str, primary_key=True), Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+
+comments_t = Table(  # a coordinator's comment on a region's return, which the office sees on its pages
+    "cwb_comments", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("round", _Str), Column("region", _Str, nullable=False), Column("upload", Integer),
+    Column("at", _Str, nullable=False), Column("by", _Str, nullable=False), Column("text", Text, nullable=False),
+    Index("ix_cwb_comments_region", "region", "seq"),
+)
+
+
+signin_failures_t = Table(  # wrong keys typed at the sign-in page, by client: kept here so every worker throttles
+    "cwb_signin_failures", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("client", _Str, nullable=False), Column("at", _Str, nullable=False),  # UTC, ISO 8601
+    Index("ix_cwb_signin_failures_client", "client", "at"),
 )
 
 

@@ -9,11 +9,12 @@ from starlette.responses import JSONResponse
 from workbook.store import Store
 
 LANGS = ("zh", "en")
+LANG_COOKIE = "cwb_lang"  # the language a page was last asked in
 
 
 def lang_of(request: Request) -> str:
-    """?lang=zh|en, else the server's default (zh)."""
-    asked = request.query_params.get("lang")
+    """?lang=zh|en, else the language a page was last asked in (its cookie), else the server's default (zh)."""
+    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
     return asked if asked in LANGS else request.app.state.settings.lang
 
 

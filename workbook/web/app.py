@@ -1,11 +1,13 @@
 """`create_app(settings)`: the portal's Starlette application. It only wires: the routes of each area (`api`,
-mounted at /api), the one place failures become answers (`_answers`, as `GuardedGroup` is for the commands), the
-store and the worker pool for the application's life."""
+mounted at /api, and the `pages`), the one place failures become answers (`_refused`, `_http` and `_Answers`, as
+`GuardedGroup` is for the commands: JSON under /api/, an error page elsewhere), the security headers, the store and
+the worker pool for the application's life."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -13,44 +15,72 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from workbook.core.errors import CwbError
+from workbook.core.errors import CwbError, NotSignedIn
 from workbook.core.messages import t
 from workbook.store import open_store
-from workbook.store.connection import scrub
-from workbook.web import api, jobs
-from workbook.web.answers import LANGS, failure, lang_of
+from workbook.store.connection import scrub, store_failure
+from workbook.web import api, jobs, pages
+from workbook.web.answers import LANG_COOKIE, LANGS, failure, lang_of
 from workbook.web.settings import Settings
 
 log = logging.getLogger("cluster_wb.web")
 
 
-async def _refused(request: Request, exc: Exception) -> JSONResponse:
-    """An expected failure (a coded `CwbError`): its message in the request's language, its HTTP status."""
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/api"
+
+
+def _answer(request: Request, code: str, message: str, status: int, headers: dict[str, str] | None = None) -> Response:
+    """A failure as the asker reads it: JSON `{"error", "message"}` under /api/, else an error page (with a way
+    back, and the request id where there is one, never a traceback)."""
+    if _is_api(request):
+        return failure(code, message, status, headers)
+    from workbook.web.pages import render
+
+    return render(request, "error.html", {"status": status, "message": message, "code": code}, status=status,
+                  headers=headers)
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    """An expected failure (a coded `CwbError`): its message in the request's language, its HTTP status. A page
+    asked for without a live session sends the browser to the sign-in page instead."""
     assert isinstance(exc, CwbError)
+    if isinstance(exc, NotSignedIn) and not _is_api(request):
+        return RedirectResponse("/signin", status_code=303)
     message = scrub(exc.message(lang_of(request)), request.app.state.settings.store)  # a URL's password masked
     headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
-    return failure(exc.code, message, exc.http_status, headers)
+    return _answer(request, exc.code, message, exc.http_status, headers)
 
 
-async def _http(request: Request, exc: Exception) -> JSONResponse:
+async def _http(request: Request, exc: Exception) -> Response:
     """Starlette's own refusals: an unknown address, a method a route does not take, a form it cannot parse."""
     assert isinstance(exc, HTTPException)
     lang = lang_of(request)
     if exc.status_code == 404:
-        return failure("api_no_route", t("api_no_route", lang, path=request.url.path), 404)
+        return _answer(request, "api_no_route", t("api_no_route", lang, path=request.url.path), 404)
     if exc.status_code == 405:
-        return failure("api_method", t("api_method", lang, path=request.url.path, method=request.method), 405,
-                       dict(exc.headers or {}))
-    return failure("api_bad_form", t("api_bad_form", lang, why=exc.detail), exc.status_code)
+        return _answer(request, "api_method", t("api_method", lang, path=request.url.path, method=request.method),
+                       405, dict(exc.headers or {}))
+    return _answer(request, "api_bad_form", t("api_bad_form", lang, why=exc.detail), exc.status_code)
+
+
+SECURITY_HEADERS = [  # every answer: scripts and styles from this server only, no framing, no sniffing
+    (b"content-security-policy", b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                                 b"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
 
 
 class _Answers:
     """The last line of defence, outermost: anything unexpected answers 500 with a request id, never a traceback;
-    the traceback goes to the server's log under that id. A lost or read-only store answers 503."""
+    the traceback goes to the server's log under that id. A lost or read-only store answers 503. Every answer
+    gets the security headers, and a page is not kept in caches (it shows one account's regions)."""
 
     def __init__(self, app: ASGIApp, settings: Settings):
         self.app, self.settings = app, settings
@@ -60,10 +90,17 @@ class _Answers:
             await self.app(scope, receive, send)
             return
         started = False
+        static = scope.get("path", "").startswith("/static/")
 
         async def sending(message: dict) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                headers = [h for h in message.get("headers", []) if h[0].lower() != b"cache-control" or static]
+                headers += SECURITY_HEADERS
+                if not static:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
             await send(message)
 
         try:
@@ -78,24 +115,27 @@ class _Answers:
             if started:
                 return  # the answer is under way: the client sees a cut connection, the log says why
             request = Request(scope)
-            lang = request.query_params.get("lang")
+            lang = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
             lang = lang if lang in LANGS else self.settings.lang
-            answer = _store_failure(exc, lang, self.settings.store) or failure(
-                "api_internal", t("api_internal", lang, id=request_id), 500)
-            await answer(scope, receive, send)
+            refused = store_failure(exc, self.settings.store)
+            if refused is not None:
+                code, message, status = refused.code, scrub(refused.message(lang), self.settings.store), 503
+            else:
+                code, message, status = "api_internal", t("api_internal", lang, id=request_id), 500
+            if _is_api(request):
+                answer: Response = failure(code, message, status)
+            else:
+                answer = _plain_page(status, message, lang)
+            await answer(scope, receive, sending)
 
 
-def _store_failure(exc: Exception, lang: str, store: str) -> JSONResponse | None:
-    from sqlalchemy.exc import OperationalError
-
-    from workbook.store.connection import read_only, read_only_error, shown
-    if read_only(exc):
-        err = read_only_error(store)
-        return failure(err.code, scrub(err.message(lang), store), 503)
-    if isinstance(exc, OperationalError):
-        why = " ".join(str(exc.orig).split())
-        return failure("store_lost", scrub(t("store_lost", lang, store=shown(store), why=why), store), 503)
-    return None
+def _plain_page(status: int, message: str, lang: str) -> HTMLResponse:
+    """The error page of last resort: no template, nothing that could fail again."""
+    back = "返回首页" if lang == "zh" else "Back to the first page"
+    body = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{status}</title>'
+            f'<link rel="stylesheet" href="/static/portal.css"></head><body><main><h1>{status}</h1>'
+            f'<p class="message">{html.escape(message)}</p><p><a href="/">{back}</a></p></main></body></html>')
+    return HTMLResponse(body, status_code=status)
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -116,7 +156,7 @@ def create_app(settings: Settings) -> Starlette:
             await asyncio.get_running_loop().run_in_executor(None, pool.shutdown)
             store.engine.dispose()
 
-    app = Starlette(routes=[Mount("/api", routes=api.routes)], lifespan=lifespan,
+    app = Starlette(routes=[Mount("/api", routes=api.routes), *pages.routes], lifespan=lifespan,
                     exception_handlers={CwbError: _refused, HTTPException: _http})
     app.state.settings = settings
     app.state.store = store

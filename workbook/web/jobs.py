@@ -24,7 +24,7 @@ _stores: dict[str, Store] = {}
 
 def make_pool(size: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["workbook.web.jobs", "workbook.services.round_trip"])
+    context.set_forkserver_preload(["workbook.web.jobs", "workbook.services.round_trip", "workbook.services.desk"])
     return ProcessPoolExecutor(max_workers=size, mp_context=context, initializer=_start_worker)
 
 
@@ -68,3 +68,17 @@ def merge(location: str, path: str, name: str, scope: Scope, lang: str) -> dict:
 def _answer(result, doc: dict) -> dict:
     return {"file": doc, "ok": result.ok, "rejected": result.rejected_code if result.rejected else None,
             "message": result.rejected}
+
+
+def check_upload(location: str, path: str, name: str, scope: Scope, lang: str) -> dict:
+    """An office's upload through the pages: validated, annotated and kept (`desk.check_upload`)."""
+    from workbook.services import desk
+
+    return desk.check_upload(_store(location), path, name, scope=scope, lang=lang)
+
+
+def submit_upload(location: str, seq: int, scope: Scope, lang: str) -> dict:
+    """A kept upload merged, as `merge` would (`desk.submit`)."""
+    from workbook.services import desk
+
+    return desk.submit(_store(location), seq, scope=scope, lang=lang)
