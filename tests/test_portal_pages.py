@@ -9,15 +9,20 @@ import hashlib
 import html
 import http.client
 import re
+import signal
+import time
 import urllib.parse
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 
 import openpyxl
 import pytest
 
 from .conftest import edit
+from .test_hostile import rezip
 from .test_portal_api import Portal, campaign  # noqa: F401 - the fixture, shared
+from .test_postgresql import pg_env
 
 pytestmark = pytest.mark.both_stores
 
@@ -221,7 +226,7 @@ def test_an_office_checks_submits_and_reads_the_coordinators_comment(env, served
     assert book.sheetnames[0] == "校验结果"
     # English on request
     status, page, _ = office.get(f"/uploads/{seq}?lang=en")
-    assert "2 errors and" in page and "Sheet" in page
+    assert "Errors: 2, warnings" in page and "Sheet" in page
     assert office.get("/")[1].count("English") == 0  # remembered: the page now offers 中文
     office.get("/?lang=zh")
 
@@ -337,3 +342,110 @@ def test_the_report_as_pdf_from_the_page_and_the_api_and_unknown_addresses(env, 
     assert status == 400 and "xlsx, pdf" in page
     status, page, _ = coordinator.get("/nothing/here")
     assert status == 404 and "没有这个地址" in page and "<html" in page
+
+
+def test_hostile_uploads_through_the_pages(env, served):
+    """A non-workbook, an oversized body, a zip bomb, another region's workbook: each refused with a page that says
+    why, nothing kept or recorded; two offices uploading at once: each gets its own verdict."""
+    portal, files, keys = served
+    office, other = Browser(portal), Browser(portal)
+    office.sign_in(keys["xuchang"])
+    other.sign_in(keys["shaoxing"])
+    code = office.check_code()
+    status, page, _ = office.post("/upload", form={"csrf": code}, file=("notes.xlsx", b"not a workbook"))
+    assert status == 400 and "notes.xlsx" in page and "Traceback" not in page
+    bomb = rezip(files["XC"], env.root / "bomb.xlsx", add={"xl/media/filler.bin": b"\0" * (60 * 1024 * 1024)})
+    status, page, _ = office.post("/upload?lang=en", form={"csrf": code}, file=("bomb.xlsx", bomb.read_bytes()))
+    assert status == 400 and "zip bomb" in page
+    status, page, _ = office.post("/upload", form={"csrf": code}, file=("sx.xlsx", files["SX"].read_bytes()))
+    assert status == 403 and "SX" in page and "sx.xlsx" in page
+    status, page, _ = office.post("/upload", form={}, file=("xc.xlsx", files["XC"].read_bytes()))
+    assert status == 403  # no check code: refused before the file is checked
+    conn = http.client.HTTPConnection("127.0.0.1", portal.port, timeout=30)  # a body over the 50 MB limit
+    conn.putrequest("POST", "/upload")
+    conn.putheader("Cookie", "; ".join(f"{k}={v}" for k, v in office.cookies.items()))
+    conn.putheader("Content-Type", "multipart/form-data; boundary=b")
+    conn.putheader("Content-Length", str(51 << 20))
+    conn.endheaders()
+    answer = conn.getresponse()
+    page = answer.read().decode()
+    conn.close()
+    assert answer.status == 413 and "50 MB" in page and "<html" in page
+    assert env.json("status", code=0)["summary"]["returned"] == 0  # nothing recorded
+    assert "尚无上传的文件" in office.get("/regions/XC?lang=zh")[1]  # nothing kept
+
+    # two offices at once, each its own region's return: each answered with its own verdict
+    xc = edit(files["XC"], "inventory", "XC", "XC-C02", "企业数（家）", "很多", out=env.root / "xc-bad.xlsx")
+    sx = edit(files["SX"], "inventory", "SX", "SX-C02", "企业数（家）", 7, out=env.root / "sx-ok.xlsx")
+    codes = {id(office): office.check_code(), id(other): other.check_code()}
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(lambda job: job[0].post("/upload", form={"csrf": codes[id(job[0])]},
+                                                     file=(job[1].name, job[1].read_bytes())),
+                             [(office, xc), (other, sx)]))
+    (s1, p1, _), (s2, p2, _) = done
+    assert s1 == 200 and "有 1 个错误" in p1 and "xc-bad.xlsx" in p1
+    assert s2 == 200 and "校验通过" in p2 and "sx-ok.xlsx" in p2
+    states = {r["region"]: r["state"] for r in env.json("status", code=0)["regions"]}
+    assert states == {"XC": "errors", "SX": "received"}
+
+
+@pytest.mark.one_store
+def test_several_workers_on_postgresql_answer_any_session(tmp_path, pg_server):
+    """`serve --workers 3` on PostgreSQL: a session made by whichever worker took the sign-in is answered by every
+    worker (the requests below land on all of them), and a revocation ends it for all."""
+    env = pg_env(tmp_path, pg_server, "workers")
+    env.json("round", "open", "R1", "--due", "2030-12-31", "--region", "XC", code=0)
+    key = env.json("account", "add", "xuchang", "--role", "office", "--region", "XC", code=0)["key"]
+    portal = Portal(env, "--workers", "3")
+    try:
+        office = Browser(portal)
+        office.sign_in(key)
+        answers = [office.get("/")[0] for _ in range(30)]  # new connections: the kernel spreads them over workers
+        assert answers == [200] * 30
+        assert env.run("account", "revoke", "xuchang").exit_code == 0
+        assert [office.get("/")[0] for _ in range(30)] == [303] * 30
+    finally:
+        code, err = portal.stop()
+    assert code == 0, err
+
+
+@pytest.mark.one_store
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGKILL"])
+def test_a_server_stopped_during_a_merge_leaves_it_whole(env, campaign, stop):  # noqa: F811
+    """SIGTERM while a return is being merged: the merge in flight finishes and is answered, then the server exits
+    0. SIGKILL: the merge is in the store whole or not at all; nothing committed is lost."""
+    files, keys = campaign
+    xc = files["XC"]
+    for n, record in enumerate(("XC-C01", "XC-C02", "XC-C03", "XC-C04", "XC-C05")):
+        xc = edit(xc, "inventory", "XC", record, "企业数（家）", 500 + n, out=env.root / "xc.xlsx")
+    planned = env.json("merge", "--dry-run", str(xc), code=0)["files"][0]["changes"]
+    assert len(planned) == 5
+    before = env.json("log", "--limit", "1", code=0)["entries"][0]["revision"]
+    portal = Portal(env)
+    answers: list = []
+
+    def send() -> None:
+        try:
+            answers.append(portal.call("POST", "/api/merge", keys["xuchang"], file=xc))
+        except OSError as exc:  # the connection cut (a kill, or a stop before it was taken)
+            answers.append(exc)
+
+    with ThreadPoolExecutor(1) as pool:
+        sent = pool.submit(send)
+        time.sleep(0.3)  # the request is in: its merge runs in the worker pool
+        portal.proc.send_signal(getattr(signal, stop))
+        sent.result(timeout=120)
+        code = portal.proc.wait(timeout=60)
+    entries = [e for e in env.json("log", code=0)["entries"] if e["revision"] > before]
+    assert len(entries) in (0, 5), entries  # whole, or not at all
+    if stop == "SIGTERM":
+        assert code == 0
+        status, answer, _ = answers[0]
+        assert status == 200 and answer["files"][0]["applied"] is True and len(entries) == 5
+    else:
+        assert code == -signal.SIGKILL
+        if not isinstance(answers[0], OSError):  # answered before the kill: then it is in the store
+            assert answers[0][1]["files"][0]["applied"] is True and len(entries) == 5
+    # whatever happened, the store opens and the return can be merged (again) to the same end
+    env.run("merge", str(xc))
+    assert len([e for e in env.json("log", code=0)["entries"] if e["revision"] > before]) == 5

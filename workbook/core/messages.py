@@ -851,12 +851,14 @@ def _from(table: dict, *keys: str) -> dict:
 
 def _cols(words: dict, names: tuple[str, ...]) -> dict:
     """Column words of a tuple-valued entry, by name: the page says what the terminal and the workbook say."""
-    return {name: {lang: words[lang][i] for lang in ("zh", "en")} for i, name in enumerate(names) if name}
+    return {name: {"zh": words["zh"][i], "en": words["en"][i][:1].upper() + words["en"][i][1:]}
+            for i, name in enumerate(names) if name}
 
 
 PAGE_WORDS = {  # the portal's pages (workbook/web/html), beside the words of the commands and the workbook
     "product": {"zh": "产业集群工作簿 · 交回平台", "en": "Industrial clusters · returns portal"},
     "footer": {"zh": "cluster-wb · 校验与合并规则与命令行相同", "en": "cluster-wb · the same checks and merge as the commands"},
+    "times_in": {"zh": "时间为服务器时区（{zone}）", "en": "times in the server's zone ({zone})"},
     "other_lang": {"zh": "English", "en": "中文"},
     "nav_home": {"zh": "首页", "en": "Home"},
     "nav_accounts": {"zh": "账户", "en": "Accounts"},
@@ -925,9 +927,9 @@ PAGE_WORDS = {  # the portal's pages (workbook/web/html), beside the words of th
     "upload_no": {"zh": "上传 {n}", "en": "Upload {n}"},
     "region_page": {"zh": "地区 {region}", "en": "Region {region}"},
     "verdict_clean": {"zh": "校验通过：没有错误（{warnings} 个警告）。可以提交合并。",
-                      "en": "Checked: no errors ({warnings} warnings). It can be submitted."},
+                      "en": "Checked: no errors (warnings: {warnings}). It can be submitted."},
     "verdict_errors": {"zh": "有 {errors} 个错误、{warnings} 个警告：请在工作簿中改正后重新上传。",
-                       "en": "{errors} errors and {warnings} warnings: correct them in the workbook and upload it "
+                       "en": "Errors: {errors}, warnings: {warnings}. Correct them in the workbook and upload it "
                              "again."},
     "verdict_merged": {"zh": "已提交并合并为版本 {rev}。", "en": "Submitted and merged as revision {rev}."},
     "verdict_already": {"zh": "此文件已于版本 {rev} 合并过。", "en": "This file was merged before, as revision {rev}."},

@@ -101,6 +101,9 @@ def upload(st: Store, seq: int, *, scope: Scope) -> dict:
     with st.reading():
         found = _visible(st, seq, scope)
         found["comments"] = [c for c in st.comments(found["regions"]) if c["upload"] == seq]
+        regions = st.regions()
+    found["names"] = {r: {"name_zh": regions.get(r, {}).get("name_zh"), "name_en": regions.get(r, {}).get("name_en")}
+                      for r in found["regions"]}
     return found
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -45,6 +46,19 @@ MAX_FORM_FIELDS = 32
 templates = Jinja2Templates(directory=str(HERE / "html"))
 
 
+def _when(iso: str | None) -> str:
+    """A stored time (ISO 8601, the server's zone) as people read it: 2026-12-07 11:45."""
+    return (iso or "")[:16].replace("T", " ")
+
+
+def _server_zone() -> str:
+    offset = datetime.now().astimezone().strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}"
+
+
+templates.env.filters["when"] = _when
+
+
 def _words(lang: str) -> Any:
     def word(key: str, **values: Any) -> str:
         text = PAGE_WORDS[key][lang]
@@ -61,6 +75,7 @@ def render(request: Request, name: str, context: dict[str, Any], *, session: tup
     page = {"request": request, "lang": lang, "w": _words(lang), "t": lambda code, **v: t(code, lang, **v),
             "account": account, "csrf": check_code(token) if token else "", "token_field": TOKEN_FIELD,
             "states": STATE_WORDS[lang], "severities": SEVERITY_WORDS[lang], "other_lang": other,
+            "server_zone": _server_zone(),
             "other_lang_url": f"{request.url.path}?lang={other}", **context}
     response = templates.TemplateResponse(request, name, page, status_code=status, headers=headers)
     if request.query_params.get("lang") in LANGS:
