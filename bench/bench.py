@@ -11,11 +11,15 @@ python-calamine reading every cell of the built file, pandas.read_excel with its
 The campaign scenario: a round issues one workbook per region; the same 1 % of edits as the one edited
 workbook come back as one file per region, merged from a folder (against merging the one workbook);
 status of that round after it (against that folder merge); report of the store (against build).
+Data out for analysts: workbook.frames() of the store (against reading its records alone) and
+export --format xlsx (against build).
 Start-up: `--help` and `status` on the seed store in fresh processes, against importing click and
 SQLAlchemy alone.
 With --store postgresql://USER@HOST/DB (a role that may create databases: the steps make DB_store, DB_merge, ...
 beside DB), the same steps run against PostgreSQL too, each next to its SQLite twin: validate, merge, and eight
 regions' returns merged by eight processes one after another and then all at once, on both back ends.
+With --portal, the portal instead (bench/portal.py): 20 offices' returns uploaded to `cluster-wb serve` one after
+another and all at once, one against `validate` in a fresh process, the first answer and the server's memory.
 """
 
 from __future__ import annotations
@@ -42,14 +46,17 @@ BENCH = Scope.everything("bench")  # the bench acts as the command line does: ev
 
 SIZES = {"T": (3, 10), "S": (30, 100), "M": (300, 100), "L": (300, 1000)}
 STEPS = ["setup", "round_open", "build", "xlsxwriter", "edit", "calamine", "validate", "pandas", "validate_edited",
-         "merge_dry_run", "merge", "merge_folder", "status", "report", "startup_imports", "startup_help",
-         "startup_status"]
+         "merge_dry_run", "merge", "merge_folder", "status", "report", "records", "frames", "export_xlsx",
+         "trends_setup", "report_trends",
+         "startup_imports", "startup_help", "startup_status"]
 # preparation, and pandas' read (the slowest step, an order of magnitude behind validate, so one run tells
 # enough), run in the first round only
-ONCE = {"setup", "round_open", "edit", "pandas"}
+ONCE = {"setup", "round_open", "edit", "pandas", "trends_setup"}
 DEFAULT_ROUNDS = {"T": 3, "S": 3, "M": 3, "L": 1}
 TARGETS = {"build_vs_xlsxwriter": 1.5, "validate_vs_calamine": 3.0, "merge_vs_validate": 1.5,
            "merge_folder_vs_merge": 1.3, "status_vs_merge_folder": 0.1, "report_vs_build": 0.5,
+           "report_trends_vs_build": 0.6,
+           "frames_vs_records": 2.0, "export_xlsx_vs_build": 1.5,
            "help_vs_imports": 1.5, "status_vs_imports": 1.5}
 RSS_TARGET_MB = 300
 PG_STEPS = ["pg_setup", "validate", "validate_pg", "merge", "merge_pg", "merge8_sqlite_seq", "merge8_sqlite_conc",
@@ -181,6 +188,30 @@ def _child(step: str, work: Path, size: str) -> dict:
         fig = campaign.report_figures(st, round_name=None, since_name=None, region_ids=[], scope=BENCH)
         campaign.write_report(st, fig, str(work / "report.xlsx"), "zh", pdf=False)
         extra["charts"] = _package_size(work / "report.xlsx")["charts"]
+    elif step == "records":  # every entity's records read from the store: the baseline of `frames`
+        from workbook.store.schema_versions import current_schema
+        st = open_store(store)
+        with st.reading():
+            extra["records"] = sum(len(st.records(e)) for e in current_schema(st).entity_names)
+    elif step == "frames":  # the same records as DataFrames (pandas imported before, as in an analyst's session)
+        import pandas  # noqa: F401
+
+        import workbook
+        started = time.perf_counter()
+        extra["rows"] = sum(len(df) for df in workbook.frames(store).values())
+    elif step == "export_xlsx":  # the analysts' workbook of Excel tables, of the store `build` wrote from
+        from workbook.services import frames
+        frames.export_xlsx(open_store(store), work / "dataset.xlsx", "zh")
+        extra.update(_package_size(work / "dataset.xlsx"))
+    elif step == "trends_setup":  # three rounds closed: preparation, untimed
+        extra["rounds"] = _three_rounds(work)
+    elif step == "report_trends":  # the report of a store with three rounds closed: its trends sheet too
+        from workbook.services import campaign
+        st = open_store(str(work / "trends.sqlite"))
+        fig = campaign.report_figures(st, round_name=None, since_name=None, region_ids=[], scope=BENCH)
+        campaign.write_report(st, fig, str(work / "report-trends.xlsx"), "zh", pdf=False)
+        extra["rounds"] = len(fig["rounds"])
+        extra["merged_late"] = sum(r["merged_late"] for r in fig["rounds"])
     elif step == "pg_setup":  # the store as this round left it (its build registered), copied into PostgreSQL
         from workbook.store import copy_store
         copy_store(store, _pg_fresh(os.environ["CWB_BENCH_PG"], "store"))
@@ -220,6 +251,44 @@ def _child(step: str, work: Path, size: str) -> dict:
     if step in ("build", "xlsxwriter"):  # what was written, outside the timing: it explains the ratio
         extra.update(_package_size(base if step == "build" else work / "raw.xlsx"))
     return {"seconds": seconds, "peak_rss_mb": peak, **extra}
+
+
+def _three_rounds(work: Path) -> int:
+    """The store after the campaign's folder of returns, with three rounds closed at three points of its history:
+    the campaign's round at the end, and two earlier rounds (every region issued, nine in ten merged; the first
+    late, the second on time) closed at a third and at two thirds of the returns' revisions. Their workbooks are
+    registered, not written: the report reads the store only."""
+    import sqlite3
+
+    from workbook.campaign.rounds import attempt_record
+    from workbook.store import open_store
+    target = work / "trends.sqlite"
+    shutil.copy(work / "folder.sqlite", target)
+    st = open_store(str(target))
+    revisions = sorted(a["revision"] for a in st.attempts(ROUND) if a["revision"])
+    regions = list(st.regions())
+    rng = random.Random(11)
+    closed_at = {}
+    for n, due in ((1, "2026-04-30"), (2, "2099-12-31")):
+        name = f"{ROUND}-{n}"
+        with st.transaction():  # as `round open` does: one connection for all of it
+            st.add_round(name, period=f"{2023 + n}年度", due=due, regions=regions, by="bench")
+            for region in regions:
+                wid = f"WB-{name}-{region}"
+                st.register_workbook(wid, revisions[0] - 1, [region], by="bench", lang="zh", path="")
+                st.add_round_workbook(name, wid, region)
+                if rng.random() < 0.9:
+                    st.record_attempt(attempt_record(name, region, wid, f"{wid}.xlsx", wid, by="bench",
+                                                     action="merge", errors=0, warnings=0, conflicts=0, changes=0,
+                                                     applied=False, revision=None))
+            st.set_round_state(name, "closed")
+        closed_at[name] = revisions[len(revisions) * n // 3]
+    with st.transaction():
+        st.set_round_state(ROUND, "closed")
+    with sqlite3.connect(target) as c:  # the two earlier rounds' snapshots: back in the history
+        for name, rev in closed_at.items():
+            c.execute("UPDATE cwb_rounds SET closed_rev = ? WHERE name = ?", (rev, name))
+    return len(st.rounds())
 
 
 def _package_size(path: Path) -> dict:
@@ -348,6 +417,9 @@ def run_size(size: str, keep: Path | None, repeat: int, pg: str | None = None) -
             "merge_folder_vs_merge": round(sec["merge_folder"] / sec["merge"], 2),
             "status_vs_merge_folder": round(sec["status"] / sec["merge_folder"], 3),
             "report_vs_build": round(sec["report"] / sec["build"], 2),
+            "report_trends_vs_build": round(sec["report_trends"] / sec["build"], 2),
+            "frames_vs_records": round(sec["frames"] / sec["records"], 2),
+            "export_xlsx_vs_build": round(sec["export_xlsx"] / sec["build"], 2),
             "help_vs_imports": round(sec["startup_help"] / sec["startup_imports"], 2),
             "status_vs_imports": round(sec["startup_status"] / sec["startup_imports"], 2),
         },
@@ -406,9 +478,18 @@ def main() -> int:
     parser.add_argument("--repeat", type=int,
                         help="rounds of every step, fastest kept (default 3 for T, S and M, 1 for L)")
     parser.add_argument("--store", help="also run the store steps on this postgresql:// database's server")
+    parser.add_argument("--portal", action="store_true",
+                        help="measure the portal instead (bench/portal.py: 20 offices' returns against `serve`)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.portal:
+        from bench import portal
+        figures = portal.run(keep=args.keep)
+        portal.print_figures(figures)
+        if args.json:
+            args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8")
+        return 0
     if args.child:
         print(json.dumps(_child(args.child, args.work, args.size[0])))
         return 0

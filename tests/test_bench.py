@@ -19,17 +19,20 @@ def test_bench_tiny_size_reports_every_figure(tmp_path):
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["size"] == "T" and doc["clusters"] == 30
     for step in ("build", "xlsxwriter", "calamine", "pandas", "validate", "validate_edited", "merge_dry_run", "merge",
-                 "round_open", "merge_folder", "status", "report", "startup_imports", "startup_help",
+                 "round_open", "merge_folder", "status", "report", "report_trends", "startup_imports",
+                 "startup_help", "records", "frames", "export_xlsx",
                  "startup_status"):
         assert doc["seconds"][step] > 0 and doc["peak_rss_mb"][step] > 0, step
     assert set(doc["ratios"]) == {"build_vs_xlsxwriter", "validate_vs_calamine", "validate_vs_pandas",
                                   "merge_vs_validate", "merge_folder_vs_merge", "status_vs_merge_folder",
-                                  "report_vs_build", "help_vs_imports", "status_vs_imports"}
+                                  "report_vs_build", "report_trends_vs_build", "help_vs_imports",
+                                  "status_vs_imports", "frames_vs_records", "export_xlsx_vs_build"}
     details = doc["details"]
     # the campaign: every region's file came back and merged, with the same edits as the one workbook
     assert details["merge_folder"]["files"] == 3 and details["merge_folder"]["applied"] == 3
     assert details["merge_folder"]["changes"] == details["merge"]["changes"]
     assert details["status"]["merged"] == 3 and details["report"]["charts"] >= 5
+    assert details["report_trends"]["rounds"] == 3 and details["report_trends"]["merged_late"] > 0
     assert details["validate"]["errors"] == 0  # the untouched workbook is clean
     assert details["merge"]["applied"] and 0 < details["merge"]["changes"] <= details["edit"]["cells_changed"]
     assert details["build"]["notes"] > 0 and details["build"]["parts"] > details["xlsxwriter"]["parts"]
@@ -56,3 +59,17 @@ def test_bench_runs_the_store_steps_on_postgresql_too(tmp_path, pg_server):
     assert details["merge8_pg_conc"]["files"] == 3  # T has three regions
     assert pg_server.password not in result.stdout + result.stderr
     assert "PostgreSQL, against SQLite in the same run:" in result.stdout
+
+
+def test_bench_of_the_portal_reports_every_figure(tmp_path):
+    """The portal's bench at three offices: every upload answered with its own verdict, every figure reported."""
+    out = tmp_path / "portal.json"
+    result = subprocess.run([sys.executable, "-m", "bench.portal", "--offices", "3", "--json", str(out)],
+                            capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["offices"] == 3
+    assert set(doc["ratios"]) == {"upload_vs_cli_validate", "offices20_concurrent_vs_sequential", "first_answer_s",
+                                  "peak_rss_mb"}
+    assert all(doc[k] > 0 for k in ("cli_validate_s", "upload_s", "sequential_s", "concurrent_s", "peak_rss_mb"))
+    assert "target ≤" in result.stdout

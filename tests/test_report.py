@@ -15,8 +15,8 @@ from .conftest import IN_CI, SOFFICE, edit
 
 pytestmark = pytest.mark.both_stores  # each test on SQLite and on PostgreSQL
 
-SHEETS_ZH = ["概览", "制约因素", "建议落实", "目标进展", "变化", "数据质量"]
-SHEETS_EN = ["Overview", "Constraints", "Follow-up", "Targets", "Changes", "Data quality"]
+SHEETS_ZH = ["概览", "制约因素", "建议落实", "目标进展", "变化", "趋势", "数据质量"]
+SHEETS_EN = ["Overview", "Constraints", "Follow-up", "Targets", "Changes", "Trends", "Data quality"]
 
 
 def run_json(env, *args: str, code: int = 0) -> dict:

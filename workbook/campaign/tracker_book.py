@@ -6,6 +6,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from workbook.campaign.history import outcome_text
 from workbook.campaign.rounds import summary_line
 from workbook.core.messages import ROUND_WORDS, STATE_WORDS
 from workbook.xlsx.build import COLOURS
@@ -17,7 +18,7 @@ FONT = "Noto Sans CJK SC"
 DOCUMENT_KIND = "tracker"  # a custom property that tells validate and merge this is not a return
 
 
-WIDTHS = (16, 26, 16, 6, 16, 16, 7, 7, 7, 7, 8, 30)
+WIDTHS = (16, 26, 16, 6, 16, 16, 7, 7, 7, 7, 8, 12, 30)
 
 
 def _when(iso: str | None) -> str:
@@ -61,11 +62,14 @@ def write_tracker(tracker: dict, path: Path, lang: str) -> None:
             ws.write_number(row, col, r[key], number)
         ws.write_string(row, 9, ROUND_WORDS["overdue"][lang] if r["overdue"] else "", cell)
         ws.write_number(row, 10, r["completeness"], percent)
-        ws.write_string(row, 11, r["contact"] or "", cell)
+        ws.write_string(row, 11, outcome_text(r.get("record") or [], lang), cell)
+        ws.write_string(row, 12, r["contact"] or "", cell)
         if r["overdue"]:
             ws.conditional_format(row, 0, row, len(WIDTHS) - 1, {"type": "no_errors", "format": late})
         elif r["state"] in ("errors", "conflicts"):
             ws.conditional_format(row, 0, row, len(WIDTHS) - 1, {"type": "no_errors", "format": stuck})
+    ws.write_string(row + 2, 0, ROUND_WORDS["record_note"][lang], wb.add_format({**base, "text_wrap": False,
+                                                                                "italic": True}))
     ws.autofilter(head_row, 0, max(row, head_row + 1), len(WIDTHS) - 1)
     ws.freeze_panes(head_row + 1, 1)
     ws.set_landscape()

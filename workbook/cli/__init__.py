@@ -13,8 +13,7 @@ from pathlib import Path
 import click
 
 from workbook.core.errors import CwbError
-
-DEFAULT_STORE = "data/cluster-wb.sqlite"
+from workbook.core.resources import DEFAULT_STORE, STORE_ENV
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -92,7 +91,7 @@ def _store(obj: dict):
 
 
 @click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--store", envvar="CLUSTER_WB_STORE", default=DEFAULT_STORE, show_default=True,
+@click.option("--store", envvar=STORE_ENV, default=DEFAULT_STORE, show_default=True,
               help="Master store: a SQLite path or a postgresql:// URL (env CLUSTER_WB_STORE).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the workbook and of messages.")
@@ -212,11 +211,12 @@ def schema_apply(obj: dict, file: Path, dry_run: bool, by: str | None, fmt: str)
 
 
 @cli.command()
-@click.option("-o", "output", required=True, metavar="PATH", help="Folder (csv) or file (json).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("-o", "output", required=True, metavar="PATH", help="Folder (csv) or file (json, xlsx).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "xlsx"]), default="csv", show_default=True)
 @click.pass_obj
 def export(obj: dict, output: str, fmt: str) -> None:
-    """Write the whole master dataset: one CSV per table into a folder, or one JSON file.
+    """Write the whole master dataset: one CSV per table into a folder, one JSON file, or one workbook of Excel
+    tables (a sheet per entity across all regions, ready for a pivot table; headers and labels in --lang).
 
     Exit: 0; 2 a wrong path."""
     from workbook.services import workbooks
@@ -225,6 +225,10 @@ def export(obj: dict, output: str, fmt: str) -> None:
     else:
         workbooks.expect_file(output, f".{fmt}", "-o")
     st = _store(obj)
+    if fmt == "xlsx":  # the analysts' workbook of Excel tables, headed in --lang
+        from workbook.services import frames
+        click.echo(frames.export_xlsx(st, Path(output), obj["lang"]))
+        return
     for path in workbooks.export(st, output, fmt):
         click.echo(path)
 

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbook.campaign.history import outcome_text
 from workbook.campaign.rounds import summary_line
 from workbook.core.changes import ORPHANS_SOURCE
 from workbook.core.messages import ACCOUNT_WORDS, ROUND_WORDS, SEVERITY_WORDS, STATE_WORDS, TERMINAL_WORDS
@@ -345,7 +346,8 @@ def print_status(tracker: dict, lang: str) -> None:
         rows.append(([f"{r['region']} {name or ''}", r["workbook"] or "", STATE_WORDS[lang][r["state"]],
                       str(r["attempts"]), _when(r["last_attempt_at"]), _when(r["merged_at"]), str(r["changes"]),
                       str(r["errors"]), str(r["conflicts"]), ROUND_WORDS["overdue"][lang] if r["overdue"] else "",
-                      f"{r['completeness']:.0%}", r["contact"] or ""], style))
+                      f"{r['completeness']:.0%}", outcome_text(r.get("record") or [], lang), r["contact"] or ""],
+                     style))
     print(summary_line(tracker, lang))
     print(aligned(ROUND_WORDS["status_cols"][lang], rows))
     print(summary_line(tracker, lang))

@@ -7,6 +7,9 @@ from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # workbook/, above core/
 
+DEFAULT_STORE = "data/cluster-wb.sqlite"  # the store of `--store` and `workbook.frames()` when none is named
+STORE_ENV = "CLUSTER_WB_STORE"  # ... unless this names one
+
 
 def _first_existing(*candidates: Path) -> Path:
     for candidate in candidates:

@@ -15,7 +15,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from workbook.core.errors import CwbError
-from workbook.core.messages import t
+from workbook.core.messages import TERMINAL_WORDS, t
 from workbook.template.model import Schema
 from workbook.xlsx.build import COLOURS
 from workbook.xlsx.layout import DOCUMENT_PROPERTY
@@ -77,6 +77,9 @@ class _Book:
             "total_text": wb.add_format({**base, "border": 1, "bold": True, "top": 2}),
             "total_pct": wb.add_format({**base, "border": 1, "bold": True, "num_format": "0%", "top": 2}),
             "note": wb.add_format({**base, "italic": True, "font_color": "#595959"}),
+            # a change: an arrow up or down (the colour scale beside it says good or bad)
+            "arrow": wb.add_format({**base, "border": 1, "num_format": '"▲ "#,##0;"▼ "#,##0;"＝ "0'}),
+            "arrow_num": wb.add_format({**base, "border": 1, "num_format": '"▲ "#,##0.00;"▼ "#,##0.00;"＝ "0'}),
         }
         self.columns: list[tuple[str, list[Any]]] = []  # the charts' data, written by `finish`
 
@@ -169,6 +172,7 @@ def write_report(fig: dict, schema: Schema, path: Path, lang: str) -> Path:
     _follow_up(book)
     _targets(book)
     _changes(book)
+    _trends(book)
     _quality(book)
     book.wb.worksheets()[0].activate()
     book.finish()
@@ -425,6 +429,227 @@ def _changes(book: _Book) -> None:
         ws.write_number(row, 6, m["delta"], f[fmt])
     if not moves:
         ws.write_string(row + 1, 0, t("rpt_no_moves", lang), f["note"])
+
+
+TREND_COLOURS = {"merged_on_time": "#70AD47", "merged_late": "#FFC000", "not_merged": "#BFBFBF"}
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _trends(book: _Book) -> None:
+    """Round against round: returns, completeness and measures; constraint severities and core figures since the
+    `--since` round. Every share beside its denominator ("2/4")."""
+    lang, fig, f, schema = book.lang, book.fig, book.f, book.schema
+    statuses = list(schema.enums["rec_status"])
+    widths = [(0, 25), (1, 10), (2, 10.5), (3, 10)] + [(c, 8.2) for c in range(4, 20)]
+    ws = book.sheet("rpt_sheet_trends", "rpt_title_trends", widths)
+    ws.set_row(0, 21)  # the title's own height: the data date below stays clear of it
+    rounds = fig.get("rounds") or []
+    row = 3
+    ws.write_string(row, 0, t("rpt_trend_returns_title", lang), f["h2"])
+    if not rounds:
+        ws.write_string(row + 1, 0, t("rpt_trend_no_rounds", lang), f["note"])
+        row += 3
+    else:
+        keys = ("issued", "returned", "merged_on_time", "merged_late", "not_merged")
+        head = [t(k, lang) for k in ("rpt_trend_round", "rpt_trend_period", "rpt_trend_due", "rpt_trend_state")] + \
+            [t(f"rpt_trend_{k}", lang) for k in keys] + \
+            [t(k, lang) for k in ("rpt_trend_on_time_share", "rpt_trend_on_time_pct", "rpt_completeness",
+                                  "rpt_trend_completeness_over")] + \
+            [o.label(lang) for o in statuses] + [t("rpt_unset", lang), t("rpt_overdue", lang)]
+        row += 1
+        book.header_row(ws, row, head, 44)
+        first = row + 1
+        for r in rounds:
+            row += 1
+            ws.write_string(row, 0, r["name"], f["bold"])
+            ws.write_string(row, 1, r["period"] or "—", f["text"])
+            ws.write_string(row, 2, r["due"], f["text"])
+            ws.write_string(row, 3, t(f"rpt_round_{r['state']}", lang), f["text"])
+            col = 4
+            for k in keys:
+                ws.write_number(row, col, r[k], f["int"])
+                col += 1
+            ws.write_string(row, col, f"{r['merged_on_time']}/{r['issued']}", f["cover"])
+            book.number(ws, row, col + 1, _ratio(r["merged_on_time"], r["issued"]), "pct")
+            book.number(ws, row, col + 2, r["completeness"], "pct")
+            ws.write_string(row, col + 3, f"{r.get('completeness_regions', 0)}/{r['issued']}", f["cover"])
+            col += 4
+            for code in [o.code for o in statuses] + ["unset", "overdue"]:
+                ws.write_number(row, col, r["recommendations"][code], f["int"])
+                col += 1
+        ws.conditional_format(first, 10, row, 10, {"type": "data_bar", "bar_color": "#70AD47", "min_type": "num",
+                                                    "min_value": 0, "max_type": "num", "max_value": 1})
+        ws.conditional_format(first, col - 1, row, col - 1, {"type": "cell", "criteria": ">", "value": 0, "format":
+                                                             book.wb.add_format({"bg_color": COLOURS["overdue"]})})
+        ws.write_string(row + 2, 0, t("rpt_trend_note_rounds", lang), f["note"])
+        row = _trend_charts(book, ws, row + 4, rounds, statuses)
+    ws.set_h_pagebreaks([row])  # the changes since the --since round on a page of their own
+    row = _severity_trend(book, ws, row + 1)
+    _region_deltas(book, ws, row + 1)
+
+
+def _trend_charts(book: _Book, ws, row: int, rounds: list[dict], statuses: list) -> int:
+    """Returns per round with the on-time share against 90 %; completeness; measures by status and overdue.
+    Returns the row below them."""
+    lang = book.lang
+    names = book.series(t("rpt_trend_round", lang), [r["name"] for r in rounds])
+    returns = book.chart("column", t("rpt_trend_chart_returns", lang), "stacked", y_title=t("rpt_unit_regions", lang))
+    for key in ("merged_on_time", "merged_late", "not_merged"):
+        returns.add_series({"name": t(f"rpt_trend_{key}", lang), "categories": names,
+                            "values": book.series(key, [r[key] for r in rounds]),
+                            "fill": {"color": TREND_COLOURS[key]}, "gap": 60})
+    share = book.wb.add_chart({"type": "line"})
+    shares = [_ratio(r["merged_on_time"], r["issued"]) for r in rounds]
+    share.add_series({"name": t("rpt_trend_on_time_pct", lang), "categories": names,
+                      "values": book.series("on_time_share", shares),
+                      "y2_axis": True, "line": {"color": "#1F4E79", "width": 2.25},
+                      "marker": {"type": "circle", "size": 6, "fill": {"color": "#1F4E79"},
+                                 "border": {"color": "#1F4E79"}},
+                      "data_labels": {"value": True, "num_format": "0%", "position": "above",
+                                      "font": {"name": FONT, "size": 8}}})
+    share.add_series({"name": t("rpt_trend_target", lang), "categories": names,
+                      "values": book.series("target", [0.9] * len(rounds)), "y2_axis": True,
+                      "line": {"color": "#C00000", "width": 1.25, "dash_type": "dash"}, "marker": {"type": "none"}})
+    font = {"name": FONT, "size": 9}
+    share.set_y2_axis({"min": 0, "max": 1, "num_format": "0%", "num_font": font, "major_gridlines": {"visible": False}})
+    returns.combine(share)
+    ws.insert_chart(row, 0, returns, {"x_scale": 1.2, "y_scale": 1.05})
+    done = book.chart("column", t("rpt_trend_chart_completeness", lang), legend=False,
+                      y_title=t("rpt_completeness", lang))
+    done.add_series({"name": t("rpt_completeness", lang), "categories": names,
+                     "values": book.series("completeness", [r["completeness"] for r in rounds]),
+                     "fill": {"color": SERIES_COLOURS[1]}, "gap": 80,
+                     "data_labels": {"value": True, "num_format": "0%", "font": {"name": FONT, "size": 8}}})
+    done.set_y_axis({"min": 0, "max": 1, "num_format": "0%", "num_font": font,
+                     "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    ws.insert_chart(row, 9, done, {"x_scale": 1.2, "y_scale": 1.05})
+    row += 17
+    measures = book.chart("column", t("rpt_trend_chart_measures", lang), "stacked",
+                          y_title=t("rpt_unit_measures", lang))
+    for o in [*statuses, None]:
+        code = "unset" if o is None else o.code
+        measures.add_series({"name": t("rpt_unset", lang) if o is None else o.label(lang), "categories": names,
+                             "values": book.series(code, [r["recommendations"][code] for r in rounds]),
+                             "fill": {"color": STATUS_COLOURS.get(code, "#7F7F7F")}, "gap": 60})
+    overdue = book.wb.add_chart({"type": "line"})
+    overdue.add_series({"name": t("rpt_overdue", lang), "categories": names,
+                        "values": book.series("overdue", [r["recommendations"]["overdue"] for r in rounds]),
+                        "line": {"color": "#C00000", "width": 2.25},
+                        "marker": {"type": "square", "size": 6, "fill": {"color": "#C00000"},
+                                   "border": {"color": "#C00000"}},
+                        "data_labels": {"value": True, "position": "above", "font": {"name": FONT, "size": 8}}})
+    measures.combine(overdue)
+    ws.insert_chart(row, 0, measures, {"x_scale": 1.2, "y_scale": 1.05})
+    return row + 17
+
+
+def _severity_trend(book: _Book, ws, row: int) -> int:
+    """Per factor, clusters worsened, improved, unchanged, newly assessed and resolved since the `--since` round,
+    a chart of the first two, and the clusters that moved most. Returns the row below."""
+    lang, fig, f, schema = book.lang, book.fig, book.f, book.schema
+    changes = fig.get("severity_changes") or []
+    since = fig.get("since")
+    if not changes or since is None:
+        ws.write_string(row, 0, t("rpt_trend_no_since", lang), f["note"])
+        return row + 2
+    ws.write_string(row, 0, t("rpt_trend_severity_title", lang, round=since["name"]), f["h2"])
+    keys = ("worsened", "improved", "unchanged", "new", "resolved")
+    row += 1
+    book.header_row(ws, row, [t("rpt_factor", lang)] + [t(f"rpt_trend_{k}", lang) for k in keys])
+    top = row
+    for c in changes:
+        row += 1
+        ws.write_string(row, 0, schema.factor(c["factor"]).title(lang), f["bold"])
+        for j, k in enumerate(keys, start=1):
+            ws.write_number(row, j, c[k], f["int"])
+    worse, better = (book.wb.add_format({"bg_color": c}) for c in (COLOURS["overdue"], "#C6EFCE"))
+    for col, colour in ((1, worse), (2, better), (5, better)):  # a count above 0 stands out
+        ws.conditional_format(top + 1, col, row, col, {"type": "cell", "criteria": ">", "value": 0,
+                                                       "format": colour})
+    chart = book.chart("bar", t("rpt_trend_chart_severity", lang), y_title="")
+    titles = book.series(t("rpt_factor", lang), [schema.factor(c["factor"]).title(lang) for c in reversed(changes)])
+    for key, colour in (("worsened", COLOURS["high"]), ("improved", "#70AD47")):
+        chart.add_series({"name": t(f"rpt_trend_{key}", lang), "categories": titles,
+                          "values": book.series(key, [c[key] or None for c in reversed(changes)]),
+                          "fill": {"color": colour}, "gap": 40})
+    most = max([c[k] for c in changes for k in ("worsened", "improved")] + [1])
+    chart.set_x_axis({"num_font": {"name": FONT, "size": 9}, "name": t("rpt_unit_clusters", lang),
+                      "name_font": {"name": FONT, "size": 9}, "min": 0, "major_unit": max(1, -(-most // 6)),
+                      "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    height = max(300, 90 + 26 * len(changes))  # room for every factor's title
+    chart.set_size({"width": 600, "height": height})
+    ws.insert_chart(top, 7, chart)
+    row = max(row + 2, top + int(height / 20) + 1)
+    ws.write_string(row, 0, t("rpt_trend_note_severity", lang), f["note"])
+    row += 2
+    ws.write_string(row, 0, t("rpt_trend_movers_title", lang), f["h2"])
+    row += 1
+    book.header_row(ws, row, [t(k, lang) for k in ("rpt_cluster_name", "rpt_id", "rpt_region",
+                                                   "rpt_trend_factors_up", "rpt_trend_factors_down",
+                                                   "rpt_trend_net")])
+    names_of = {r["region"]: book.region_name(r) for r in fig["regions"]}
+    movers = fig.get("severity_movers") or []
+    if not movers:
+        ws.write_string(row + 1, 0, t("rpt_trend_no_movers", lang), f["note"])
+        row += 1
+    for m in movers:
+        row += 1
+        name = m["name"] if lang == "zh" else (m.get("name_en") or m["name"])
+        ws.write_string(row, 0, str(name or ""), f["text"])
+        ws.write_string(row, 1, m["record"], f["text"])
+        ws.write_string(row, 2, names_of.get(m["region"], m["region"] or ""), f["text"])
+        ws.write_number(row, 3, m["worsened"], f["int"])
+        ws.write_number(row, 4, m["improved"], f["int"])
+        ws.write_number(row, 5, m["delta"], book.f["arrow"])
+    return row + 2
+
+
+def _region_deltas(book: _Book, ws, row: int) -> None:
+    """Current | previous | change per region for the core figures, the change with an arrow and a colour scale;
+    a region absent from the earlier round named below, its previous figures "—"."""
+    lang, fig, f, schema = book.lang, book.fig, book.f, book.schema
+    deltas = fig.get("region_changes") or []
+    since = fig.get("since")
+    if not deltas or since is None:
+        return
+    ws.write_string(row, 0, t("rpt_trend_regions_title", lang, round=since["name"]), f["h2"])
+    row += 1
+    inv = schema.sheet("inventory")
+    figures = ("clusters", "enterprises", "employment", "output")
+    for j, key in enumerate(figures):
+        title = t("rpt_clusters", lang) if key == "clusters" else inv.field(key).title(lang)
+        ws.merge_range(row, 1 + 3 * j, row, 3 + 3 * j, title, f["group"])
+    row += 1
+    book.header_row(ws, row, [t("rpt_region", lang)] + [t(f"rpt_trend_{k}", lang) for _ in figures
+                                                        for k in ("current", "previous", "delta")])
+    first = row + 1
+    for d in deltas:
+        row += 1
+        ws.write_string(row, 0, book.region_name(d), f["bold"])
+        for j, key in enumerate(figures):
+            fmt = "num" if key == "output" else "int"
+            book.number(ws, row, 1 + 3 * j, (d["current"] or {}).get(key), fmt)
+            book.number(ws, row, 2 + 3 * j, (d["previous"] or {}).get(key), fmt)
+            delta = (d["delta"] or {}).get(key)
+            if delta is None:
+                ws.write_string(row, 3 + 3 * j, "—", f["dash"])
+            else:
+                ws.write_number(row, 3 + 3 * j, delta, f["arrow_num" if key == "output" else "arrow"])
+    for j in range(len(figures)):
+        ws.conditional_format(first, 3 + 3 * j, row, 3 + 3 * j,
+                              {"type": "3_color_scale", "min_color": "#F8CBAD", "mid_type": "num", "mid_value": 0,
+                               "mid_color": "#FFFFFF", "max_color": "#C6EFCE"})
+    absent: dict[str, list[str]] = {}
+    for d in deltas:
+        if d["absent_from"]:
+            absent.setdefault(d["absent_from"], []).append(book.region_name(d))
+    for name, regions in absent.items():
+        row += 1
+        listed = TERMINAL_WORDS["list_separator"][lang].join(regions)
+        ws.write_string(row, 0, t("rpt_trend_absent", lang, regions=listed, round=name), f["note"])
 
 
 def _quality(book: _Book) -> None:

@@ -182,7 +182,8 @@ def authenticate(st: Store, key: str) -> Account | None:
     if not key or len(key) > MAX_KEY_CHARS:
         return None
     digest = _hash(key)
-    row = st.account_by_key_hash(digest)
+    with st.reading():  # a read: on SQLite, without the writers' lock that a plain query would take
+        row = st.account_by_key_hash(digest)
     # found by its hash, so compared already; compared again in constant time, which costs nothing and keeps
     # the check right should the lookup ever change (a prefix match, a case-insensitive collation)
     if row is None or not hmac.compare_digest(row["key_hash"] or "", digest):
@@ -210,12 +211,13 @@ def session_account(st: Store, token: str) -> Account | None:
     if not token or len(token) > MAX_KEY_CHARS:
         return None
     digest = _hash(token)
-    sess = st.session(digest)
+    with st.reading():  # every page asks this: a read, without the writers' lock (SQLite)
+        sess = st.session(digest)
+        row = st.account(sess["account"]) if sess is not None else None
     if sess is None or not hmac.compare_digest(sess["token_hash"], digest) or sess["ended_at"] is not None:
         return None
     if datetime.fromisoformat(sess["expires"]) <= datetime.now(UTC):
         return None
-    row = st.account(sess["account"])
     if row is None or row["key_hash"] is None or int(row["key_gen"]) != int(sess["key_gen"]):
         return None
     _seen(st, sess["last_seen"], lambda: st.touch_session(digest))

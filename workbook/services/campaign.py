@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbook.campaign.history import RECORD_ROUNDS, outcomes, record
 from workbook.campaign.rounds import check_name, completeness, parse_due, round_json, status
 from workbook.core.errors import Unknown, UsageError
 from workbook.core.scope import Scope
@@ -102,7 +103,7 @@ def round_status(st: Store, name: str | None, today: date | None = None, *, scop
         regions = set(rnd["regions"])
         entities = [sheet.entity for sheet in schema.sheets if any(f.core for f in sheet.fields)]
         if rnd["state"] == "closed":  # its tracker stands as it was when it closed: completeness of its snapshot
-            records = _records_at(st, entities, rnd["closed_rev"], int(schema.version), regions)
+            records = records_at(st, entities, rnd["closed_rev"], int(schema.version), regions)
         else:
             records = {entity: st.records(entity, regions=regions) for entity in entities}
         by_region: dict[str, dict[str, dict[str, dict]]] = {r: {} for r in regions}
@@ -112,7 +113,21 @@ def round_status(st: Store, name: str | None, today: date | None = None, *, scop
         filled = {r: completeness(schema, by_region.get(r, {})) for r in regions}
         issued = [w for w in st.round_workbooks(rnd["name"]) if w["region"] in regions]
         attempts = [a for a in st.attempts(rnd["name"]) if a["region"] in regions]
-        return status(rnd, issued, attempts, st.regions(), filled, today or date.today())
+        today = today or date.today()
+        tracker = status(rnd, issued, attempts, st.regions(), filled, today)
+        earlier = [r for r in st.rounds() if r["seq"] < rnd["seq"]][-(RECORD_ROUNDS - 1):]
+        past = [_outcomes(st, r, regions, today) for r in earlier]
+        past.append((rnd, outcomes(rnd, [w["region"] for w in issued], attempts, today)))
+        for row in tracker["regions"]:  # who is late every year: the region's record over the last rounds
+            row["record"] = record(past, row["region"])
+        return tracker
+
+
+def _outcomes(st: Store, rnd: dict, regions: set[str] | None, today: date) -> tuple[dict, dict[str, str]]:
+    """A round and the outcome of each region it issued (of `regions` only, where given)."""
+    issued = [w["region"] for w in st.round_workbooks(rnd["name"]) if regions is None or w["region"] in regions]
+    attempts = [a for a in st.attempts(rnd["name"]) if regions is None or a["region"] in regions]
+    return rnd, outcomes(rnd, list(dict.fromkeys(issued)), attempts, today)
 
 
 def round_workbook(st: Store, region: str, round_name: str | None, *, scope: Scope) -> Path:
@@ -134,7 +149,7 @@ def round_workbook(st: Store, region: str, round_name: str | None, *, scope: Sco
     return path
 
 
-def _records_at(st: Store, entities: list[str], rev: int, version: int,
+def records_at(st: Store, entities: list[str], rev: int, version: int,
                 regions: set[str] | None = None) -> dict[str, dict[str, dict]]:
     """The records at a revision, as the schema `version` keeps them (fields renamed since, and so on)."""
     return _migrated(st, {e: st.records_at(e, rev, regions) for e in entities}, rev, version)
@@ -184,7 +199,7 @@ def report_figures(st: Store, *, round_name: str | None, since_name: str | None,
             """The records at a revision, as the schema now keeps them (fields renamed since, and so on)."""
             if rev == current:
                 return {e: st.records(e) for e in entities}
-            return _records_at(st, entities, rev, int(schema.version))
+            return records_at(st, entities, rev, int(schema.version))
 
         records = snapshot(revision)
         known = records["region"]
@@ -200,14 +215,59 @@ def report_figures(st: Store, *, round_name: str | None, since_name: str | None,
                                  issued=", ".join(rnd["regions"]))
         regions = {rid: known[rid] for rid in chosen if rid in known}
         since = snapshot(since_round["closed_rev"]) if since_round else None
+        today = today or date.today()
+        trends = _trends(st, schema, {revision: records, **({since_round["closed_rev"]: since} if since else {})},
+                         current, set(chosen) if region_ids else None, today)
         compared = records
         if since is not None:
+            trends |= _since_trends(schema, since, records, regions, since_round)
             since, compared = _rounds_apart(st, rnd, since_round, since, records, revision, int(schema.version))
-    fig = figures(schema, records, regions, today=today or date.today(), revision=revision,
+    fig = figures(schema, records, regions, today=today, revision=revision,
                   rnd=round_json(rnd) if rnd else None, since=since, compared=compared,
                   since_round=round_json(since_round) if since_round else None)
+    fig |= {"severity_changes": [], "severity_movers": [], "region_changes": []} | trends
     fig["schema_version"] = int(schema.version)  # the template its figures are of (the workbook's titles)
     return fig
+
+
+def _trends(st: Store, schema, known: dict[int, dict[str, dict[str, dict]]], current: int,
+            regions: set[str] | None, today: date) -> dict:
+    """Every round's line of the trends (oldest first): its returns, and its completeness and measures at its
+    snapshot (closed) or now (open), over the regions it issued (of `regions` only, where given). `known`:
+    snapshots already read, by revision; the others are read once each, their clusters and measures only."""
+    from workbook.campaign.history import local_date
+    from workbook.report.trends import round_entry
+
+    needed = [s.entity for s in schema.sheets if any(f.core for f in s.fields) or s.entity == "recommendation"]
+    cache = dict(known)
+    out = []
+    for rnd in st.rounds():
+        closed = rnd["state"] == "closed"
+        rev = rnd["closed_rev"] if closed else current
+        if rev not in cache:
+            if rev == current:
+                cache[rev] = {e: st.records(e) for e in needed}
+            else:
+                cache[rev] = records_at(st, needed, rev, int(schema.version))
+        rnd_, outcome = _outcomes(st, rnd, regions, today)
+        attempts = [a for a in st.attempts(rnd["name"]) if regions is None or a["region"] in regions]
+        as_of = local_date(rnd["closed_at"]) if closed and rnd.get("closed_at") else today
+        out.append(round_entry(schema, rnd_, list(outcome), attempts, outcome, cache[rev], as_of))
+    return {"rounds": out}
+
+
+def _since_trends(schema, since: dict[str, dict[str, dict]], records: dict[str, dict[str, dict]],
+                  regions: dict[str, dict], since_round: dict) -> dict:
+    """Constraint severities and each region's core figures, between the snapshot of `since_round` and the
+    report's; a region the round did not issue is named as absent from it, with no previous figures."""
+    from workbook.report.trends import core_figures, region_changes, severity_changes
+
+    changes, movers = severity_changes(schema, since, records, set(regions), since_round["name"])
+    order = list(regions)
+    absent = {r: since_round["name"] for r in order if r not in set(since_round["regions"] or [])}
+    return {"severity_changes": changes, "severity_movers": movers,
+            "region_changes": region_changes(core_figures(records, order), core_figures(since, order), regions,
+                                             absent)}
 
 
 def _closing(rnd: dict) -> tuple[int, int, int]:

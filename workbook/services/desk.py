@@ -59,31 +59,37 @@ def _merge_doc(result: FileResult, lang: str) -> dict:
 
 def check_upload(st: Store, path: str, name: str, *, scope: Scope, lang: str) -> dict:
     """Validate an uploaded return as `validate` does (a return attempt of its round, by the account), write its
-    annotated copy, and keep both files with what was found. A file that is not a workbook this store issued is
-    not kept: `{"rejected": CODE, "message": ...}`. A workbook of a region outside `scope` is refused
-    (`Forbidden`) before anything is checked or kept."""
-    [result] = round_trip.validate_files(st, [path], lang, scope=scope, names={path: name})
+    annotated copy if anything was found, and keep the files with what was found; returns the upload as its page
+    shows it. A file that is not a workbook this store issued is not kept: `{"rejected": CODE, "message": ...}`.
+    A workbook of a region outside `scope` is refused (`Forbidden`) before anything is checked or kept."""
+    [result] = round_trip.validate_files(st, [path], lang, scope=scope, names={path: name}, record=False)
     if result.rejected or result.checked is None:
         return {"rejected": result.rejected_code or "not_ours", "message": result.rejected}
     content = Path(path).read_bytes()
     sha256 = hashlib.sha256(content).hexdigest()
-    with tempfile.TemporaryDirectory(prefix="cwb-annotate-") as folder:
-        marked = Path(folder) / "annotated.xlsx"
-        round_trip.annotate_file(result, str(marked), lang)
-        annotated = marked.read_bytes()
-    annotated_sha = hashlib.sha256(annotated).hexdigest()
+    annotated, annotated_sha = None, None
+    if result.issues:  # a clean return needs no marked copy (writing one costs more than checking the file)
+        with tempfile.TemporaryDirectory(prefix="cwb-annotate-") as folder:
+            marked = Path(folder) / "annotated.xlsx"
+            round_trip.annotate_file(result, str(marked), lang)
+            annotated = marked.read_bytes()
+        annotated_sha = hashlib.sha256(annotated).hexdigest()
     issued = st.workbook(result.checked.identity.workbook_id) or {}
-    upload = {"at": now_iso(), "by": scope.actor, "file": name, "sha256": sha256, "size": len(content),
-              "workbook": result.checked.identity.workbook_id, "round": result.round,
-              "regions": list(issued.get("regions") or result.checked.identity.regions),
-              "ok": result.ok, "errors": result.errors, "warnings": result.checked.warnings,
-              "result": {lg: _check_doc(result, lg) for lg in LANGS}, "annotated": annotated_sha}
-    with st.transaction():
+    result_docs = {lg: _check_doc(result, lg) for lg in LANGS}
+    with st.transaction():  # the attempt and the upload in one commit: one wait for the disk, not two
         st.lock_writes()  # two offices sending one file at once: one copy of its bytes
+        round_trip.record_attempt(st, result, by=scope.actor)
+        upload = {"at": now_iso(), "by": scope.actor, "file": name, "sha256": sha256, "size": len(content),
+                  "workbook": result.checked.identity.workbook_id, "round": result.round,
+                  "regions": list(issued.get("regions") or result.checked.identity.regions),
+                  "ok": result.ok, "errors": result.errors, "warnings": result.checked.warnings,
+                  "result": result_docs, "annotated": annotated_sha}
         st.keep_file(sha256, content)
-        st.keep_file(annotated_sha, annotated)
+        if annotated is not None:
+            st.keep_file(annotated_sha, annotated)
         seq = st.add_upload(upload)
-    return {"rejected": None, "upload": seq}
+    return {"rejected": None, "upload": _view(st, {**upload, "seq": seq, "merged_at": None, "merged_by": None,
+                                                   "revision": None, "merge_result": None}, [])}
 
 
 def _visible(st: Store, seq: int, scope: Scope) -> dict:
@@ -100,11 +106,15 @@ def upload(st: Store, seq: int, *, scope: Scope) -> dict:
     submission, and the comments on it."""
     with st.reading():
         found = _visible(st, seq, scope)
-        found["comments"] = [c for c in st.comments(found["regions"]) if c["upload"] == seq]
-        regions = st.regions()
-    found["names"] = {r: {"name_zh": regions.get(r, {}).get("name_zh"), "name_en": regions.get(r, {}).get("name_en")}
-                      for r in found["regions"]}
-    return found
+        return _view(st, found, [c for c in st.comments(found["regions"]) if c["upload"] == seq])
+
+
+def _view(st: Store, found: dict, comments: list[dict]) -> dict:
+    """An upload with its comments and its regions' names, as its page shows it."""
+    regions = {rid: rec for rid, rec in st.regions().items() if rid in found["regions"]}
+    names = {r: {"name_zh": regions.get(r, {}).get("name_zh"), "name_en": regions.get(r, {}).get("name_en")}
+             for r in found["regions"]}
+    return {**found, "comments": comments, "names": names}
 
 
 def upload_file(st: Store, seq: int, which: str, *, scope: Scope, lang: str) -> tuple[bytes, str]:

@@ -53,6 +53,7 @@ class FileResult:
     round: str | None = None  # the reporting round its workbook was issued in
     schema: Schema | None = None  # the schema its workbook was built with (the one its columns are read with)
     name: str | None = None  # the name it is shown and recorded by, if not its path (an upload's own file name)
+    issued_in: tuple[dict, str] | None = None  # the round its workbook was issued in, and its region
 
     @property
     def shown(self) -> str:
@@ -306,10 +307,11 @@ def reading_ahead(paths: list[str]) -> Iterator[ReadAhead | None]:
 
 
 def validate_files(st: Store, paths: list[str], lang: str, progress: Callable[[str], None] | None = None, *,
-                   scope: Scope, names: dict[str, str] | None = None) -> list[FileResult]:
+                   scope: Scope, names: dict[str, str] | None = None, record: bool = True) -> list[FileResult]:
     """Check each file; each of a round is a return attempt, recorded under `scope.actor`. A workbook of a region
     outside `scope` is refused (`Forbidden`) before it is checked or recorded. `names`: the name a file is shown and
-    recorded by, where not its path (an upload's own name, by the path it was saved to)."""
+    recorded by, where not its path (an upload's own name, by the path it was saved to). `record` False: the
+    caller records the attempts (`record_attempt`), in a transaction of its own that writes more."""
     names = names or {}
     results = []
     attempts = []  # written together at the end: one commit for a folder, not one per file
@@ -327,15 +329,22 @@ def validate_files(st: Store, paths: list[str], lang: str, progress: Callable[[s
                     with bulk_work():
                         result = check_file(st, path, lang, ours, ahead.reading(i) if ahead else None, scope=scope,
                                             name=names.get(path))
-                    attempts.append((result, _round_of(st, result, lang, "warning")))
+                    result.issued_in = _round_of(st, result, lang, "warning")
+                    attempts.append((result, result.issued_in))
                 except FileRejected as exc:
                     result = FileResult(path, rejected=str(exc), rejected_code=exc.code, name=names.get(path))
                 ours = result.whole if result.whole is not None else ours
                 result.base = result.ours = result.whole = None  # a folder of returns must not hold a store per file
                 results.append(result)
     finally:
-        _record_attempts(st, attempts, scope.actor, lang, action="validate")
+        if record:
+            _record_attempts(st, attempts, scope.actor, lang, action="validate")
     return results
+
+
+def record_attempt(st: Store, result: FileResult, *, by: str) -> None:
+    """Record a validated file's return attempt, inside the caller's transaction (see `validate_files`)."""
+    _record_attempt(st, result, result.issued_in, action="validate", by=by)
 
 
 def _record_attempts(st: Store, attempts: list[tuple[FileResult, tuple[dict, str] | None]], by: str,

@@ -74,6 +74,7 @@ class FieldType:
     shows_cluster_name: bool = False  # derived: the name of the row's cluster, from the inventory
     lists_factors: bool = False  # values are constraint-factor ids: they follow a factor renamed, split or retired
     needs_enum: bool = False  # a field of the type names its list (`enum:` in the schema)
+    column: str = "text"  # an analyst's column (`columns`): integer, number, date, label, list, boolean or text
 
     @property
     def wrap(self) -> bool:
@@ -300,7 +301,7 @@ for _type in (
               textual=True, references="one"),
     FieldType("cluster_list", _words("集群编号列表", "list of cluster IDs"),
               _words("集群编号，用顿号分隔，如 XC-C01、XC-C02", "cluster IDs separated by commas, e.g. XC-C01, XC-C02"),
-              _parse_cluster_list, _quick_cluster_list, references="many",
+              _parse_cluster_list, _quick_cluster_list, references="many", column="list",
               display=lambda schema, f, value, lang: LIST_SEPARATOR[lang].join(str(v) for v in value)),
     FieldType("cluster_name", _words("集群名称", "cluster name"), _words("集群名称", "a cluster name"),
               _parse_text, _quick_text, textual=True, shows_cluster_name=True),
@@ -309,34 +310,37 @@ for _type in (
     FieldType("text", _words("文字", "text"), _words("一段文字", "some text"), _parse_text, _quick_text,
               textual=True, free_text=True, ordered=True),
     FieldType("integer", _words("整数", "whole number"), _WHOLE_HINT, _parse_whole, _quick_whole,
-              number_format=lambda f: "#,##0", numeric=True, ordered=True, excel_check=_between("integer")),
+              number_format=lambda f: "#,##0", numeric=True, ordered=True, excel_check=_between("integer"),
+              column="integer"),
     FieldType("year", _words("年份", "year"), _words("四位年份，如 2025", "a four-digit year, e.g. 2025"),
               _parse_whole, _quick_whole, number_format=lambda f: "0", numeric=True, ordered=True,
-              excel_check=_between("integer")),
+              excel_check=_between("integer"), column="integer"),
     FieldType("number", _words("数字", "number"), _words("数字，如 30 或 近30亿元", "a number, e.g. 30"),
               _parse_counted, _quick_number, number_format=lambda f: "#,##0.00" if f.unit == "亿元" else "General",
-              numeric=True, ordered=True, excel_check=_between("decimal")),
+              numeric=True, ordered=True, excel_check=_between("decimal"), column="number"),
     FieldType("percent", _words("百分比", "percentage"), _words("百分比，如 80%", "a percentage, e.g. 80%"),
               _parse_percent, _quick_percent, number_format=lambda f: "0.0%", numeric=True, ordered=True,
               excel_check=_between("decimal", scale=100),
               display=lambda schema, f, value, lang: float(value) / 100.0,
-              in_words=lambda value: f"{plain_number(value)}%"),  # the cell holds the fraction, shown as 80%
+              in_words=lambda value: f"{plain_number(value)}%",  # the cell holds the fraction, shown as 80%
+              column="number"),
     FieldType("severity", _words("制约程度", "severity"), _words("0、1、2、3 之一", "one of 0, 1, 2, 3"),
               _parse_severity, _quick_whole, number_format=lambda f: "0", align="center", numeric=True,
-              dropdown=lambda f: f.enum),
+              dropdown=lambda f: f.enum, column="label"),
     FieldType("date", _words("日期", "date"), _words("日期，如 2026-12-31", "a date, e.g. 2026-12-31"),
               _parse_date, _quick_date, number_format=lambda f: "yyyy-mm-dd", ordered=True, excel_check=_date_check,
-              display=lambda schema, f, value, lang: date.fromisoformat(value) if isinstance(value, str) else value),
+              display=lambda schema, f, value, lang: date.fromisoformat(value) if isinstance(value, str) else value,
+              column="date"),
     FieldType("enum", _words("选项", "choice"), _words("下拉列表中的一项", "one of the dropdown's values"),
               _parse_enum, _quick_label, dropdown=lambda f: f.enum, display=_show_label,
-              needs_enum=True),
+              needs_enum=True, column="label"),
     FieldType("boolean", _words("是/否", "yes/no"), _words("“是”或留空", "Y or empty"), _parse_boolean, _quick_label,
               dropdown=lambda f: "boolean", own_list=lambda lang: [t("yes", lang), t("no", lang)],
-              display=lambda schema, f, value, lang: t("yes", lang) if value else None),
+              display=lambda schema, f, value, lang: t("yes", lang) if value else None, column="boolean"),
     FieldType("factor_list", _words("制约因素列表", "list of constraint factors"),
               _words("制约因素名称，用顿号分隔", "constraint factor titles separated by commas"),
               _parse_factor_list, _quick_label, display=_show_factors, known=_factors_known,
-              allowed_hint="see_factor_list", lists_factors=True),
+              allowed_hint="see_factor_list", lists_factors=True, column="list"),
 ):
     register(_type)
 

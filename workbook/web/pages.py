@@ -184,10 +184,9 @@ async def upload(request: Request) -> Response:
     if done["rejected"]:
         return render(request, "refused.html", {"message": done["message"], "file": name}, session=session,
                       status=400)
-    seq = done["upload"]
-    data = await run_in_threadpool(lambda: desk.upload(store_of(request), seq, scope=account.scope))
+    data = done["upload"]  # the upload as its page shows it, from the worker that kept it
     return render(request, "upload.html", {"upload": data, "just_checked": True}, session=session,
-                  headers={"X-Result-Location": f"/uploads/{seq}"})
+                  headers={"X-Result-Location": f"/uploads/{data['seq']}"})
 
 
 def _seq(request: Request) -> int:

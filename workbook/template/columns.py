@@ -1,0 +1,172 @@
+"""An analyst's columns of an entity: the store's records across regions as typed columns, for
+`export --format xlsx` and `workbook.frames()`. Derived from the template alone (field titles, types, lists,
+help), so a field added to `templates/schema.yaml` appears in both with nothing else to edit; the type table
+says what kind of column each type makes (`FieldType.column`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from workbook.core.messages import t
+from workbook.template.field_types import LIST_SEPARATOR, display_value, field_type
+from workbook.template.model import Field, Schema
+
+APPROX_SUFFIX = "_approx"  # `<field>_approx`: the flag of an approximate figure
+INFERRED = "inferred"  # the column naming the values inferred from the context, and why
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its key (a field key, `id`, `region`, ...), header, kind (integer, number, date, label, list,
+    boolean, text) and, for a label column, the list's labels in the template's order."""
+
+    key: str
+    title: str
+    kind: str
+    help: str
+    words: str
+    field: Field | None = None
+    labels: tuple[str, ...] = ()
+    ordered: bool = False  # a numeric list (the severity scale) is a scale: its labels compare
+
+
+def entity_fields(schema: Schema, entity: str) -> tuple[Field, ...]:
+    """The fields an entity's records are shown with: its sheet's columns (the derived name of a row's cluster
+    included, the delete mark not), or the entity's own fields when it has no sheet."""
+    try:
+        sheet = schema.sheet_for_entity(entity)
+    except KeyError:
+        return tuple(f for f in schema.entities[entity].fields if f.key != "id")
+    return tuple(f for f in sheet.fields if f.key not in ("id", "delete")
+                 and (not f.derived or field_type(f).shows_cluster_name))
+
+
+def _id_field(schema: Schema, entity: str) -> Field | None:
+    try:
+        return schema.sheet_for_entity(entity).field("id")
+    except KeyError:
+        return None
+
+
+def columns(schema: Schema, entity: str, lang: str) -> list[Column]:
+    """The entity's columns, in order: id, region, the region's name, each field (an approximate flag after each
+    count or amount), and the inferred values."""
+    id_field = _id_field(schema, entity)
+    region_id = _id_field(schema, "region")
+    out = [Column("id", id_field.title(lang) if id_field else "id", "text", id_field.help(lang) if id_field else "",
+                  field_type(id_field).words[lang] if id_field else "", id_field)]
+    # the region's sheet titles its ids; on that sheet itself `region` repeats `id` (the same keys everywhere)
+    region_title = region_id.title(lang) if region_id and entity != "region" else t("exp_region", lang)
+    out.append(Column("region", region_title, "text", t("exp_region", lang),
+                      field_type(region_id).words[lang] if region_id else ""))
+    out.append(Column("region_name", t("exp_region_name", lang), "text", t("exp_region_name", lang), ""))
+    flags = []
+    for f in entity_fields(schema, entity):
+        ft = field_type(f)
+        labels: tuple[str, ...] = ()
+        if ft.column == "label":
+            labels = tuple(o.label(lang) for o in schema.enums.get(f.enum or ft.dropdown(f) or "", ()))
+        out.append(Column(f.key, f.title(lang), ft.column, f.help(lang), ft.words[lang], f, labels,
+                          ordered=ft.column == "label" and ft.numeric))
+        if ft.column in ("integer", "number") and not f.derived:
+            flags.append(Column(f.key + APPROX_SUFFIX, t("exp_approx", lang, title=f.title(lang)), "boolean",
+                                t("exp_approx_help", lang, title=f.title(lang)), ""))
+    out += flags
+    out.append(Column(INFERRED, t("exp_inferred", lang), "text", t("exp_inferred_help", lang), ""))
+    return out
+
+
+Records = list[tuple[str, dict]]
+
+
+def _label_of(schema: Schema, f: Field, lang: str):
+    ft = field_type(f)
+    options = {o.code: o.label(lang) for o in schema.enums.get(f.enum or ft.dropdown(f) or "", ())}
+    return lambda v: None if v is None else options.get(v, str(v))
+
+
+def _list_of(schema: Schema, f: Field, lang: str):
+    if field_type(f).lists_factors:
+        titles = {fac.id: fac.title(lang) for fac in schema.factors}
+        return lambda v: [titles.get(x, str(x)) for x in v] if v else None
+    return lambda v: [str(x) for x in v] if v else None
+
+
+def _number(v: Any) -> Any:
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _day(v: Any) -> date | None:
+    if isinstance(v, str):
+        try:
+            return date.fromisoformat(v[:10])
+        except ValueError:
+            return None
+    return v if isinstance(v, date) else None
+
+
+def _text(v: Any) -> str | None:
+    return None if v is None or v == "" else str(v)
+
+
+def column_values(schema: Schema, entity: str, lang: str, records: Records, region_names: dict[str, str],
+                  cluster_names: dict[str, str]) -> dict[str, list]:
+    """The records' values, column by column (the keys of `columns`): numbers as stored, dates as dates, a list's
+    codes as its labels, a list field as a list of labels, the approximate flags as booleans."""
+    cols = columns(schema, entity, lang)
+    ids = [rid for rid, _ in records]
+    recs = [rec for _, rec in records]
+    regions = ids if entity == "region" else [rec.get("region") for rec in recs]
+    out: dict[str, list] = {"id": ids, "region": list(regions),
+                            "region_name": [region_names.get(r) for r in regions]}
+    titles = {f.key: f.title(lang) for f in entity_fields(schema, entity)}
+    for col in cols:
+        if col.key in out:
+            continue
+        if col.key == INFERRED:
+            out[col.key] = [_inferred(rec.get("inferred"), titles) for rec in recs]
+            continue
+        if col.field is None:  # an approximate flag
+            key = col.key[: -len(APPROX_SUFFIX)]
+            out[col.key] = [_approximate(rec.get("approx"), key) for rec in recs]
+            continue
+        f, key = col.field, col.key
+        if field_type(f).shows_cluster_name:
+            out[key] = [cluster_names.get(rid) for rid in ids]
+            continue
+        convert = {"integer": _number, "number": _number, "date": _day, "label": _label_of(schema, f, lang),
+                   "list": _list_of(schema, f, lang), "boolean": lambda v: None if v is None else bool(v),
+                   }.get(col.kind, _text)
+        out[key] = [convert(rec.get(key)) for rec in recs]
+    return out
+
+
+def _approximate(marks: Any, key: str) -> bool:
+    """Whether a record marks `key` approximate: a list of fields, or a mapping of each to its kind."""
+    return bool(marks) and key in marks
+
+
+def _inferred(reasons: Any, titles: dict[str, str]) -> str | None:
+    if not reasons:
+        return None
+    if isinstance(reasons, dict):
+        return "\n".join(f"{titles.get(k, k)}: {why}" for k, why in reasons.items())
+    return "、".join(titles.get(k, k) for k in reasons)
+
+
+def cell_values(schema: Schema, col: Column, values: Iterable[Any], lang: str) -> list[Any]:
+    """A column's values as cells show them (for a workbook): a list joined, a percentage as its fraction, a
+    flag as “是”/“Y” — the type table's `display` where the type has one."""
+    if col.kind == "list":
+        sep = LIST_SEPARATOR[lang]
+        return [sep.join(v) if v else None for v in values]
+    if col.kind == "boolean":
+        yes = t("yes", lang)
+        return [yes if v else None for v in values]
+    if col.field is not None and col.kind in ("integer", "number") and field_type(col.field).display is not None:
+        f = col.field
+        return [display_value(schema, f, v, lang) for v in values]
+    return list(values)
