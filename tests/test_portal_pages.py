@@ -450,3 +450,59 @@ def test_a_server_stopped_during_a_merge_leaves_it_whole(env, campaign, stop):  
     # whatever happened, the store opens and the return can be merged (again) to the same end
     env.run("merge", str(xc))
     assert len([e for e in env.json("log", code=0)["entries"] if e["revision"] > before]) == 5
+
+
+def test_what_a_hostile_reading_of_the_pages_found(env, served):
+    """Each of these was a way to get a 500, mislead an office or sidestep a rule, found by a hostile reading."""
+    portal, files, keys = served
+    office, coordinator = Browser(portal), Browser(portal)
+    office.sign_in(keys["xuchang"])
+    coordinator.sign_in(keys["province"])
+    # numbers the store cannot hold are no upload (404), not an overflow (500)
+    assert office.get("/uploads/99999999999999999999")[0] == 404
+    assert office.get("/uploads/99999999999999999999/file")[0] == 404
+    code = coordinator.check_code()
+    for weird in ("99999999999999999999", "²"):
+        status, page, _ = coordinator.post("/regions/XC/comments", form={"csrf": code, "text": "x", "upload": weird})
+        assert status == 404 and "Traceback" not in page
+    # another site cannot sign a browser in as someone else (login CSRF)
+    stranger = Browser(portal)
+    status, _p, headers = stranger.post("/signin", form={"key": keys["shaoxing"]},
+                                        headers={"Origin": "http://evil.example"})
+    assert status == 403 and "set-cookie" not in headers
+    # a file's name keeps no direction marks; the annotated copy names the file as sent, in its own language
+    bad = edit(files["XC"], "inventory", "XC", "XC-C02", "企业数（家）", "很多", out=env.root / "bad.xlsx")
+    status, page, headers = office.post("/upload?lang=en", form={"csrf": office.check_code()},
+                                        file=("bad\u202egnp.xlsx", bad.read_bytes()))
+    seq = int(headers["x-result-location"].rsplit("/", 1)[1])
+    assert status == 200 and "\u202e" not in page and "badgnp.xlsx" in page
+    assert f'href="/uploads/{seq}?lang=zh"' in page  # the language link leads to a page, not to the form's POST
+    _s, marked, headers = office.get(f"/uploads/{seq}/annotated?lang=zh")
+    assert "badgnp-checked.xlsx" in urllib.parse.unquote(headers["content-disposition"])
+    first = openpyxl.load_workbook(BytesIO(marked)).worksheets[0]
+    assert first.title == "Validation" and "badgnp.xlsx" in first["A1"].value and "upload.xlsx" not in first["A1"].value
+    office.get("/?lang=zh")
+    # a coordinator cannot lock itself out from the page
+    status, page, _ = coordinator.post("/accounts/province/revoke", form={"csrf": code})
+    assert status == 400 and "province" in page
+    assert {a["name"]: a for a in env.json("account", "list", code=0)["accounts"]}["province"]["active"] is True
+    # X-Forwarded-For is not believed from a client talking to `serve` directly: the throttle holds
+    guesses = [Browser(portal).post("/signin", form={"key": "nope"}, headers={"X-Forwarded-For": f"10.0.0.{i}"})[0]
+               for i in range(11)]
+    assert guesses[-1] == 429, guesses
+
+
+def test_a_return_to_a_closed_round_cannot_be_submitted_and_uploads_have_a_quota(env, served):
+    portal, files, keys = served
+    office = Browser(portal)
+    office.sign_in(keys["xuchang"])
+    assert env.run("round", "close", "R1").exit_code == 0
+    status, page, _ = office.post("/upload", form={"csrf": office.check_code()},
+                                  file=("xc.xlsx", files["XC"].read_bytes()))
+    assert status == 200 and "已关闭" in page and "/submit" not in page
+    # thirty uploads an hour an account; the next is refused, and nothing of it kept
+    code = office.check_code()
+    for _ in range(29):
+        assert office.post("/upload", form={"csrf": code}, file=("xc.xlsx", files["XC"].read_bytes()))[0] == 200
+    status, page, headers = office.post("/upload", form={"csrf": code}, file=("xc.xlsx", files["XC"].read_bytes()))
+    assert status == 429 and "30" in page and headers["retry-after"] == "3600"

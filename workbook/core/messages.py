@@ -766,6 +766,16 @@ REFUSALS: dict[str, dict[str, str]] = {
     "forbidden_accounts": {"zh": "只有协调人可以管理账户；账户“{actor}”是科室账户（其地区：{mine}）。",
                            "en": "only coordinators manage accounts; account “{actor}” is an office's (its regions: "
                                  "{mine})."},
+    "desk_upload_quota": {"zh": "本账户一小时内已上传 {count} 次，已达上限，本次未接收。请一小时后再试；如确有需要，请联系协调人。",
+                          "en": "this account has uploaded {count} times in the last hour, the limit; this file was not "
+                                "taken. Try again in an hour, or ask the coordinator."},
+    "desk_upload_volume": {"zh": "本账户一天内上传的文件已超过 {mb} MB，本次未接收。请明天再试，或联系协调人。",
+                           "en": "this account's uploads of the last day are over {mb} MB; this file was not taken. "
+                                 "Try again tomorrow, or ask the coordinator."},
+    "usage_account_self": {"zh": "账户“{name}”不能吊销自己（否则可能再无协调人能管理账户）。请由另一位协调人操作，或在服务器上用 cluster-wb account revoke。",
+                           "en": "account “{name}” cannot revoke itself (no coordinator might be left to manage the "
+                                 "accounts). Ask another coordinator, or use `cluster-wb account revoke` on the "
+                                 "server."},
     "desk_comment_empty": {"zh": "意见为空，未发送。", "en": "the comment is empty; nothing was sent."},
     "desk_comment_long": {"zh": "意见超过 {limit} 个字，未发送。请缩短后再发。",
                           "en": "the comment is over {limit} characters; nothing was sent. Shorten it."},
@@ -998,6 +1008,9 @@ PAGE_WORDS = {  # the portal's pages (workbook/web/html), beside the words of th
     "verdict_errors": {"zh": "有 {errors} 个错误、{warnings} 个警告：请在工作簿中改正后重新上传。",
                        "en": "Errors: {errors}, warnings: {warnings}. Correct them in the workbook and upload it "
                              "again."},
+    "verdict_round_closed": {"zh": "轮次“{name}”已关闭：本文件已校验，但不能再提交合并。如需补交，请联系协调人重新开启该轮次。",
+                             "en": "Round “{name}” is closed: this file was checked, but it can no longer be "
+                                   "submitted. To return it late, ask the coordinator to reopen the round."},
     "verdict_merged": {"zh": "已提交并合并为版本 {rev}。", "en": "Submitted and merged as revision {rev}."},
     "verdict_already": {"zh": "此文件已于版本 {rev} 合并过。", "en": "This file was merged before, as revision {rev}."},
     "verdict_nothing": {"zh": "已提交：与数据库相比没有改动。", "en": "Submitted: nothing differs from the store."},

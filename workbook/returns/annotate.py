@@ -43,9 +43,10 @@ def _text(cell, value) -> None:
 
 
 def annotate(source: str, target: str, issues: list[Issue], lang: str,
-             column_titles: dict[tuple[str, str], str] | None = None) -> None:
+             column_titles: dict[tuple[str, str], str] | None = None, name: str | None = None) -> None:
     """`column_titles`: (sheet title, field key) -> the column's header as the workbook shows it, so that the
-    list names the column the official sees rather than the field's key."""
+    list names the column the official sees rather than the field's key. `name`: the file as the official knows
+    it, where `source` is a copy under another name (an upload)."""
     titles = column_titles or {}
     Path(target).parent.mkdir(parents=True, exist_ok=True)
     if Path(source).resolve() != Path(target).resolve():
@@ -67,7 +68,7 @@ def annotate(source: str, target: str, issues: list[Issue], lang: str,
     ws = wb.create_sheet(title, 0)
     errors = sum(1 for i in issues if i.severity == "error")
     warnings = len(issues) - errors
-    ws["A1"] = ANNOTATION_SUMMARY[lang].format(name=Path(source).name, errors=errors, warnings=warnings)
+    ws["A1"] = ANNOTATION_SUMMARY[lang].format(name=Path(name or source).name, errors=errors, warnings=warnings)
     ws["A1"].font = Font(name=FONT, bold=True, size=13, color="1F4E79")
     ws["A2"].font = Font(name=FONT, size=10)
     ws["A2"] = ANNOTATION_NEXT_STEP[lang]["error" if errors else "warning" if warnings else "ok"]

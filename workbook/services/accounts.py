@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -75,6 +76,13 @@ def region_ids(st: Store) -> list[str]:
     return sorted(known, key=lambda r: (known[r].get("order", 0), r))
 
 
+def regions_named(st: Store) -> list[dict]:
+    """The store's regions in their order, with their names: what an account may be given."""
+    known = st.regions()
+    return [{"region": r, "name_zh": known[r].get("name_zh"), "name_en": known[r].get("name_en")}
+            for r in region_ids(st)]
+
+
 def account_json(account: Account, all_regions: list[str]) -> dict:
     """{name, role, regions}: a coordinator's regions are every region of the store now."""
     return {"name": account.name, "role": account.role,
@@ -82,6 +90,8 @@ def account_json(account: Account, all_regions: list[str]) -> dict:
 
 
 def _check_name(name: str) -> str:
+    """An account's name, in its compatibility form (full-width ｆｘ is fx): one name, one way to write it."""
+    name = unicodedata.normalize("NFKC", name)
     if not ACCOUNT_NAME.fullmatch(name):
         raise UsageError("usage_account_name", name=name)
     return name
@@ -142,6 +152,8 @@ def revoke(st: Store, name: str, *, scope: Scope) -> tuple[Account, bool, int]:
     revoked one is left as it was) and how many sessions ended. A coordinator's act."""
     scope.ensure_all("forbidden_accounts")
     by = scope.actor
+    if name == scope.actor:
+        raise UsageError("usage_account_self", name=name)
     with st.transaction():
         st.lock_writes()
         row = _known(st, name)
@@ -231,15 +243,17 @@ def sign_in(st: Store, key: str, client: str) -> tuple[Account, str]:
     refused (`Throttled`) until the oldest of them is that old, even with a right key."""
     now = datetime.now(UTC)
     since = now - SIGNIN_WINDOW
-    failures = st.signin_failures(client, _utc(since))
+    account = authenticate(st, key)
+    with st.transaction():  # counted and checked under the writers' lock: wrong keys sent at once all count
+        st.lock_writes()
+        failures = st.signin_failures(client, _utc(since))
+        if len(failures) < SIGNIN_LIMIT and account is None:
+            st.add_signin_failure(client, _utc(now), forget_before=_utc(since))
     if len(failures) >= SIGNIN_LIMIT:
         free_at = datetime.fromisoformat(failures[-SIGNIN_LIMIT]) + SIGNIN_WINDOW
         minutes = max(1, -int(-(free_at - now).total_seconds() // 60))
         raise Throttled("signin_throttled", minutes=minutes, retry_after=int((free_at - now).total_seconds()) + 1)
-    account = authenticate(st, key)
     if account is None:
-        with st.transaction():
-            st.add_signin_failure(client, _utc(now), forget_before=_utc(since))
         raise NotSignedIn("signin_wrong_key")
     return account, open_session(st, account)
 

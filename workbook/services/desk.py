@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from workbook.core.errors import Unknown, UsageError
+from workbook.core.errors import Throttled, Unknown, UsageError
 from workbook.core.scope import Scope
 from workbook.services import campaign, round_trip
 from workbook.services.round_trip import FileResult
@@ -24,6 +24,8 @@ from workbook.store.tables import now_iso
 
 LANGS = ("zh", "en")
 MAX_COMMENT_CHARS = 2000
+UPLOADS_PER_HOUR = 30  # an office correcting its return sends it a few times an hour, not this many ...
+UPLOAD_MB_PER_DAY = 500  # ... and every file is kept: one account cannot fill the store's disk
 ANNOTATED_SUFFIX = {"zh": "-校验", "en": "-checked"}
 
 
@@ -62,6 +64,7 @@ def check_upload(st: Store, path: str, name: str, *, scope: Scope, lang: str) ->
     annotated copy if anything was found, and keep the files with what was found; returns the upload as its page
     shows it. A file that is not a workbook this store issued is not kept: `{"rejected": CODE, "message": ...}`.
     A workbook of a region outside `scope` is refused (`Forbidden`) before anything is checked or kept."""
+    _ensure_quota(st, scope.actor, Path(path).stat().st_size)
     [result] = round_trip.validate_files(st, [path], lang, scope=scope, names={path: name}, record=False)
     if result.rejected or result.checked is None:
         return {"rejected": result.rejected_code or "not_ours", "message": result.rejected}
@@ -71,11 +74,12 @@ def check_upload(st: Store, path: str, name: str, *, scope: Scope, lang: str) ->
     if result.issues:  # a clean return needs no marked copy (writing one costs more than checking the file)
         with tempfile.TemporaryDirectory(prefix="cwb-annotate-") as folder:
             marked = Path(folder) / "annotated.xlsx"
-            round_trip.annotate_file(result, str(marked), lang)
+            round_trip.annotate_file(result, str(marked), lang)  # in the language the office uploaded it in
             annotated = marked.read_bytes()
         annotated_sha = hashlib.sha256(annotated).hexdigest()
     issued = st.workbook(result.checked.identity.workbook_id) or {}
-    result_docs = {lg: _check_doc(result, lg) for lg in LANGS}
+    result_docs: dict = {lg: _check_doc(result, lg) for lg in LANGS}
+    result_docs["annotated_lang"] = lang  # the copy's language, which names the file it is saved as
     with st.transaction():  # the attempt and the upload in one commit: one wait for the disk, not two
         st.lock_writes()  # two offices sending one file at once: one copy of its bytes
         round_trip.record_attempt(st, result, by=scope.actor)
@@ -90,6 +94,21 @@ def check_upload(st: Store, path: str, name: str, *, scope: Scope, lang: str) ->
         seq = st.add_upload(upload)
     return {"rejected": None, "upload": _view(st, {**upload, "seq": seq, "merged_at": None, "merged_by": None,
                                                    "revision": None, "merge_result": None}, [])}
+
+
+def _ensure_quota(st: Store, actor: str, size: int) -> None:
+    """Refuse (429) an upload past the account's hourly count or daily volume: every upload is kept."""
+    now = datetime.now(UTC)
+    # in the zone `at` is kept in (`now_iso`: the server's), so that the strings compare as the times do
+    since = {span: (now - span).astimezone().isoformat(timespec="seconds")
+             for span in (timedelta(hours=1), timedelta(days=1))}
+    with st.reading():
+        hour = st.uploads_by(actor, since[timedelta(hours=1)])
+        day = st.uploads_by(actor, since[timedelta(days=1)])
+    if len(hour) >= UPLOADS_PER_HOUR:
+        raise Throttled("desk_upload_quota", count=UPLOADS_PER_HOUR, retry_after=3600)
+    if sum(day) + size > UPLOAD_MB_PER_DAY * 1024 * 1024:
+        raise Throttled("desk_upload_volume", mb=UPLOAD_MB_PER_DAY, retry_after=3600)
 
 
 def _visible(st: Store, seq: int, scope: Scope) -> dict:
@@ -128,7 +147,7 @@ def upload_file(st: Store, seq: int, which: str, *, scope: Scope, lang: str) -> 
     name = found["file"]
     if which != "original":
         stem = name[:-5] if name.lower().endswith(".xlsx") else name
-        name = f"{stem}{ANNOTATED_SUFFIX[lang]}.xlsx"
+        name = f"{stem}{ANNOTATED_SUFFIX[found['result'].get('annotated_lang', lang)]}.xlsx"
     return content, name
 
 
@@ -206,10 +225,23 @@ def region(st: Store, region_id: str, *, scope: Scope, round_name: str | None = 
         rnd = None
     with st.reading():
         uploads = [u for u in st.uploads([region_id]) if not scope.outside(u["regions"])]
-        comments = st.comments([region_id])
+        comments = _unlinked(st.comments([region_id]), {u["seq"] for u in uploads}, scope, st)
     return {"region": region_id, "name_zh": known[region_id].get("name_zh"),
             "name_en": known[region_id].get("name_en"), "round": rnd, "row": row, "uploads": uploads,
             "comments": comments, "coordinator": scope.all_regions}
+
+
+def _unlinked(comments: list[dict], seen: set[int], scope: Scope, st: Store) -> list[dict]:
+    """Comments as the scope may read them: a comment on an upload the scope cannot open (a workbook of several
+    regions, some not its own) keeps its text, for its region, without the link."""
+    out = []
+    for c in comments:
+        if c["upload"] is not None and c["upload"] not in seen:
+            found = st.upload(c["upload"])
+            if found is None or scope.outside(found["regions"]):
+                c = {**c, "upload": None}
+        out.append(c)
+    return out
 
 
 def add_comment(st: Store, region_id: str, text: str, *, scope: Scope, upload_seq: int | None = None) -> int:

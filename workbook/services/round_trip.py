@@ -509,7 +509,7 @@ def annotate_file(result: FileResult, target: str, lang: str) -> None:
     book_lang = checked.identity.lang if checked.identity.lang in ("zh", "en") else lang
     titles = result.field_titles(book_lang)
     with staged_files() as stage:  # no half-written copy left, and a file there before lost only to a whole one
-        annotate(result.path, str(stage(Path(target))), result.issues, lang, titles)
+        annotate(result.path, str(stage(Path(target))), result.issues, lang, titles, name=result.shown)
 
 
 def check_annotate_target(target: str, inputs: list[str]) -> None:

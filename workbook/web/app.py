@@ -52,7 +52,9 @@ async def _refused(request: Request, exc: Exception) -> Response:
     if isinstance(exc, NotSignedIn) and not _is_api(request):
         return RedirectResponse("/signin", status_code=303)
     message = scrub(exc.message(lang_of(request)), request.app.state.settings.store)  # a URL's password masked
-    headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else {}
+    if "retry_after" in exc.params:  # a 429: when to come back
+        headers["Retry-After"] = str(exc.params["retry_after"])
     return _answer(request, exc.code, message, exc.http_status, headers)
 
 

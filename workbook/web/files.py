@@ -3,9 +3,9 @@ streams in and saved under a name of our own, and the consolidated report writte
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from starlette.background import BackgroundTask
@@ -67,7 +67,10 @@ def _save(upload: UploadFile, path: Path) -> None:
 def shown_name(given: str | None) -> str:
     """The name the client gave its file, to show and record, never to use as a path: its last part only, without
     control characters (a name is text in a message, a JSON string and an attempt's row)."""
-    name = re.sub(r"[\x00-\x1f\x7f]", "", (given or "").replace("\\", "/").rsplit("/", 1)[-1]).strip()
+    last = (given or "").replace("\\", "/").rsplit("/", 1)[-1]
+    # control and format characters out (C0, DEL, C1; U+202E and the other direction marks, which make
+    # "abc\u202egnp.xlsx" read as a .png): a name shows what it is
+    name = "".join(ch for ch in last if unicodedata.category(ch) not in ("Cc", "Cf")).strip()
     return name[:255] or "upload.xlsx"
 
 

@@ -14,7 +14,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -35,6 +35,7 @@ from workbook.web.sessions import (
     check_code,
     clear_session_cookie,
     ensure_form_token,
+    ensure_same_origin,
     session_of,
     set_session_cookie,
     signed_in,
@@ -66,9 +67,19 @@ def _words(lang: str) -> Any:
     return word
 
 
+def _other_lang_url(request: Request, other: str, here: str | None) -> str:
+    """This page in the other language: its address with its other parameters kept; after a POST, the page the
+    answer stands for (`here`: an upload's own page), else the first page (a form's address takes no GET)."""
+    if request.method != "GET":
+        return f"{here or '/'}?lang={other}"
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] + [("lang", other)]
+    return f"{request.url.path}?{urlencode(params)}"
+
+
 def render(request: Request, name: str, context: dict[str, Any], *, session: tuple[Account, str] | None = None,
-           status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """A page in the request's language, with the words, the signed-in account and its forms' check code."""
+           status: int = 200, headers: dict[str, str] | None = None, here: str | None = None) -> Response:
+    """A page in the request's language, with the words, the signed-in account and its forms' check code.
+    `here`: the address of what a POST's answer shows (for its language link)."""
     lang = lang_of(request)
     account, token = session if session else (None, None)
     other = "en" if lang == "zh" else "zh"
@@ -76,7 +87,7 @@ def render(request: Request, name: str, context: dict[str, Any], *, session: tup
             "account": account, "csrf": check_code(token) if token else "", "token_field": TOKEN_FIELD,
             "states": STATE_WORDS[lang], "severities": SEVERITY_WORDS[lang], "other_lang": other,
             "server_zone": _server_zone(),
-            "other_lang_url": f"{request.url.path}?lang={other}", **context}
+            "other_lang_url": _other_lang_url(request, other, here), **context}
     response = templates.TemplateResponse(request, name, page, status_code=status, headers=headers)
     if request.query_params.get("lang") in LANGS:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path="/", httponly=True, samesite="lax")
@@ -106,6 +117,7 @@ async def signin_page(request: Request) -> Response:
 
 async def signin(request: Request) -> Response:
     """The form's `key` → a session (303 to the first page, the cookie set); a wrong key 401, throttled 429."""
+    ensure_same_origin(request)  # another site's page must not sign this browser in as someone else
     form = await request.form(max_files=0, max_fields=8)
     key = form.get("key")
     client = request.client.host if request.client else "unknown"
@@ -161,9 +173,10 @@ async def comment(request: Request) -> Response:
     fields = await _form(request, token)
     region_id = request.path_params["region"]
     upload_seq = fields.get("upload", "")
+    if upload_seq and _number(upload_seq) is None:
+        raise Unknown("desk_no_upload", n=upload_seq)
     await run_in_threadpool(lambda: desk.add_comment(store_of(request), region_id, fields.get("text", ""),
-                                                     scope=account.scope,
-                                                     upload_seq=int(upload_seq) if upload_seq.isdigit() else None))
+                                                     scope=account.scope, upload_seq=_number(upload_seq)))
     return _back(f"/regions/{quote(region_id)}")
 
 
@@ -186,11 +199,22 @@ async def upload(request: Request) -> Response:
                       status=400)
     data = done["upload"]  # the upload as its page shows it, from the worker that kept it
     return render(request, "upload.html", {"upload": data, "just_checked": True}, session=session,
-                  headers={"X-Result-Location": f"/uploads/{data['seq']}"})
+                  headers={"X-Result-Location": f"/uploads/{data['seq']}"}, here=f"/uploads/{data['seq']}")
+
+
+MAX_SEQ = 2**62  # an upload's number the store can hold: beyond it, no such upload (404), not an overflow
+
+
+def _number(text: str) -> int | None:
+    """A number typed in a URL or a form: ASCII digits, within what the store holds; None otherwise."""
+    return int(text) if text.isascii() and text.isdigit() and int(text) < MAX_SEQ else None
 
 
 def _seq(request: Request) -> int:
-    return int(request.path_params["n"])
+    seq = _number(str(request.path_params["n"]))
+    if seq is None:
+        raise Unknown("desk_no_upload", n=request.path_params["n"])
+    return seq
 
 
 async def upload_page(request: Request) -> Response:
@@ -241,7 +265,7 @@ async def report(request: Request) -> Response:
 async def accounts_page(request: Request) -> Response:
     session = await signed_in(request)
     listed = await run_in_threadpool(lambda: accounts.list_accounts(store_of(request), scope=session[0].scope))
-    regions = await run_in_threadpool(lambda: accounts.region_ids(store_of(request)))
+    regions = await run_in_threadpool(lambda: accounts.regions_named(store_of(request)))
     return render(request, "accounts.html", {"accounts": listed, "regions": regions, "key": None}, session=session)
 
 
@@ -267,9 +291,9 @@ async def account_change(request: Request) -> Response:
     if key is None:
         return _back("/accounts")
     listed = await run_in_threadpool(lambda: accounts.list_accounts(st, scope=account.scope))
-    regions = await run_in_threadpool(lambda: accounts.region_ids(st))
+    regions = await run_in_threadpool(lambda: accounts.regions_named(st))
     return render(request, "accounts.html", {"accounts": listed, "regions": regions, "key": key, "key_for": name},
-                  session=session, headers={"Cache-Control": "no-store"})
+                  session=session, headers={"Cache-Control": "no-store"}, here="/accounts")
 
 
 routes = [

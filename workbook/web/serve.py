@@ -81,7 +81,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
         sock = _bind(host, port)
         url = _url(host, sock)
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                                timeout_graceful_shutdown=None)
+                                timeout_graceful_shutdown=None, forwarded_allow_ips=_trusted_proxies())
         _Server(config, url).run(sockets=[sock])
         return
     from uvicorn.supervisors import Multiprocess
@@ -91,13 +91,20 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
     os.environ[ENV] = settings.to_env()
     sock = _bind(host, port)
     config = uvicorn.Config("workbook.web.app:app_from_env", factory=True, workers=workers, log_level="warning",
-                            access_log=False, lifespan="on")
+                            access_log=False, lifespan="on", forwarded_allow_ips=_trusted_proxies())
     try:  # a newer uvicorn makes each worker's server itself; an older one takes it as `target`
         supervisor = Multiprocess(config, sockets=[sock])
     except TypeError:
         supervisor = Multiprocess(config, target=_Server(config, "", announce=False).run, sockets=[sock])
     print(f"serving {_url(host, sock)}", flush=True)  # the socket listens: connections wait for the first worker
     supervisor.run()
+
+
+def _trusted_proxies() -> str:
+    """Whose X-Forwarded-For and X-Forwarded-Proto to believe: none unless FORWARDED_ALLOW_IPS names the proxy
+    (uvicorn's variable; the README's deployment sets it to 127.0.0.1). uvicorn's own default trusts 127.0.0.1,
+    which would let anyone on the server's host pose as any client (and dodge or turn the sign-in throttle)."""
+    return os.environ.get("FORWARDED_ALLOW_IPS", "")
 
 
 def _url(host: str, sock: socket.socket) -> str:

@@ -55,10 +55,16 @@ async def signed_in(request: Request) -> tuple[Account, str]:
     return found
 
 
+def ensure_same_origin(request: Request) -> None:
+    """Refuse (403) a form a browser sent from another site's page (its Origin names another host; "null": a
+    sandboxed frame). Browsers that send no Origin are left to the check code."""
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
+        raise Forbidden("page_no_token")
+
+
 def ensure_form_token(request: Request, token: str, sent: object) -> None:
     """Refuse (403) a form without this session's check code, or sent from another site's page."""
-    origin = request.headers.get("origin")
-    if origin and urlsplit(origin).netloc != request.headers.get("host", ""):  # "null" too: a sandboxed frame
-        raise Forbidden("page_no_token")
+    ensure_same_origin(request)
     if not isinstance(sent, str) or not hmac.compare_digest(sent, check_code(token)):
         raise Forbidden("page_no_token")
