@@ -245,6 +245,8 @@ def _trends(st: Store, schema, known: dict[int, dict[str, dict[str, dict]]], cur
         closed = rnd["state"] == "closed"
         rev = rnd["closed_rev"] if closed else current
         if rev not in cache:
+            for old in [r for r in cache if r not in known]:  # one snapshot read at a time: memory stays flat
+                del cache[old]
             if rev == current:
                 cache[rev] = {e: st.records(e) for e in needed}
             else:
