@@ -35,7 +35,7 @@ def main() -> None:
     # sums skip what is unknown (nullable Int64 / Float64), and say how many of them are approximate
     per_region = clusters.groupby("region_name", observed=True).agg(
         clusters=("id", "size"), enterprises=("enterprises", "sum"), output=("output", "sum"),
-        approximate=("enterprises_approx", "sum"))
+        approximate=("enterprises_approx", "count"))  # the kind where approximate, else empty
     print(per_region.to_string())
 
     # the constraint matrix: a severity column per factor; clusters at severity 2 or 3, per factor

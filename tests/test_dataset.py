@@ -283,7 +283,8 @@ def test_no_cluster_holds_a_figure_of_the_whole_region():
     assert clusters["XC-C14"].get("output") is None and "近70亿元" not in clusters["XC-C14"]["quote"]
     indicators = {i["id"]: i for i in _yaml("indicators")}
     textile = indicators["XC-I08"]  # Xuchang's textile industry: a city-wide figure, the region's indicator
-    assert (textile["value"], textile["unit"], textile["approx"]) == (70, "亿元", ["value"])
+    assert (textile["value"], textile["unit"], textile["approx"]) == (70, "亿元", {"value": {"kind": "at_most",
+                                                                                      "high": None}})  # 近70亿元
     assert textile.get("subject") is None and textile.get("year") is None
     assert "该集群实现产值近70亿元" in textile["quote"]
     assert indicators["XC-I04"].get("subject") is None  # its 其 is the same city-wide textile output
@@ -291,12 +292,12 @@ def test_no_cluster_holds_a_figure_of_the_whole_region():
 
 def test_approximate_figures_are_flagged():
     clusters = {c["id"]: c for c in _yaml("clusters")}
-    for cid in ("SX-C01", "SX-C02", "SX-C03"):  # 多家
-        assert clusters[cid]["approx"] == ["enterprises"], cid
+    for cid in ("SX-C01", "SX-C02", "SX-C03"):  # 多家: at least
+        assert clusters[cid]["approx"] == {"enterprises": {"kind": "at_least", "high": None}}, cid
     indicators = {i["id"]: i for i in _yaml("indicators")}
     for iid in ("XC-I05", "XC-I06", "XC-I07", "XC-I08", "SX-I05", "SX-I06", "SX-I07", "SX-I10", "JX-I01",
                 "JX-I07", "JX-I08", "GD-I03"):  # 多, 左右, 近, 以上, 超过, 十多个
-        assert indicators[iid]["approx"] == ["value"], iid
+        assert list(indicators[iid]["approx"]) == ["value"], iid
     for iid in ("XC-I02", "XC-I03", "SX-I01", "SX-I02", "JX-I03", "JX-I04", "JX-I09"):  # stated exactly
         assert not indicators[iid].get("approx"), iid
 

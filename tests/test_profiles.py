@@ -98,12 +98,12 @@ def test_approximate_figures_show_so_and_stay_numbers(env):
     ws = sheet_by_kind(wb, "inventory", "XC")
     r = row_of(ws, "XC-C04")  # 140多家 enterprises, 65 above-scale (exact), 3.2万余人
     cell = ws.cell(row=r, column=column_of(ws, "企业数（家）"))
-    assert cell.value == 140 and cell.number_format == '"约"#,##0'
+    assert cell.value == 140 and cell.number_format == '#,##0"多"'  # at least 140: the text's 140多家
     exact = ws.cell(row=r, column=column_of(ws, "规上企业数（家）"))
     assert exact.value == 65 and exact.number_format == "#,##0"
     wb_en = openpyxl.load_workbook(env.build("en.xlsx", lang="en"))
     ws_en = sheet_by_kind(wb_en, "inventory", "XC")
-    assert ws_en.cell(row=r, column=column_of(ws_en, "Enterprises (count)")).number_format == '"~"#,##0'
+    assert ws_en.cell(row=r, column=column_of(ws_en, "Enterprises (count)")).number_format == '"≥"#,##0'
     cell.value = 150  # an exact figure typed clears the flag
     exact.value = "约65"  # the same figure, qualified, sets it
     wb.save(path)

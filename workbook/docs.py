@@ -83,23 +83,23 @@ def field_reference(schema: Schema) -> str:
 
 
 def command_reference() -> str:
-    """Every command and subcommand: its usage, what it does and its exit codes, from its own help."""
+    """Every command and subcommand of the command tree: its usage, and what it does and its exit codes from the
+    catalogue of its help (in English: `cluster-wb --lang en COMMAND --help`)."""
     import click
 
     from workbook.cli import cli
+    from workbook.core.messages import COMMAND_HELP
 
     lines = ["| command | what it does | exit codes |", "|---|---|---|"]
 
     def row(command: click.Command, name: str) -> None:
         ctx = click.Context(command, info_name=name)
-        usage = " ".join(p for p in command.collect_usage_pieces(ctx) if "COMMAND" not in p)
+        usage = " ".join(click.Command.collect_usage_pieces(command, ctx))  # the metavars in English
         options = " ".join(f"[{'/'.join(p.opts)}{'' if p.is_flag else ' ' + p.make_metavar(ctx)}]"
                            for p in command.params if isinstance(p, click.Option) and p.opts[0] != "--help"
                            and not p.hidden)
-        text = " ".join((command.help or "").split())
-        what, _, exits = text.partition(" Exit: ")
         usage = usage.replace("[OPTIONS]", options).replace("|", "\\|")
-        lines.append(f"| `{name} {usage.strip()}` | {what} | {exits.rstrip('.')} |")
+        lines.append(f"| `{name} {usage.strip()}` | {COMMAND_HELP[name]['en']} | {COMMAND_HELP[name]['exit_en']} |")
 
     def walk(group: click.Group, prefix: str) -> None:
         for name in group.list_commands(click.Context(group)):

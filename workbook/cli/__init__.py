@@ -1,5 +1,6 @@
-"""`cluster-wb`: parse options, call the services, print. Each command's help ends with its exit codes;
-`python -m workbook.docs` copies the helps into the README's command reference.
+"""`cluster-wb`: parse options, call the services, print. Each command's help, in the language of --lang, is the
+message catalogue's (`COMMAND_HELP`, `OPTION_HELP`: what it does, its options, its exit codes), keyed by its path in
+this tree; `python -m workbook.docs` copies the English into the README's command reference.
 
 Each command imports what it needs when it runs: `--help`, `status` and `round list` start without the
 workbook reader, writer and their libraries (openpyxl alone costs more than the status query)."""
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from workbook.cli.help import LANG_ENV, HelpedGroup
 from workbook.core.errors import CwbError
 from workbook.core.resources import DEFAULT_STORE, STORE_ENV
 
@@ -21,9 +23,12 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
-class GuardedGroup(click.Group):
+class GuardedGroup(HelpedGroup):
     """The command group that turns every expected failure of any of its commands, subcommands included,
-    into one clear line on stderr, in the language of --lang, and its exit code; never a traceback."""
+    into one clear line on stderr, in the language of --lang, and its exit code; never a traceback. Its help,
+    and its commands', is the catalogue's, in the language of --lang (`workbook.cli.help`)."""
+
+    group_class = HelpedGroup  # its subgroups' failures are caught here, once
 
     def invoke(self, ctx: click.Context):
         try:
@@ -91,26 +96,19 @@ def _store(obj: dict):
 
 
 @click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--store", envvar=STORE_ENV, default=DEFAULT_STORE, show_default=True,
-              help="Master store: a SQLite path or a postgresql:// URL (env CLUSTER_WB_STORE).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the workbook and of messages.")
+@click.option("--store", envvar=STORE_ENV, default=DEFAULT_STORE, show_default=True, metavar="PATH_OR_URL")
+@click.option("--lang", type=click.Choice(["zh", "en"]), envvar=LANG_ENV, default="zh", show_default=True)
 @click.version_option(package_name="cluster-wb")
 @click.pass_context
 def cli(ctx: click.Context, store: str, lang: str) -> None:
-    """Keep industrial-cluster records in Excel workbooks officials fill in, and merge their edits back."""
     ctx.obj = {"store": store, "lang": lang}
 
 
 @cli.command()
-@click.option("--empty", is_flag=True, help="Create an empty store.")
-@click.option("--from", "from_dir", type=click.Path(path_type=Path), metavar="DIR",
-              help="Seed from the dataset files in DIR.")
+@click.option("--empty", is_flag=True)
+@click.option("--from", "from_dir", type=click.Path(path_type=Path), metavar="DIR")
 @click.pass_obj
 def init(obj: dict, empty: bool, from_dir: Path | None) -> None:
-    """Create the store, seeded with the bundled dataset (default), nothing, or DIR.
-
-    Exit: 0 created; 2 a store exists there already, or DIR is not a dataset."""
     from workbook.core.errors import UsageError
     if empty and from_dir:
         raise UsageError("usage_empty_and_from")
@@ -125,16 +123,12 @@ def init(obj: dict, empty: bool, from_dir: Path | None) -> None:
 
 
 @cli.command()
-@click.option("-o", "output", metavar="PATH",
-              help="Output file (folder with --split). Default: output/cluster-wb-<time>.xlsx")
-@click.option("--region", "regions", multiple=True, metavar="ID", help="Region ID; repeat for several. Default: all.")
-@click.option("--split", is_flag=True, help="One workbook per region, into the folder -o.")
-@click.option("--by", default=None, metavar="NAME", help="Who builds it (recorded as the issuer).")
+@click.option("-o", "output", metavar="PATH")
+@click.option("--region", "regions", multiple=True, metavar="ID")
+@click.option("--split", is_flag=True)
+@click.option("--by", default=None, metavar="NAME")
 @click.pass_obj
 def build(obj: dict, output: str | None, regions: tuple[str, ...], split: bool, by: str | None) -> None:
-    """Write a workbook for all regions (or the named ones) and register it as issued.
-
-    Exit: 0; 2 an unknown region or a wrong path."""
     from workbook.services import workbooks
     if output:
         if split:
@@ -150,14 +144,10 @@ def build(obj: dict, output: str | None, regions: tuple[str, ...], split: bool, 
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True,
-              help="yaml: the file as applied, ready to edit and `schema apply`.")
-@click.option("--version", "version", type=int, metavar="N", help="An older version of the store's schema.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True)
+@click.option("--version", "version", type=int, metavar="N")
 @click.pass_context
 def schema(ctx: click.Context, fmt: str, version: int | None) -> None:
-    """The sheets, fields, types, allowed values and constraint factors the store's workbooks use.
-
-    Exit: 0; 2 no such version."""
     if ctx.invoked_subcommand is not None:
         return
     obj = ctx.obj
@@ -178,16 +168,11 @@ def schema(ctx: click.Context, fmt: str, version: int | None) -> None:
 
 @schema.command("apply")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Print the change and what it does to stored values; change nothing.")
-@click.option("--by", default=None, metavar="NAME", help="Who applies it (recorded in the audit trail).")
+@click.option("--dry-run", is_flag=True)
+@click.option("--by", default=None, metavar="NAME")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 def schema_apply(obj: dict, file: Path, dry_run: bool, by: str | None, fmt: str) -> None:
-    """Make FILE (a schema in the format of templates/schema.yaml) the store's next schema version; the store's
-    records are migrated in one revision, with an audit entry per changed value.
-
-    Exit: 0; 1 the change would lose or break stored data (says which records and values; nothing changed);
-    2 the file is unreadable or has a slip (says the line)."""
     from workbook.services import workbooks
     from workbook.services.schema_apply import ApplyRefused, apply_schema
     st = _store(obj)
@@ -211,14 +196,10 @@ def schema_apply(obj: dict, file: Path, dry_run: bool, by: str | None, fmt: str)
 
 
 @cli.command()
-@click.option("-o", "output", required=True, metavar="PATH", help="Folder (csv) or file (json, xlsx).")
+@click.option("-o", "output", required=True, metavar="PATH")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "xlsx"]), default="csv", show_default=True)
 @click.pass_obj
 def export(obj: dict, output: str, fmt: str) -> None:
-    """Write the whole master dataset: one CSV per table into a folder, one JSON file, or one workbook of Excel
-    tables (a sheet per entity across all regions, ready for a pivot table; headers and labels in --lang).
-
-    Exit: 0; 2 a wrong path."""
     from workbook.services import workbooks
     if fmt == "csv":
         workbooks.expect_folder(output, "--format csv")
@@ -297,14 +278,9 @@ def _exit_code(results) -> int:
 @cli.command()
 @click.argument("files", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--annotate", "annotate_out", metavar="OUT",
-              help="Write a copy of the (single) input with each problem marked.")
+@click.option("--annotate", "annotate_out", metavar="OUT")
 @click.pass_obj
 def validate(obj: dict, files: tuple[str, ...], fmt: str, annotate_out: str | None) -> None:
-    """Re-read edited workbooks and report every problem at its cell.
-
-    Exit: 0 no errors (warnings allowed); 1 at least one error; 2 a file is unreadable, not a cluster-wb
-    workbook, or not issued by this store."""
     from workbook.cli import terminal
     from workbook.core.errors import UsageError
     from workbook.services import round_trip
@@ -327,14 +303,11 @@ def validate(obj: dict, files: tuple[str, ...], fmt: str, annotate_out: str | No
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True)
-@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-@click.option("--by", default=None, metavar="NAME", help="Who merges (recorded in the audit trail).")
+@click.option("--dry-run", is_flag=True)
+@click.option("--by", default=None, metavar="NAME")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 def merge(obj: dict, files: tuple[str, ...], dry_run: bool, by: str | None, fmt: str) -> None:
-    """Validate, then three-way merge each workbook's edits into the store (each file all or nothing).
-
-    Exit: 0 every file merged (or had nothing to change); 1 a file had errors or conflicts; 2 as validate."""
     from workbook.campaign import rounds
     from workbook.cli import terminal
     from workbook.services import campaign, round_trip
@@ -354,13 +327,10 @@ def merge(obj: dict, files: tuple[str, ...], dry_run: bool, by: str | None, fmt:
 
 
 @cli.command()
-@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N", help="At most N entries.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 def log(obj: dict, limit: int | None, fmt: str) -> None:
-    """The audit trail, newest first.
-
-    Exit: 0."""
     from workbook.services import workbooks
     st = _store(obj)
     entries = workbooks.log_entries(st, limit)
@@ -371,9 +341,9 @@ def log(obj: dict, limit: int | None, fmt: str) -> None:
         terminal.print_log(entries, obj["lang"], _schema_now(st))
 
 
-@cli.group("round", cls=click.Group)
+@cli.group("round")
 def round_group() -> None:
-    """Reporting rounds: issue one workbook per region with a due date, then close the round."""
+    pass  # a group of subcommands; its help is the catalogue's
 
 
 def _print_json(doc: dict) -> None:
@@ -382,18 +352,15 @@ def _print_json(doc: dict) -> None:
 
 @round_group.command("open")
 @click.argument("name")
-@click.option("--due", required=True, metavar="DATE", help="Due date, YYYY-MM-DD.")
-@click.option("--period", default=None, metavar="LABEL", help="Period label shown in the workbooks, e.g. 2026年度.")
-@click.option("--region", "regions", multiple=True, metavar="ID", help="Region ID; repeat for several. Default: all.")
-@click.option("-o", "output", default=None, metavar="PATH", help="Folder for the workbooks. Default: output/NAME/")
-@click.option("--by", default=None, metavar="NAME", help="Who opens it (recorded as the issuer).")
+@click.option("--due", required=True, metavar="DATE")
+@click.option("--period", default=None, metavar="LABEL")
+@click.option("--region", "regions", multiple=True, metavar="ID")
+@click.option("-o", "output", default=None, metavar="PATH")
+@click.option("--by", default=None, metavar="NAME")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 def round_open(obj: dict, name: str, due: str, period: str | None, regions: tuple[str, ...], output: str | None,
                by: str | None, fmt: str) -> None:
-    """Open a reporting round and issue one workbook per region into a folder (default output/NAME/).
-
-    Exit: 0; 2 a duplicate name, a bad date or an unknown region."""
     from workbook.cli import terminal
     from workbook.services import campaign, workbooks
     st = _store(obj)
@@ -414,9 +381,6 @@ def round_open(obj: dict, name: str, due: str, period: str | None, regions: tupl
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 def round_list(obj: dict, fmt: str) -> None:
-    """The rounds, in the order they were opened.
-
-    Exit: 0."""
     from workbook.cli import terminal
     from workbook.services import campaign
     rounds = campaign.list_rounds(_store(obj))
@@ -437,9 +401,6 @@ def _set_round_state(obj: dict, name: str, state: str) -> None:
 @click.argument("name")
 @click.pass_obj
 def round_close(obj: dict, name: str) -> None:
-    """Close a round: its snapshot is the store revision now; its workbooks no longer merge.
-
-    Exit: 0; 2 an unknown round."""
     _set_round_state(obj, name, "closed")
 
 
@@ -447,22 +408,15 @@ def round_close(obj: dict, name: str) -> None:
 @click.argument("name")
 @click.pass_obj
 def round_reopen(obj: dict, name: str) -> None:
-    """Reopen a closed round: its workbooks merge again.
-
-    Exit: 0; 2 an unknown round."""
     _set_round_state(obj, name, "open")
 
 
 @cli.command()
-@click.option("--round", "round_name", default=None, metavar="NAME", help="Round name. Default: the one opened last.")
+@click.option("--round", "round_name", default=None, metavar="NAME")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("-o", "output", default=None, metavar="PATH", help="Also write the tracker as a workbook (.xlsx).")
+@click.option("-o", "output", default=None, metavar="PATH")
 @click.pass_obj
 def status(obj: dict, round_name: str | None, fmt: str, output: str | None) -> None:
-    """The return tracker of a round (default: the one opened last): per region, issued, returned, merged,
-    stuck or late.
-
-    Exit: 0; 2 no such round, or no round yet."""
     from workbook.services import campaign, workbooks
     if output:
         workbooks.expect_file(output, ".xlsx", "-o")
@@ -480,20 +434,15 @@ def status(obj: dict, round_name: str | None, fmt: str, output: str | None) -> N
 
 
 @cli.command()
-@click.option("-o", "output", default=None, metavar="PATH", help="Report workbook. Default: output/report-<time>.xlsx")
-@click.option("--round", "round_name", default=None, metavar="NAME",
-              help="Report a closed round's snapshot (default: the store now).")
-@click.option("--since", "since_name", default=None, metavar="ROUND",
-              help="Compare with this closed round (default: the last closed).")
-@click.option("--region", "regions", multiple=True, metavar="ID", help="Region ID; repeat for several. Default: all.")
+@click.option("-o", "output", default=None, metavar="PATH")
+@click.option("--round", "round_name", default=None, metavar="NAME")
+@click.option("--since", "since_name", default=None, metavar="ROUND")
+@click.option("--region", "regions", multiple=True, metavar="ID")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "json"]), default="xlsx", show_default=True)
-@click.option("--pdf", is_flag=True, help="Also print the workbook to a PDF beside it (LibreOffice).")
+@click.option("--pdf", is_flag=True)
 @click.pass_obj
 def report(obj: dict, output: str | None, round_name: str | None, since_name: str | None, regions: tuple[str, ...],
            fmt: str, pdf: bool) -> None:
-    """The consolidated report across regions: a read-only workbook with charts, or its figures as JSON.
-
-    Exit: 0; 2 an unknown round or region, a --since round that is open or later, or no LibreOffice for --pdf."""
     from workbook.core.errors import UsageError
     from workbook.services import campaign, workbooks
     if fmt == "json" and (output or pdf):  # the figures go to stdout: the workbook's options would do nothing
@@ -514,10 +463,9 @@ def report(obj: dict, output: str | None, round_name: str | None, since_name: st
         click.echo(path)
 
 
-@cli.group("account", cls=click.Group)
+@cli.group("account")
 def account_group() -> None:
-    """Portal accounts: a coordinator (every region) or an office (its regions), each with a sign-in key shown
-    once and kept in the store only as a hash."""
+    pass  # a group of subcommands; its help is the catalogue's
 
 
 def _print_key(obj: dict, st, done: tuple, fmt: str) -> None:
@@ -542,17 +490,12 @@ def _print_key(obj: dict, st, done: tuple, fmt: str) -> None:
 
 @account_group.command("add")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["coordinator", "office"]),
-              help="coordinator: every region; office: the regions of --region.")
-@click.option("--region", "regions", multiple=True, metavar="ID",
-              help="An office's region; repeat for several (at least one; none for a coordinator).")
+@click.option("--role", required=True, type=click.Choice(["coordinator", "office"]))
+@click.option("--region", "regions", multiple=True, metavar="ID")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--by", default=None, metavar="NAME", help="Who creates it (recorded on the account).")
+@click.option("--by", default=None, metavar="NAME")
 @click.pass_obj
 def account_add(obj: dict, name: str, role: str, regions: tuple[str, ...], fmt: str, by: str | None) -> None:
-    """Create a portal account and print its sign-in key, once: the store keeps only its hash.
-
-    Exit: 0; 2 a duplicate name, an unknown region, an office without a region or a coordinator with one."""
     from workbook.services import accounts
     st = _store(obj)
     _print_key(obj, st, accounts.add(st, name, role=role, regions=list(regions), scope=_console(by)), fmt)
@@ -561,13 +504,9 @@ def account_add(obj: dict, name: str, role: str, regions: tuple[str, ...], fmt: 
 @account_group.command("key")
 @click.argument("name")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--by", default=None, metavar="NAME", help="Who replaces it (recorded on the account).")
+@click.option("--by", default=None, metavar="NAME")
 @click.pass_obj
 def account_key(obj: dict, name: str, fmt: str, by: str | None) -> None:
-    """Give the account a new key, printed once: the old key stops working and its sessions end (a revoked account
-    is active again).
-
-    Exit: 0; 2 an unknown account."""
     from workbook.services import accounts
     st = _store(obj)
     _print_key(obj, st, accounts.new_key(st, name, scope=_console(by)), fmt)
@@ -575,12 +514,9 @@ def account_key(obj: dict, name: str, fmt: str, by: str | None) -> None:
 
 @account_group.command("revoke")
 @click.argument("name")
-@click.option("--by", default=None, metavar="NAME", help="Who revokes it (recorded on the account).")
+@click.option("--by", default=None, metavar="NAME")
 @click.pass_obj
 def account_revoke(obj: dict, name: str, by: str | None) -> None:
-    """Revoke the account's key: it can no longer sign in, and its sessions end at their next request.
-
-    Exit: 0; 2 an unknown account."""
     from workbook.core.messages import t
     from workbook.services import accounts
     st = _store(obj)
@@ -596,9 +532,6 @@ def account_revoke(obj: dict, name: str, by: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 def account_list(obj: dict, fmt: str) -> None:
-    """The portal accounts, by name: role, regions, whether active, last seen. Never a key.
-
-    Exit: 0."""
     from workbook.services import accounts
     listed = accounts.list_accounts(_store(obj), scope=_console())
     if fmt == "json":
@@ -609,19 +542,12 @@ def account_list(obj: dict, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, metavar="HOST", help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), metavar="PORT",
-              help="Port to listen on (0: any free one; the line printed says which).")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), metavar="N",
-              help="Server processes (PostgreSQL only: a SQLite store is served by one).")
-@click.option("--max-upload-mb", default=50, show_default=True, type=click.IntRange(min=1), metavar="N",
-              help="Largest upload accepted, refused while it streams in.")
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="HOST")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), metavar="PORT")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), metavar="N")
+@click.option("--max-upload-mb", default=50, show_default=True, type=click.IntRange(min=1), metavar="N")
 @click.pass_obj
 def serve(obj: dict, host: str, port: int, workers: int, max_upload_mb: int) -> None:
-    """Serve the portal over HTTP from this store until SIGINT or SIGTERM; prints `serving URL` once it takes
-    connections.
-
-    Exit: 0 after a clean stop; 2 the port is in use or the store cannot be served."""
     from workbook.store import store_exists
     from workbook.web.serve import serve as run  # the web libraries only for this command (start-up time)
     from workbook.web.settings import Settings
@@ -631,20 +557,15 @@ def serve(obj: dict, host: str, port: int, workers: int, max_upload_mb: int) -> 
         workers=workers)
 
 
-@cli.group("store", cls=click.Group)
+@cli.group("store")
 def store_group() -> None:
-    """The store itself: copy it whole, into a new SQLite file or PostgreSQL database."""
+    pass  # a group of subcommands; its help is the catalogue's
 
 
 @store_group.command("copy")
-@click.option("--from", "source", required=True, metavar="SRC", help="The store to copy: a SQLite path or a URL.")
-@click.option("--to", "target", required=True, metavar="DST",
-              help="A new store: a SQLite path, or a postgresql:// URL of an empty database.")
+@click.option("--from", "source", required=True, metavar="SRC")
+@click.option("--to", "target", required=True, metavar="DST")
 def store_copy(source: str, target: str) -> None:
-    """Copy a whole store, revisions, history, audit trail, workbooks, rounds and attempts included, into a new
-    one (moving a SQLite store into PostgreSQL). One transaction: interrupted, DST holds no store.
-
-    Exit: 0 copied; 2 SRC is not a store, DST holds one already, or a server cannot be reached."""
     from workbook.store import copy_store
     from workbook.store.connection import shown
     click.get_current_context().find_root().obj["urls"] = [source, target]  # to mask in a failure's message

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from workbook.campaign.history import outcome_text
 from workbook.campaign.rounds import summary_line
-from workbook.core.changes import ORPHANS_SOURCE
+from workbook.core.changes import APPROX_SOURCE, ORPHANS_SOURCE
 from workbook.core.messages import ACCOUNT_WORDS, ROUND_WORDS, SEVERITY_WORDS, STATE_WORDS, TERMINAL_WORDS
 
 if TYPE_CHECKING:
@@ -310,6 +310,8 @@ def _source_text(source: str | None, lang: str) -> str:
         return w("seed_from", lang, name=source[len("seed:"):])
     if source == ORPHANS_SOURCE:
         return w("upgrade_orphans", lang)
+    if source == APPROX_SOURCE:
+        return w("upgrade_approx", lang)
     return source
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 ORPHANS_SOURCE = "upgrade:owned-of-deleted"  # the source of the revision an upgrade deleted orphaned records in
+APPROX_SOURCE = "upgrade:approx-kinds"  # ... and of the one that gave each approximate figure its kind (format 6)
 
 
 @dataclass
@@ -21,7 +22,7 @@ class Change:
     region: str | None = None
     sheet: str | None = None
     cell: str | None = None
-    marks: dict[str, Any] | None = None  # an update's marks of its value: {"approx": bool, "inferred": False}
+    marks: dict[str, Any] | None = None  # an update's marks of its value: {"approx": mark | None, "inferred": False}
 
     def to_json(self) -> dict:
         return {"entity": self.entity, "record": self.record, "field": self.field, "op": self.op,

@@ -12,7 +12,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "no": {"zh": "否", "en": "N"},
     "sheet_instructions": {"zh": "说明", "en": "Instructions"},
     "sheet_index": {"zh": "目录", "en": "Index"},
-    "approx_prefix": {"zh": "约", "en": "~"},
+    "approx_about": {"zh": "约", "en": "≈"},  # an approximate figure's number format (template/approx.py)
+    "approx_at_least": {"zh": "多", "en": "≥"},
+    "approx_at_least_share": {"zh": "以上", "en": "≥"},
+    "approx_at_most": {"zh": "近", "en": "≤"},
+    "approx_range": {"zh": "至", "en": "–"},
+    "approx_kind_about": {"zh": "约", "en": "about"},
+    "approx_kind_at_least": {"zh": "至少", "en": "at least"},
+    "approx_kind_at_most": {"zh": "至多", "en": "at most"},
+    "approx_kind_range": {"zh": "区间", "en": "range"},
     "inferred_note": {"zh": "推断值：{reason}\n原文未就本条明确写出，请核实；如有误请直接改正。",
                       "en": "Inferred: {reason}\nThe text does not state this for the record; please check it and "
                             "correct it if wrong."},
@@ -344,7 +352,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "exp_about": {"zh": "每个工作表是一个 Excel 表格，汇总全部地区：可排序、筛选，可直接插入数据透视表（插入 → 数据透视表，来源选表名）。数字为数值，日期为日期，列表字段为其显示值。“约数”列标出原文为“约”“多”“近”“余”等的数字；“推断说明”列列出由上下文推断而非原文明言的值及其理由。",
                   "en": "Each sheet is one Excel table across all regions: sortable, filterable, ready for a pivot table (Insert → PivotTable, source: the table's name). Numbers are numbers, dates are dates, list values are their labels. The “approx.” columns flag figures the text gives as “about”, “more than”, “nearly”; the “Inferred” column names each value read from the context rather than stated, and why."},
     "exp_cols": {"zh": "工作表|表名|列|字段键|类型|含义", "en": "Sheet|Table|Column|Field key|Type|Meaning"},
-    "exp_approx_help": {"zh": "“是”：{title}为约数（原文为“约”“多”“近”等）。", "en": "Y: {title} is approximate (the text says “about”, “more than”, “nearly”)."},
+    "exp_approx_help": {"zh": "{title}为约数时的种类：至少（原文“多”“余”“以上”“超过”）、至多（“近”“不到”“以下”）、约（“约”“左右”）、区间（“5至6”：本列之值为下限，上限见“{title}·上限”）。",
+                        "en": "How {title} is approximate: at least (the text says “more than”), at most (“nearly”, “under”), about, or range (“5 to 6”: the column holds the low bound, “{title} · high” the high one)."},
+    "exp_high": {"zh": "{title}·上限", "en": "{title} · high"},
+    "exp_high_help": {"zh": "{title}为区间时的上限。", "en": "The high bound of {title} where it is a range."},
     "exp_inferred_help": {"zh": "由上下文推断而非原文明言的字段及理由。", "en": "The fields whose values were inferred from the context rather than stated, and why."},
     "exp_round_sheet": {"zh": "轮次 {name}", "en": "Round {name}"},
     "exp_round_help": {"zh": "轮次“{name}”的交回情况：每个地区一行（同 cluster-wb status --round {name}）。", "en": "The returns of round “{name}”: a row per region (as cluster-wb status --round {name})."},
@@ -821,6 +832,230 @@ REFUSALS: dict[str, dict[str, str]] = {
 }
 
 
+# The commands' help (`cluster-wb [COMMAND] --help`), in the language of --lang: what each command does and its exit
+# codes, keyed by its path in the command tree ("" the group, "round open"), and each option's help, keyed by the
+# command's path and the option's first name ("round open --due"); an option without an entry of its own takes
+# the one of its name alone ("--format"). `workbook.docs` copies the English into the README's command table;
+# tests/test_help.py walks the command tree against these tables, both ways.
+COMMAND_HELP: dict[str, dict[str, str]] = {
+    "": {"zh": "把地方政府的产业集群资料写入供各地填报的 Excel 工作簿，并把各地改好的内容合并回数据库。",
+         "en": "Keep industrial-cluster records in Excel workbooks officials fill in, and merge their edits back."},
+    "init": {"zh": "创建数据库，写入内置数据集（默认）、不写入任何数据，或写入 DIR 中的数据集。",
+             "en": "Create the store, seeded with the bundled dataset (default), nothing, or DIR.",
+             "exit_zh": "0 已创建；2 该处已有数据库，或 DIR 不是数据集",
+             "exit_en": "0 created; 2 a store exists there already, or DIR is not a dataset"},
+    "build": {"zh": "为全部地区（或指定地区）生成工作簿，并登记为已发出。",
+              "en": "Write a workbook for all regions (or the named ones) and register it as issued.",
+              "exit_zh": "0；2 地区未知或路径有误", "exit_en": "0; 2 an unknown region or a wrong path"},
+    "schema": {"zh": "本数据库的工作簿所用的工作表、字段、类型、允许的值和制约因素。",
+               "en": "The sheets, fields, types, allowed values and constraint factors the store's workbooks use.",
+               "exit_zh": "0；2 没有这一版", "exit_en": "0; 2 no such version"},
+    "schema apply": {"zh": "把 FILE（格式同 templates/schema.yaml 的模板文件）作为数据库的下一版模板；已存记录在同一个数据版本中"
+                           "随之迁移，每个改动的值都有一条审计记录。",
+                     "en": "Make FILE (a schema in the format of templates/schema.yaml) the store's next schema version; "
+                           "the store's records are migrated in one revision, with an audit entry per changed value.",
+                     "exit_zh": "0；1 这一改动会丢失或破坏已存数据（列出涉及的记录和值，未作任何改动）；2 文件无法读取或有错（指出行号）",
+                     "exit_en": "0; 1 the change would lose or break stored data (says which records and values; "
+                                "nothing changed); 2 the file is unreadable or has a slip (says the line)"},
+    "export": {"zh": "导出全部主数据：每张表一个 CSV 文件写入文件夹、一个 JSON 文件，或一个由 Excel 表格组成的工作簿"
+                     "（每类记录一张工作表，涵盖全部地区，可直接做数据透视表；表头和选项按 --lang 的语言）。",
+               "en": "Write the whole master dataset: one CSV per table into a folder, one JSON file, or one workbook "
+                     "of Excel tables (a sheet per entity across all regions, ready for a pivot table; headers and "
+                     "labels in --lang).",
+               "exit_zh": "0；2 路径有误", "exit_en": "0; 2 a wrong path"},
+    "validate": {"zh": "重新读取填好的工作簿，逐个单元格报告每个问题。",
+                 "en": "Re-read edited workbooks and report every problem at its cell.",
+                 "exit_zh": "0 没有错误（可有警告）；1 至少一个错误；2 有文件无法读取、不是 cluster-wb 工作簿，或不是本数据库发出的",
+                 "exit_en": "0 no errors (warnings allowed); 1 at least one error; 2 a file is unreadable, not a "
+                            "cluster-wb workbook, or not issued by this store"},
+    "merge": {"zh": "先校验，再把每个工作簿的改动三方合并进数据库（每个文件要么全部合并，要么全不合并）。",
+              "en": "Validate, then three-way merge each workbook's edits into the store (each file all or nothing).",
+              "exit_zh": "0 每个文件都已合并（或没有需要合并的改动）；1 有文件存在错误或冲突；2 同 validate",
+              "exit_en": "0 every file merged (or had nothing to change); 1 a file had errors or conflicts; "
+                         "2 as validate"},
+    "log": {"zh": "审计记录，最新的在前。", "en": "The audit trail, newest first.", "exit_zh": "0", "exit_en": "0"},
+    "round": {"zh": "填报轮次：按地区各发一个带截止日期的工作簿，收齐后关闭轮次。",
+              "en": "Reporting rounds: issue one workbook per region with a due date, then close the round."},
+    "round open": {"zh": "开启一个填报轮次，按地区各生成一个工作簿写入文件夹（默认 output/NAME/）。",
+                   "en": "Open a reporting round and issue one workbook per region into a folder (default "
+                         "output/NAME/).",
+                   "exit_zh": "0；2 名称重复、日期有误或地区未知",
+                   "exit_en": "0; 2 a duplicate name, a bad date or an unknown region"},
+    "round list": {"zh": "全部轮次，按开启的先后排列。", "en": "The rounds, in the order they were opened.",
+                   "exit_zh": "0", "exit_en": "0"},
+    "round close": {"zh": "关闭轮次：以数据库当前的数据版本为其快照；其工作簿不再合并。",
+                    "en": "Close a round: its snapshot is the store revision now; its workbooks no longer merge.",
+                    "exit_zh": "0；2 轮次未知", "exit_en": "0; 2 an unknown round"},
+    "round reopen": {"zh": "重新开放已关闭的轮次：其工作簿可以再次合并。",
+                     "en": "Reopen a closed round: its workbooks merge again.",
+                     "exit_zh": "0；2 轮次未知", "exit_en": "0; 2 an unknown round"},
+    "status": {"zh": "某一轮次（默认最近开启的一轮）的交回情况：各地区的发出、交回、合并、待处理和逾期。",
+               "en": "The return tracker of a round (default: the one opened last): per region, issued, returned, "
+                     "merged, stuck or late.",
+               "exit_zh": "0；2 没有这一轮次，或尚无任何轮次", "exit_en": "0; 2 no such round, or no round yet"},
+    "report": {"zh": "跨地区的汇总报告：带图表的只读工作簿，或以 JSON 给出其中的数字。",
+               "en": "The consolidated report across regions: a read-only workbook with charts, or its figures as "
+                     "JSON.",
+               "exit_zh": "0；2 轮次或地区未知、--since 所指轮次尚未关闭或晚于本轮，或 --pdf 找不到 LibreOffice",
+               "exit_en": "0; 2 an unknown round or region, a --since round that is open or later, or no "
+                          "LibreOffice for --pdf"},
+    "account": {"zh": "交回平台的账户：协调人（全部地区）或科室（其所辖地区），各有一个只显示一次、数据库中只存其哈希值的登录密钥。",
+                "en": "Portal accounts: a coordinator (every region) or an office (its regions), each with a sign-in "
+                      "key shown once and kept in the store only as a hash."},
+    "account add": {"zh": "创建交回平台账户并显示其登录密钥，仅此一次：数据库只保存其哈希值。",
+                    "en": "Create a portal account and print its sign-in key, once: the store keeps only its hash.",
+                    "exit_zh": "0；2 名称重复、地区未知、科室没有指定地区，或为协调人指定了地区",
+                    "exit_en": "0; 2 a duplicate name, an unknown region, an office without a region or a "
+                               "coordinator with one"},
+    "account key": {"zh": "为账户换发新密钥并显示一次：旧密钥随即失效，其登录会话结束（已吊销的账户重新有效）。",
+                    "en": "Give the account a new key, printed once: the old key stops working and its sessions end "
+                          "(a revoked account is active again).",
+                    "exit_zh": "0；2 账户未知", "exit_en": "0; 2 an unknown account"},
+    "account revoke": {"zh": "吊销账户的密钥：不能再登录，其登录会话在下一次请求时结束。",
+                       "en": "Revoke the account's key: it can no longer sign in, and its sessions end at their next "
+                             "request.",
+                       "exit_zh": "0；2 账户未知", "exit_en": "0; 2 an unknown account"},
+    "account list": {"zh": "交回平台的账户，按名称排列：角色、地区、是否有效、最近使用时间；从不显示密钥。",
+                     "en": "The portal accounts, by name: role, regions, whether active, last seen. Never a key.",
+                     "exit_zh": "0", "exit_en": "0"},
+    "serve": {"zh": "以 HTTP 提供本数据库的交回平台，直到收到 SIGINT 或 SIGTERM；开始接受连接时显示一行 `serving URL`。",
+              "en": "Serve the portal over HTTP from this store until SIGINT or SIGTERM; prints `serving URL` once it "
+                    "takes connections.",
+              "exit_zh": "0 正常停止；2 端口已被占用，或无法提供该数据库",
+              "exit_en": "0 after a clean stop; 2 the port is in use or the store cannot be served"},
+    "store": {"zh": "数据库本身：整体复制到新的 SQLite 文件或 PostgreSQL 数据库。",
+              "en": "The store itself: copy it whole, into a new SQLite file or PostgreSQL database."},
+    "store copy": {"zh": "整体复制数据库（数据版本、历史、审计记录、工作簿、轮次和交回记录都在内）到一个新数据库（如把 SQLite "
+                         "数据库迁入 PostgreSQL）。在一个事务中完成：中途打断，DST 中不会留下数据库。",
+                   "en": "Copy a whole store, revisions, history, audit trail, workbooks, rounds and attempts included, "
+                         "into a new one (moving a SQLite store into PostgreSQL). One transaction: interrupted, DST "
+                         "holds no store.",
+                   "exit_zh": "0 已复制；2 SRC 不是数据库、DST 中已有数据库，或无法连接服务器",
+                   "exit_en": "0 copied; 2 SRC is not a store, DST holds one already, or a server cannot be reached"},
+}
+
+
+OPTION_HELP: dict[str, dict[str, str]] = {
+    "--help": {"zh": "显示本帮助并退出。", "en": "Show this message and exit."},
+    "--version": {"zh": "显示版本号并退出。", "en": "Show the version and exit."},
+    "--format": {"zh": "输出格式：text 为便于阅读的表格，json 为标准输出上的一个 JSON 文档。",
+                 "en": "Output: text, tables to read; json, one JSON document on stdout."},
+    "--region": {"zh": "地区代码；可重复以指定多个。默认：全部地区。", "en": "Region ID; repeat for several. Default: all."},
+    "--store": {"zh": "主数据库：SQLite 文件路径或 postgresql:// 地址（环境变量 CLUSTER_WB_STORE）。",
+                "en": "Master store: a SQLite path or a postgresql:// URL (env CLUSTER_WB_STORE)."},
+    "--lang": {"zh": "工作簿、提示信息和帮助的语言（环境变量 CLUSTER_WB_LANG）。",
+               "en": "Language of the workbook, of messages and of this help (env CLUSTER_WB_LANG)."},
+    "init --empty": {"zh": "创建一个空数据库。", "en": "Create an empty store."},
+    "init --from": {"zh": "用 DIR 中的数据集文件初始化。", "en": "Seed from the dataset files in DIR."},
+    "build -o": {"zh": "输出文件（与 --split 同用时为文件夹）。默认：output/cluster-wb-<时间>.xlsx",
+                 "en": "Output file (folder with --split). Default: output/cluster-wb-<time>.xlsx"},
+    "build --split": {"zh": "每个地区一个工作簿，写入 -o 所指的文件夹。", "en": "One workbook per region, into the folder -o."},
+    "build --by": {"zh": "生成人（记为发出人）。", "en": "Who builds it (recorded as the issuer)."},
+    "schema --format": {"zh": "输出格式；yaml：即所应用的模板文件，可直接修改后 `schema apply`。",
+                        "en": "Output; yaml: the file as applied, ready to edit and `schema apply`."},
+    "schema --version": {"zh": "数据库模板的某一旧版本。", "en": "An older version of the store's schema."},
+    "schema apply --dry-run": {"zh": "显示改动及其对已存值的影响，不作任何改动。",
+                               "en": "Print the change and what it does to stored values; change nothing."},
+    "schema apply --by": {"zh": "应用人（记入审计记录）。", "en": "Who applies it (recorded in the audit trail)."},
+    "export -o": {"zh": "文件夹（csv）或文件（json、xlsx）。", "en": "Folder (csv) or file (json, xlsx)."},
+    "export --format": {"zh": "csv：每张表一个文件；json：一个文件；xlsx：由 Excel 表格组成的工作簿。",
+                        "en": "csv: a file per table; json: one file; xlsx: a workbook of Excel tables."},
+    "validate --annotate": {"zh": "把（唯一的）输入文件另存一份，在其中标出每个问题。",
+                            "en": "Write a copy of the (single) input with each problem marked."},
+    "merge --dry-run": {"zh": "显示将会改动的内容，不写入任何东西。", "en": "Show what would change; write nothing."},
+    "merge --by": {"zh": "合并人（记入审计记录）。", "en": "Who merges (recorded in the audit trail)."},
+    "log --limit": {"zh": "最多显示 N 条。", "en": "At most N entries."},
+    "round open --due": {"zh": "截止日期，格式 YYYY-MM-DD。", "en": "Due date, YYYY-MM-DD."},
+    "round open --period": {"zh": "工作簿中显示的报告期，如 2026年度。", "en": "Period label shown in the workbooks, e.g. FY2026."},
+    "round open -o": {"zh": "存放工作簿的文件夹。默认：output/NAME/", "en": "Folder for the workbooks. Default: output/NAME/"},
+    "round open --by": {"zh": "开启人（记为发出人）。", "en": "Who opens it (recorded as the issuer)."},
+    "status --round": {"zh": "轮次名称。默认：最近开启的一轮。", "en": "Round name. Default: the one opened last."},
+    "status -o": {"zh": "同时把交回情况写成工作簿（.xlsx）。", "en": "Also write the tracker as a workbook (.xlsx)."},
+    "report -o": {"zh": "报告工作簿。默认：output/report-<时间>.xlsx", "en": "Report workbook. Default: output/report-<time>.xlsx"},
+    "report --round": {"zh": "报告某一已关闭轮次的快照（默认：数据库现状）。",
+                       "en": "Report a closed round's snapshot (default: the store now)."},
+    "report --since": {"zh": "与这一已关闭的轮次比较（默认：最近关闭的一轮）。",
+                       "en": "Compare with this closed round (default: the last closed)."},
+    "report --format": {"zh": "xlsx：报告工作簿；json：标准输出上的一个 JSON 文档，给出其中的数字。",
+                        "en": "xlsx: the report workbook; json: its figures, one JSON document on stdout."},
+    "report --pdf": {"zh": "同时把工作簿打印为旁边的 PDF 文件（LibreOffice）。",
+                     "en": "Also print the workbook to a PDF beside it (LibreOffice)."},
+    "account add --role": {"zh": "coordinator（协调人）：全部地区；office（科室）：--region 所指的地区。",
+                           "en": "coordinator: every region; office: the regions of --region."},
+    "account add --region": {"zh": "科室所辖地区；可重复以指定多个（至少一个；协调人不指定）。",
+                             "en": "An office's region; repeat for several (at least one; none for a coordinator)."},
+    "account add --by": {"zh": "创建人（记在账户上）。", "en": "Who creates it (recorded on the account)."},
+    "account key --by": {"zh": "换发人（记在账户上）。", "en": "Who replaces it (recorded on the account)."},
+    "account revoke --by": {"zh": "吊销人（记在账户上）。", "en": "Who revokes it (recorded on the account)."},
+    "serve --host": {"zh": "监听的地址。", "en": "Address to listen on."},
+    "serve --port": {"zh": "监听的端口（0：任一空闲端口，显示的那一行会说明是哪个）。",
+                     "en": "Port to listen on (0: any free one; the line printed says which)."},
+    "serve --workers": {"zh": "服务器进程数（仅限 PostgreSQL：SQLite 数据库只由一个进程提供）。",
+                        "en": "Server processes (PostgreSQL only: a SQLite store is served by one)."},
+    "serve --max-upload-mb": {"zh": "接受的最大上传文件（MB），超过时在传输中即拒绝。",
+                              "en": "Largest upload accepted, refused while it streams in."},
+    "store copy --from": {"zh": "要复制的数据库：SQLite 文件路径或地址。", "en": "The store to copy: a SQLite path or a URL."},
+    "store copy --to": {"zh": "新数据库：SQLite 文件路径，或空数据库的 postgresql:// 地址。",
+                        "en": "A new store: a SQLite path, or a postgresql:// URL of an empty database."},
+}
+
+
+HELP_WORDS = {  # the headings and notes of a command's help
+    "usage": {"zh": "用法：", "en": "Usage:"},
+    "options": {"zh": "选项", "en": "Options"},
+    "commands": {"zh": "命令", "en": "Commands"},
+    "exit": {"zh": "退出码：{codes}。", "en": "Exit: {codes}."},
+    "options_metavar": {"zh": "[选项]", "en": "[OPTIONS]"},
+    "command_metavar": {"zh": "命令 [参数]...", "en": "COMMAND [ARGS]..."},
+    "default": {"zh": "默认：{value}", "en": "default: {value}"},
+    "required": {"zh": "必填", "en": "required"},
+    "envvar": {"zh": "环境变量：{name}", "en": "env var: {name}"},
+}
+
+
+def command_help(path: str, lang: str) -> str:
+    """A command's help in `lang`: what it does, then its exit codes (a group has none)."""
+    entry = COMMAND_HELP[path]
+    lang = lang if lang in ("zh", "en") else "zh"
+    exits = entry.get(f"exit_{lang}")
+    return entry[lang] + (f"\n\n{HELP_WORDS['exit'][lang].format(codes=exits)}" if exits else "")
+
+
+def option_help(path: str, option: str, lang: str) -> str:
+    """An option's help in `lang`: the command's own entry for it, else the one of its name alone."""
+    entry = OPTION_HELP.get(f"{path} {option}".strip()) or OPTION_HELP[option]
+    return entry[lang if lang in ("zh", "en") else "zh"]
+
+
+# How a record's source is said in English (workbook/template/sources.py): the seed document's articles, and the
+# parts of them its records cite (the headings in quotes are the articles' own sections).
+SOURCE_WORDS = {
+    "article": {"zh": "第{n}篇", "en": "Article {n}"},
+    "parts": {
+        "引言": {"zh": "引言", "en": "introduction"},
+        "开篇": {"zh": "开篇", "en": "opening"},
+        "导语": {"zh": "导语", "en": "lead"},
+        "结语": {"zh": "结语", "en": "conclusion"},
+        "发展现状": {"zh": "发展现状", "en": "Current state"},
+        "升级路径": {"zh": "升级路径", "en": "Upgrading paths"},
+        "升级模式": {"zh": "升级模式", "en": "Upgrading modes"},
+        "产业集群是什么": {"zh": "产业集群是什么", "en": "What an industrial cluster is"},
+        "特色产业发展箭在弦上": {"zh": "特色产业发展箭在弦上", "en": "Distinctive industries ready to take off"},
+        "百亿级企业争相冒尖": {"zh": "百亿级企业争相冒尖", "en": "Ten-billion-yuan firms vying to stand out"},
+        "竞争优势": {"zh": "竞争优势", "en": "Competitive advantage"},
+        "作用": {"zh": "作用", "en": "Role"},
+        "认识产业集群": {"zh": "认识产业集群", "en": "Understanding industrial clusters"},
+        "特点": {"zh": "特点", "en": "Features"},
+    },
+}
+
+
+# A region's level as the Index sheet says it (the region record keeps the Chinese; another level is shown as kept).
+REGION_LEVEL_WORDS = {"省": {"zh": "省", "en": "province"}, "地级市": {"zh": "地级市", "en": "prefecture-level city"},
+                      "县级市": {"zh": "县级市", "en": "county-level city"}, "县": {"zh": "县", "en": "county"},
+                      "区": {"zh": "区", "en": "district"}, "功能区": {"zh": "功能区", "en": "functional zone"}}
+
+
 # Words of the terminal tables, the return tracker and the annotated copy's results sheet.
 SEVERITY_WORDS = {"zh": {"error": "错误", "warning": "警告"}, "en": {"error": "Error", "warning": "Warning"}}
 
@@ -856,6 +1091,7 @@ TERMINAL_WORDS = {
     "seed_bundled": {"zh": "内置初始数据", "en": "bundled seed dataset"},
     "seed_from": {"zh": "初始数据 {name}", "en": "seed dataset {name}"},
     "upgrade_orphans": {"zh": "升级：删除已删集群的制约矩阵记录", "en": "upgrade: matrix records of deleted clusters"},
+    "upgrade_approx": {"zh": "升级：约数标记改为约数种类（原标记记为“约”）", "en": "upgrade: approximate flags become kinds (each flag “about”)"},
     "record_separator": {"zh": "；", "en": "; "},
     "list_separator": {"zh": "、", "en": ", "},
 }

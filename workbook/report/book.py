@@ -16,6 +16,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from workbook.core.errors import CwbError
 from workbook.core.messages import TERMINAL_WORDS, t
+from workbook.template.approx import number_format
 from workbook.template.model import Schema
 from workbook.xlsx.build import COLOURS
 from workbook.xlsx.layout import DOCUMENT_PROPERTY
@@ -56,6 +57,12 @@ class _Book:
         self.wb.set_properties({"title": t("rpt_title", lang), "comments": self.data_date()})
         wb = self.wb
         base = {"font_name": FONT, "font_size": 10, "valign": "top"}
+        self.specs: dict[str, dict[str, Any]] = {
+            "int": {**base, "border": 1, "num_format": "#,##0"},
+            "num": {**base, "border": 1, "num_format": "#,##0.00"},
+            "total": {**base, "border": 1, "bold": True, "num_format": "#,##0", "top": 2},
+            "total_num": {**base, "border": 1, "bold": True, "num_format": "#,##0.00", "top": 2},
+        }  # the figures' formats, which a sum of approximate figures marks (`number`)
         self.f = {
             "title": wb.add_format({**base, "bold": True, "font_size": 15, "font_color": COLOURS["title"]}),
             "sub": wb.add_format({**base, "font_color": "#595959"}),
@@ -111,14 +118,23 @@ class _Book:
         ws.set_footer("&R" + t("footer_page", self.lang))
         return ws
 
-    def number(self, ws, row: int, col: int, value: Any, fmt: str = "int") -> None:
-        """A figure, or "—" where it is unknown."""
+    def number(self, ws, row: int, col: int, value: Any, fmt: str = "int", approx: dict | None = None) -> None:
+        """A figure, or "—" where it is unknown; a sum of approximate figures says what it is by its number
+        format, as the data sheets do (zh 1,100多 / 近30 / 约95, en ≥1,100 / ≤30 / ≈95) and stays a number."""
         if value is None:
             ws.write_string(row, col, "—", self.f["dash"])
         else:
             if fmt in ("num", "total_num") and float(value).is_integer():  # 5 firms, not 5.00
                 fmt = "int" if fmt == "num" else "total"
-            ws.write_number(row, col, value, self.f[fmt])
+            ws.write_number(row, col, value, self._marked(fmt, approx) if approx else self.f[fmt])
+
+    def _marked(self, fmt: str, approx: dict) -> Any:
+        key = f"{fmt}:{approx['kind']}:{approx.get('high')}"
+        if key not in self.f:
+            spec = {**self.specs[fmt]}
+            spec["num_format"] = number_format(spec["num_format"], approx, self.lang)
+            self.f[key] = self.wb.add_format(spec)
+        return self.f[key]
 
     def header_row(self, ws, row: int, titles: list[str], height: float = 30) -> None:
         ws.set_row(row, height)
@@ -220,7 +236,7 @@ def _overview(book: _Book) -> None:
         ws.write_number(row, 1, data["clusters"], f[num])
         col = 2
         for key in ("enterprises", "above_scale", "specialised_smes", "employment", "output"):
-            book.number(ws, row, col, data[key], dec if key == "output" else num)
+            book.number(ws, row, col, data[key], dec if key == "output" else num, data["approx"].get(key))
             ws.write_string(row, col + 1, f"{data['coverage'][key]}/{data['clusters']}", f["cover"])
             col += 2
         for o in statuses:

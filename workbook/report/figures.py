@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from workbook.campaign.rounds import completeness
+from workbook.template.approx import approx_marks, mark, sum_kind
 from workbook.template.model import Schema
 from workbook.template.schema import FIGURES, MOVES
 
@@ -34,6 +35,19 @@ def _sum(records: list[dict], key: str) -> tuple[float | int | None, int]:
         return None, 0
     total = sum(values)
     return (round(total, 6) if isinstance(total, float) else total), len(values)
+
+
+def _sum_kinds(records: list[dict]) -> dict[str, dict]:
+    """What each sum is where approximate figures went into it, in the contract's shape of marks: a sum of
+    lower bounds (多, 余, 以上; a range's low bound) is at least so, of upper bounds (近) at most, of a mix or
+    of figures about so, about (`approx.sum_kind`). An exact sum has no entry."""
+    out = {}
+    for key in FIGURES:
+        kind = sum_kind(approx_marks(r.get("approx")).get(key, {}).get("kind") for r in records
+                        if isinstance(r.get(key), (int, float)) and not isinstance(r.get(key), bool))
+        if kind:
+            out[key] = mark(kind)
+    return out
 
 
 def _by_region(records: dict[str, dict], regions: list[str]) -> dict[str, list[tuple[str, dict]]]:
@@ -63,6 +77,7 @@ def figures(schema: Schema, records: dict[str, dict[str, dict]], regions: dict[s
                                "name_en": regions[rid].get("name_en"), "clusters": len(cl), "coverage": {}}
         for key in FIGURES:
             row[key], row["coverage"][key] = _sum(cl, key)
+        row["approx"] = _sum_kinds(cl)
         own = {"cluster": dict(clusters[rid]), "recommendation": dict(recs[rid])}
         row["completeness"] = completeness(schema, own)  # None: no record to fill
         counts = dict.fromkeys(statuses, 0) | {"unset": 0, "overdue": 0}
@@ -117,6 +132,9 @@ def _total(rows: list[dict], statuses: list[str]) -> dict:
         total[key] = (round(sum(values), 6) if any(isinstance(v, float) for v in values) else sum(values)) \
             if values else None
         total["coverage"][key] = sum(r["coverage"][key] for r in rows)
+    kinds = {key: sum_kind(r["approx"].get(key, {}).get("kind") for r in rows if r[key] is not None)
+             for key in FIGURES}
+    total["approx"] = {key: mark(kind) for key, kind in kinds.items() if kind}
     total["recommendations"] = {k: sum(r["recommendations"][k] for r in rows)
                                 for k in [*statuses, "unset", "overdue"]}
     filled = [r["completeness"] for r in rows if r["completeness"] is not None]

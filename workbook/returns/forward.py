@@ -98,4 +98,4 @@ def _forward_row(row: Row, entity: str, steps: list[dict], plan: list[tuple[str,
             values[nk] = value
     row.values = values
     if row.approx:
-        row.approx = {nk for k in row.approx for nk in inverse.get(k, ())}
+        row.approx = {nk: m for k, m in row.approx.items() for nk in inverse.get(k, ())}

@@ -13,6 +13,7 @@ from typing import Any
 from workbook.core.changes import Change
 from workbook.core.messages import t
 from workbook.returns.validate import Row, same_value
+from workbook.template.approx import approx_marks
 from workbook.template.model import Schema
 
 
@@ -144,37 +145,40 @@ def _delete_owned(plan: Plan, schema: Schema, base: dict[str, dict[str, dict]], 
 
 
 def _remark(plan: Plan, row: Row, fields, before: int, b: dict, o: dict) -> None:
-    """The marks of single values follow what the official typed: a figure typed with 约/近/余/多/以上 is
-    approximate, one typed bare is exact (an untouched cell keeps its mark); a value typed over an inferred
-    one is the office's statement, no longer an inference. A mark rides on its value's change; a figure
-    retyped with a qualifier and nothing else is a change of its own."""
-    typed = row.approx or set()
-    approx, inferred = set(o.get("approx") or ()), o.get("inferred") or {}
+    """The marks of single values follow what the official typed: a figure typed with 多/余/以上 is at least so,
+    with 近/不到 at most, with 约/左右 about, 5至6 a range; one typed bare is exact (an untouched cell keeps its
+    mark); a value typed over an inferred one is the office's statement, no longer an inference. A mark rides
+    on its value's change; a figure retyped with another qualifier and nothing else is a change of its own."""
+    typed = row.approx or {}
+    approx, inferred = approx_marks(o.get("approx")), o.get("inferred") or {}
     if not typed and not approx and not inferred:
         return
     changed = {c.field: c for c in plan.changes[before:]}
-    final, alone = set(approx), None  # the record's approximate fields after this row; a cell marked alone
+    final, alone = dict(approx), None  # the record's approximate fields after this row; a cell marked alone
     for f in fields:
         key = f.key
         edited = not same_value(row.values.get(key), b.get(key))
         marks: dict[str, Any] = {}
-        if key in typed and key not in approx:
-            marks["approx"] = True
+        if key in typed and typed[key] != approx.get(key):
+            marks["approx"] = typed[key]
         elif edited and key in approx and key not in typed:
-            marks["approx"] = False
+            marks["approx"] = None
         if edited and key in inferred:
             marks["inferred"] = False
         if not marks:
             continue
         if "approx" in marks:
-            (final.add if marks["approx"] else final.discard)(key)
+            if marks["approx"]:
+                final[key] = marks["approx"]
+            else:
+                final.pop(key, None)
         if key in changed:
             changed[key].marks = marks
         elif "approx" in marks and not edited:
             alone = alone or row.cells.get(key)
     if alone:  # after the value changes, so the list it sets is the last word
-        plan.changes.append(Change(row.entity, row.record, "approx", "update", sorted(approx) or None,
-                                   sorted(final) or None, row.region, row.sheet, alone))
+        plan.changes.append(Change(row.entity, row.record, "approx", "update", approx or None,
+                                   dict(sorted(final.items())) or None, row.region, row.sheet, alone))
 
 
 def _insert(plan: Plan, row: Row, fields, b_all: dict, o_all: dict, allocate, new_ids: set[str],
@@ -184,7 +188,7 @@ def _insert(plan: Plan, row: Row, fields, b_all: dict, o_all: dict, allocate, ne
         v = row.values.get(f.key)
         if v not in (None, [], ""):
             record[f.key] = v
-    approx = sorted(k for k in row.approx or () if k in record)
+    approx = {k: m for k, m in sorted((row.approx or {}).items()) if k in record}
     if approx:
         record["approx"] = approx
     if name_key:

@@ -12,10 +12,12 @@ from typing import Any
 
 from workbook.core.messages import ISSUE_MESSAGES, Both, both, said, t
 from workbook.returns.alignment import SheetRow, find_displacement, spans
+from workbook.template.approx import mark
 from workbook.template.cross_rules import CROSS_RULES
 from workbook.template.field_types import display_value, field_type, make_converter, type_words
 from workbook.template.model import Field, Schema, Sheet, fold
 from workbook.template.normalize import Normalized, Note, as_typed, plain_number
+from workbook.template.sources import is_source, shows_source, source_label
 from workbook.xlsx.digest import row_digest
 from workbook.xlsx.layout import IDENTITY_KEYS, PROPERTY_PREFIX, column_letter, defined_name, last_row_of
 from workbook.xlsx.read import FormulaError, RawSheet, RawWorkbook
@@ -78,7 +80,7 @@ class Row:
     values: dict[str, Any]
     cells: Any  # CellRefs: field key -> "B7"
     delete: bool = False
-    approx: set[str] | None = None
+    approx: dict[str, dict] | None = None  # field -> its approximation as typed: {"kind", "high"}
     valid: bool = True
     unchanged: bool = False  # what the workbook was cut with: values dropped, nothing to merge
 
@@ -451,7 +453,7 @@ def _read_rows(rs: RawSheet, sheet: Sheet, kind: str, region: str, mapping: dict
                         if note.severity == "error":
                             row.valid = False
                     if norm.approximate:
-                        row.approx = (row.approx or set()) | {f.key}
+                        row.approx = {**(row.approx or {}), f.key: mark(norm.approximate, norm.high)}
             if f.key == "delete":
                 row.delete = bool(value)
                 if row.delete and not _own_mark(raw_value):
@@ -689,7 +691,14 @@ def _check_readonly(row: Row, sheet: Sheet, schema: Schema, ref: Reference, lang
             old = base.get(f.key)
             if same_value(theirs, old):
                 continue
-        shown = Both(*("" if (v := display_value(schema, f, old, lang_)) is None else v for lang_ in ("zh", "en")))
+            if is_source(f):  # an English workbook shows it in English
+                region = ref.base.get("region", {}).get(row.region) or ref.ours.get("region", {}).get(row.region) or {}
+                places = {region.get("name_zh"): region.get("name_en")}
+                if shows_source(theirs, old, places):
+                    continue
+                old = Both(old, source_label(old, "en", places))
+        shown = old if type(old) is Both else Both(*("" if (v := display_value(schema, f, old, lang_)) is None else v
+                                                     for lang_ in ("zh", "en")))
         out.add("readonly", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
                 value=theirs, old=shown, name=f.titles)
         row.valid = False

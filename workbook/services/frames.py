@@ -14,7 +14,7 @@ from workbook.core.messages import ROUND_WORDS, STATE_WORDS, t
 from workbook.core.resources import DEFAULT_STORE, STORE_ENV
 from workbook.core.scope import Scope
 from workbook.store.schema_versions import current_schema
-from workbook.template.columns import APPROX_SUFFIX, Column, cell_values, column_values, columns
+from workbook.template.columns import APPROX_SUFFIX, HIGH_SUFFIX, Column, cell_values, column_values, columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,9 +73,10 @@ def frames(store: str | None = None, *, lang: str = "zh", round: str | None = No
     """The store's records as one DataFrame per entity, keyed as `export --format json` (clusters, constraints,
     ...): a row per record; a column per field key plus id, region and region_name; counts and amounts as
     nullable Int64 / Float64, dates as datetime64, list fields as categoricals of their labels in `lang` (in
-    the template's order), lists of factors or clusters as Python lists, `<field>_approx` (boolean) beside each
-    count or amount, `inferred` (which values were inferred, and why). With `round=`, the records at that
-    closed round's snapshot."""
+    the template's order), lists of factors or clusters as Python lists, `<field>_approx` beside each count
+    or amount (the kind of an approximate figure, a categorical of at least / at most / about / range in
+    `lang`) and `<field>_high` (a range's high bound), `inferred` (which values were inferred, and why). With
+    `round=`, the records at that closed round's snapshot."""
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
     st = open_for_reading(store)
@@ -135,7 +136,7 @@ def export_xlsx(st: Store, path: Path, lang: str) -> Path:
 
 
 def _width(c: Column) -> float:
-    if c.key.endswith(APPROX_SUFFIX) and c.field is None:
+    if c.field is None and c.key.endswith((APPROX_SUFFIX, HIGH_SUFFIX)):
         return 9
     return max(c.field.width if c.field else 12, 8)
 

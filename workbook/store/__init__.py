@@ -23,7 +23,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 
 from workbook.store.accounts import Accounts
 from workbook.store.connection import Connected, StoreError, _make_engine, _reach, resolve_url, scrub, shown
-from workbook.store.records import Records, delete_orphans
+from workbook.store.records import Records, delete_orphans, kinds_of_approx
 from workbook.store.rounds import Rounds, order_closings
 from workbook.store.schemas import SchemaVersions
 from workbook.store.tables import (
@@ -70,8 +70,9 @@ def _upgrade(engine: Engine) -> None:
     """Bring a store written by an older cluster-wb to this format, in one transaction: the tables it lacks
     are created (records and history need no change: they are JSON documents; format 4's accounts and sessions
     and format 5's uploads, files, comments and wrong sign-ins are new tables), closed rounds numbered in the
-    order they closed, and the matrix records of clusters deleted before their deletion took them along deleted,
-    in one audited revision. Both back ends make DDL part of the transaction: a kill leaves the old format
+    order they closed, the matrix records of clusters deleted before their deletion took them along deleted,
+    in one audited revision, and (format 6) each approximate flag made a kind, "about", in
+    another. Both back ends make DDL part of the transaction: a kill leaves the old format
     whole, and the next open upgrades it."""
     try:
         with engine.begin() as c:  # SQLite: BEGIN IMMEDIATE, so two first opens do not both upgrade
@@ -89,6 +90,7 @@ def _upgrade(engine: Engine) -> None:
                 _record_bundled_schema(c)  # what its workbooks were built with: the schema of the package
             order_closings(c)
             delete_orphans(c, _owned(c))  # left by a cluster-wb from before deleting a cluster took them along
+            kinds_of_approx(c)  # format 6: each approximate flag becomes a kind ("about", all it said)
             if fmt is None:
                 c.execute(meta_t.insert().values(key="format", value=STORE_FORMAT))
             else:

@@ -12,15 +12,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from workbook.core.changes import ORPHANS_SOURCE, Change
+from workbook.core.changes import APPROX_SOURCE, ORPHANS_SOURCE, Change
 from workbook.store.tables import _dumps, _loads, audit_t, history_t, now_iso, records_t, revisions_t
+from workbook.template.approx import approx_marks
 
 
 def _set_marks(data: dict, key: str, marks: dict[str, Any]) -> None:
-    """Mark or unmark one value of a record: `approx` lists approximate fields, `inferred` maps inferred
-    fields to the reason."""
+    """Mark or unmark one value of a record: `approx` maps approximate fields to their kind (`{"kind", "high"}`,
+    template/approx.py; a list of names from before reads as "about"), `inferred` maps inferred fields to the
+    reason."""
     if "approx" in marks:
-        approx = [k for k in data.get("approx") or () if k != key] + ([key] if marks["approx"] else [])
+        approx = {k: m for k, m in approx_marks(data.get("approx")).items() if k != key}
+        if marks["approx"]:
+            approx[key] = marks["approx"]
         if approx:
             data["approx"] = approx
         else:
@@ -64,6 +68,44 @@ def delete_orphans(c: Connection, owned: dict[str, tuple[str, ...]]) -> int | No
     c.execute(records_t.update()
               .where(records_t.c.entity == bindparam("b_entity"), records_t.c.id == bindparam("b_id"))
               .values(deleted=True, rev=rev), [{"b_entity": entity, "b_id": rid} for entity, rid, _ in found])
+    return rev
+
+
+def kinds_of_approx(c: Connection) -> int | None:
+    """Give every current record's approximate figures their kind (store format 6): the list of field names a
+    cluster-wb before kept becomes `{field: {"kind": "about", "high": None}}`, the one thing the flag said. One
+    revision by cluster-wb, an audit entry per record (field `approx`, the list as old, the kinds as new), as
+    `commit` writes them; on the caller's connection, inside its transaction (the format upgrade's). The history
+    keeps the lists of earlier revisions: every reader takes both shapes (`approx_marks`). Returns the revision,
+    or None when no record had a flag."""
+    found = []
+    for entity, rid, data in c.execute(
+            select(records_t.c.entity, records_t.c.id, records_t.c.data)
+            .where(records_t.c.deleted.is_(False), records_t.c.data.contains('"approx"'))
+            .order_by(records_t.c.entity, records_t.c.id)):
+        doc = _loads(data)
+        if isinstance(doc.get("approx"), list):
+            found.append((entity, rid, doc))
+    if not found:
+        return None
+    rev = int(c.execute(select(func.coalesce(func.max(revisions_t.c.rev), 0))).scalar_one()) + 1
+    at = now_iso()
+    c.execute(revisions_t.insert().values(rev=rev, at=at, by="cluster-wb", source=APPROX_SOURCE,
+                                          summary="approximate figures: each flag becomes a kind (about)"))
+    audit, rows = [], []
+    for entity, rid, doc in found:
+        old = doc["approx"]
+        doc["approx"] = approx_marks(old)
+        audit.append({"rev": rev, "at": at, "by": "cluster-wb", "source": APPROX_SOURCE, "entity": entity,
+                      "record": rid, "field": "approx", "op": "update", "old": _dumps(old),
+                      "new": _dumps(doc["approx"])})
+        rows.append({"b_entity": entity, "b_id": rid, "data": _dumps(doc), "rev": rev})
+    c.execute(audit_t.insert(), audit)
+    c.execute(history_t.insert(), [{"entity": r["b_entity"], "id": r["b_id"], "rev": rev, "data": r["data"],
+                                    "deleted": False} for r in rows])
+    c.execute(records_t.update()
+              .where(records_t.c.entity == bindparam("b_entity"), records_t.c.id == bindparam("b_id"))
+              .values(data=bindparam("data"), rev=bindparam("rev")), rows)
     return rev
 
 

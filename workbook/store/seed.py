@@ -14,6 +14,7 @@ import yaml
 
 from workbook.core.changes import Change
 from workbook.core.errors import CwbError
+from workbook.template.approx import approx_marks
 from workbook.template.field_types import field_type
 from workbook.template.model import Schema
 from workbook.template.schema import yaml_load
@@ -92,6 +93,8 @@ def _check_record(schema: Schema, entity: str, rid: str, data: dict, path: Path)
         if stray:
             raise DatasetError("dataset_unknown_fields", path=str(path), id=rid,
                                fields=f"{mark}: " + ", ".join(sorted(stray)))
+    if data.get("approx"):  # {field: {kind, high}}; a dataset from before lists the fields (each "about")
+        data["approx"] = approx_marks(data["approx"])
     for f in sheet.stored_fields:
         value = data.get(f.key)
         if value is None:
@@ -106,6 +109,7 @@ def _expand_constraints(path: Path, clusters: dict[str, dict], schema: Schema) -
     factor_ids = {f.id for f in schema.factors}
     matrix: dict[str, dict[str, Any]] = {cid: {"region": c["region"]} for cid, c in clusters.items()}
     evidence: dict[str, dict[str, dict]] = {cid: {} for cid in clusters}
+    inferred: dict[str, dict[str, str]] = {cid: {} for cid in clusters}
     for i, d in enumerate(_load_list(path), start=1):
         factor = d.get("factor")
         if factor not in factor_ids:
@@ -120,13 +124,20 @@ def _expand_constraints(path: Path, clusters: dict[str, dict], schema: Schema) -
                     raise DatasetError("dataset_unknown_cluster", path=str(path), n=i, cluster=cid)
         else:
             targets = [cid for cid, c in clusters.items() if c["region"] == d.get("region")]
+        why = (d.get("inferred") or {}).get("clusters")  # set on a cluster the text does not name with it
         for cid in targets:
             if matrix[cid].get(factor, -1) < severity:
                 matrix[cid][factor] = severity
                 evidence[cid][factor] = {"quote": d.get("quote", ""), "source": d.get("source", "")}
+                if why:
+                    inferred[cid][factor] = why
+                else:
+                    inferred[cid].pop(factor, None)
     for cid, ev in evidence.items():
         if ev:
             matrix[cid]["evidence"] = ev
+        if inferred[cid]:  # the cell's mark, as any record's: {factor: reason}
+            matrix[cid]["inferred"] = inferred[cid]
     return matrix
 
 

@@ -23,10 +23,11 @@ from sqlalchemy.engine import Connection
 STORE_MARK = "cluster-wb store"
 
 
-STORE_FORMAT = "5"  # 2: reporting rounds, their workbooks and return attempts; 3: the store's schema versions;
+STORE_FORMAT = "6"  # 2: reporting rounds, their workbooks and return attempts; 3: the store's schema versions;
 # 4: portal accounts and their sessions; the order rounds closed in; matrix records of clusters deleted before
 # their deletion took them along, deleted once (see `_upgrade`); 5: the portal's uploads (files kept), comments
-# and wrong sign-in keys
+# and wrong sign-in keys; 6: a record's approximate figures keep their kind, `{field: {"kind", "high"}}`, where a
+# list of field names was (each becomes "about", in one audited revision: `kinds_of_approx`)
 
 
 # Text everywhere (SQLite ignores a declared length; PostgreSQL would refuse a long round name or a long --by),

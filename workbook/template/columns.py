@@ -11,10 +11,12 @@ from datetime import date
 from typing import Any
 
 from workbook.core.messages import t
+from workbook.template.approx import approx_marks, kind_label, kind_labels
 from workbook.template.field_types import LIST_SEPARATOR, display_value, field_type
 from workbook.template.model import Field, Schema
 
-APPROX_SUFFIX = "_approx"  # `<field>_approx`: the flag of an approximate figure
+APPROX_SUFFIX = "_approx"  # `<field>_approx`: the kind of an approximate figure (at least, at most, about, range)
+HIGH_SUFFIX = "_high"  # `<field>_high`: a range's high bound (the field holds the low one)
 INFERRED = "inferred"  # the column naming the values inferred from the context, and why
 
 
@@ -52,8 +54,8 @@ def _id_field(schema: Schema, entity: str) -> Field | None:
 
 
 def columns(schema: Schema, entity: str, lang: str) -> list[Column]:
-    """The entity's columns, in order: id, region, the region's name, each field (an approximate flag after each
-    count or amount), and the inferred values."""
+    """The entity's columns, in order: id, region, the region's name, each field, the kind of approximation of
+    each count or amount and a range's high bound, and the inferred values."""
     id_field = _id_field(schema, entity)
     region_id = _id_field(schema, "region")
     out = [Column("id", id_field.title(lang) if id_field else "id", "text", id_field.help(lang) if id_field else "",
@@ -72,8 +74,10 @@ def columns(schema: Schema, entity: str, lang: str) -> list[Column]:
         out.append(Column(f.key, f.title(lang), ft.column, f.help(lang), ft.words[lang], f, labels,
                           ordered=ft.column == "label" and ft.numeric))
         if ft.column in ("integer", "number") and not f.derived:
-            flags.append(Column(f.key + APPROX_SUFFIX, t("exp_approx", lang, title=f.title(lang)), "boolean",
-                                t("exp_approx_help", lang, title=f.title(lang)), ""))
+            flags.append(Column(f.key + APPROX_SUFFIX, t("exp_approx", lang, title=f.title(lang)), "label",
+                                t("exp_approx_help", lang, title=f.title(lang)), "", labels=kind_labels(lang)))
+            flags.append(Column(f.key + HIGH_SUFFIX, t("exp_high", lang, title=f.title(lang)), ft.column,
+                                t("exp_high_help", lang, title=f.title(lang)), ft.words[lang]))
     out += flags
     out.append(Column(INFERRED, t("exp_inferred", lang), "text", t("exp_inferred_help", lang), ""))
     return out
@@ -115,7 +119,8 @@ def _text(v: Any) -> str | None:
 def column_values(schema: Schema, entity: str, lang: str, records: Records, region_names: dict[str, str],
                   cluster_names: dict[str, str]) -> dict[str, list]:
     """The records' values, column by column (the keys of `columns`): numbers as stored, dates as dates, a list's
-    codes as its labels, a list field as a list of labels, the approximate flags as booleans."""
+    codes as its labels, a list field as a list of labels, the kind of an approximate figure as its word in
+    `lang` and a range's high bound as a number."""
     cols = columns(schema, entity, lang)
     ids = [rid for rid, _ in records]
     recs = [rec for _, rec in records]
@@ -129,9 +134,14 @@ def column_values(schema: Schema, entity: str, lang: str, records: Records, regi
         if col.key == INFERRED:
             out[col.key] = [_inferred(rec.get("inferred"), titles) for rec in recs]
             continue
-        if col.field is None:  # an approximate flag
-            key = col.key[: -len(APPROX_SUFFIX)]
-            out[col.key] = [_approximate(rec.get("approx"), key) for rec in recs]
+        if col.field is None:  # the kind of an approximate figure, or a range's high bound
+            if col.key.endswith(APPROX_SUFFIX):
+                key = col.key[: -len(APPROX_SUFFIX)]
+                out[col.key] = [kind_label(approx_marks(rec.get("approx")).get(key, {}).get("kind"), lang)
+                                for rec in recs]
+            else:
+                key = col.key[: -len(HIGH_SUFFIX)]
+                out[col.key] = [_number(approx_marks(rec.get("approx")).get(key, {}).get("high")) for rec in recs]
             continue
         f, key = col.field, col.key
         if field_type(f).shows_cluster_name:
@@ -142,11 +152,6 @@ def column_values(schema: Schema, entity: str, lang: str, records: Records, regi
                    }.get(col.kind, _text)
         out[key] = [convert(rec.get(key)) for rec in recs]
     return out
-
-
-def _approximate(marks: Any, key: str) -> bool:
-    """Whether a record marks `key` approximate: a list of fields, or a mapping of each to its kind."""
-    return bool(marks) and key in marks
 
 
 def _inferred(reasons: Any, titles: dict[str, str]) -> str | None:

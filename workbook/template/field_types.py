@@ -101,7 +101,8 @@ def _parse_text(schema: Schema, f: Field, raw: Any, epoch1904: bool) -> Normaliz
 
 
 def _parse_counted(schema: Schema, f: Field, raw: Any, epoch1904: bool, percent: bool = False) -> Normalized:
-    """A number that may be typed with a qualifier (约、近、余、多、以上): kept, and flagged as approximate."""
+    """A number that may be typed with a qualifier (约、近、余、多、以上) or as a range (5至6): kept, with the kind
+    of approximation it says (`template/approx.py`)."""
     out = parse_number(raw, f, percent)
     if out.approximate:
         out.notes.append(Note("approximate", {"text": clean_text(raw), "value": out.value}))
@@ -114,7 +115,7 @@ def _parse_whole(schema: Schema, f: Field, raw: Any, epoch1904: bool) -> Normali
         return out
     checked = whole(out.value)
     checked.notes = out.notes + checked.notes
-    checked.approximate = out.approximate
+    checked.approximate, checked.high = out.approximate, out.high
     return checked
 
 

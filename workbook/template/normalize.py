@@ -22,10 +22,19 @@ UNKNOWN_WORDS = {fold(w) for w in ("不详", "未知", "无", "暂无", "无数�
                                    "n/a", "na", "unknown", "null", "none", "不清楚", "待定", "待补充", "x")}
 
 
-PREFIX_QUALIFIERS = ("大约", "接近", "超过", "约", "近", "逾", "超", "大概", "about", "approx.", "approx", "~", "≈")
+# what each qualifier says of the figure (workbook/template/approx.py): a lower bound, an upper one, or about so
+PREFIX_QUALIFIERS = {"大约": "about", "接近": "at_most", "超过": "at_least", "不到": "at_most", "不足": "at_most",
+                     "约": "about", "近": "at_most", "逾": "at_least", "超": "at_least", "大概": "about",
+                     "about": "about", "approx.": "about", "approx": "about", "~": "about", "≈": "about",
+                     "≥": "at_least", "≤": "at_most"}
 
 
-SUFFIX_QUALIFIERS = ("左右", "以上", "上下", "余", "多", "+")
+SUFFIX_QUALIFIERS = {"左右": "about", "以上": "at_least", "上下": "about", "余": "at_least", "多": "at_least",
+                     "+": "at_least", "以下": "at_most", "以内": "at_most"}
+
+
+RANGE = re.compile(r"(\d+(?:\.\d+)?)(万亿|亿|千万|百万|万|千)?%?(?:至|到|-|–|—|~)(\d+(?:\.\d+)?)"
+                   r"(万亿|亿|千万|百万|万|千)?(.*)")  # 5至6个, 5-6, 1至1.5万人: the text's ranges
 
 
 MAGNITUDES = {"万亿": 1e12, "亿": 1e8, "千万": 1e7, "百万": 1e6, "万": 1e4, "千": 1e3}
@@ -66,7 +75,8 @@ class Note:
 class Normalized:
     value: Any
     notes: list[Note] = field(default_factory=list)
-    approximate: bool = False
+    approximate: str | None = None  # the kind of an approximate figure: about, at_least, at_most, range
+    high: int | float | None = None  # a range's high bound (the value is its low one)
 
 
 def clean_text(raw: Any) -> str:
@@ -92,24 +102,27 @@ def parse_number(raw: Any, f: Field, percent: bool = False) -> Normalized:
     if fold(text) in UNKNOWN_WORDS:
         return Normalized(None, [Note("unknown_value", {"text": text})])
     s = _as_number_text(text)
-    approx = False
-    for q in PREFIX_QUALIFIERS:
+    ranged = RANGE.fullmatch(s)
+    if ranged:
+        return _parse_range(ranged, f, percent)
+    approx: str | None = None
+    for q, kind in PREFIX_QUALIFIERS.items():
         if s.lower().startswith(q):
-            s, approx = s[len(q):], True
+            s, approx = s[len(q):], kind
             break
     changed = True
     while changed:
         changed = False
-        for q in SUFFIX_QUALIFIERS:
+        for q, kind in SUFFIX_QUALIFIERS.items():
             if s.endswith(q):
-                s, approx, changed = s[: -len(q)], True, True
+                s, approx, changed = s[: -len(q)], approx or kind, True
     m = re.fullmatch(r"([-+]?\d+(?:\.\d+)?)(万亿|亿|千万|百万|万|千)?(.*)", s)
     if not m:
         return Normalized(None, [Note("type", {"expected": f.type, "text": text})])
     number_text, magnitude, rest = m.groups()
-    for q in SUFFIX_QUALIFIERS + ("以上", "左右"):
+    for q, kind in SUFFIX_QUALIFIERS.items():
         if q in rest:
-            rest, approx = rest.replace(q, ""), True
+            rest, approx = rest.replace(q, ""), approx or kind
     try:
         n = Decimal(number_text)
     except InvalidOperation:
@@ -146,6 +159,19 @@ def parse_number(raw: Any, f: Field, percent: bool = False) -> Normalized:
             return Normalized(None, [Note("unit", {"text": text, "unit": field_unit or "—"})])
         value = n * Decimal(MAGNITUDES[magnitude]) if magnitude else n
     return Normalized(tidy(float(value)), notes, approx)
+
+
+def _parse_range(m: re.Match, f: Field, percent: bool) -> Normalized:
+    """`5至6个`: the low bound is the value, the high one rides beside it; a magnitude or unit written once, after
+    the high bound, counts for both (1至1.5万人 is 10,000 to 15,000)."""
+    low_number, low_magnitude, high_number, high_magnitude, rest = m.groups()
+    low = parse_number(low_number + (low_magnitude or high_magnitude or "") + rest, f, percent)
+    high = parse_number(high_number + (high_magnitude or "") + rest, f, percent)
+    if low.value is None:
+        return low
+    if high.value is None:
+        return high
+    return Normalized(low.value, low.notes, "range", high.value)
 
 
 def plain_number(x: float) -> int | float:

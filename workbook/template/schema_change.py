@@ -501,13 +501,13 @@ def _moved(data: dict, key: str, targets: list[str]) -> dict:
         for t in targets:
             out[t] = v
     approx = out.get("approx")
-    if approx and key in approx:
+    if approx and not isinstance(approx, dict) and key in approx:  # a list of names, as stores before format 6
         kept = list(dict.fromkeys([k for k in approx if k != key] + list(targets)))
         if kept:
             out["approx"] = kept
         else:
             out.pop("approx")
-    for mark in ("inferred", "evidence"):
+    for mark in ("approx", "inferred", "evidence"):  # each maps a field to its mark: {"kind", "high"}, a reason
         marks = out.get(mark)
         if isinstance(marks, dict) and key in marks:
             marks = dict(marks)

@@ -18,9 +18,11 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from workbook import __version__
-from workbook.core.messages import t
+from workbook.core.messages import REGION_LEVEL_WORDS, t
+from workbook.template.approx import approx_marks, number_format
 from workbook.template.field_types import TYPES, cell_format, display_value, field_type
 from workbook.template.model import Field, Schema, Sheet
+from workbook.template.sources import is_source, source_label
 from workbook.xlsx.digest import number_as_read, row_digest
 from workbook.xlsx.fastxml import DataWorkbook, DataWorksheet
 from workbook.xlsx.layout import LISTS_SHEET, META_SHEET, PROPERTY_PREFIX, defined_name
@@ -107,6 +109,7 @@ class _Formats:
         self.h2 = wb.add_format({**base, "bold": True, "font_size": 12, "font_color": COLOURS["title"]})
         self.text = wb.add_format({**base, "text_wrap": True})
         self.bold = wb.add_format({**base, "bold": True})
+        self.label = wb.add_format({**base, "bold": True, "text_wrap": True})  # a label longer than its column
         self.due = wb.add_format({**base, "bold": True, "font_color": "#C00000"})
         self.plain = wb.add_format(base)
         self.link = wb.add_format({**base, "font_color": "#0563C1", "underline": 1})
@@ -119,16 +122,18 @@ class _Formats:
                                             "font_color": COLOURS["header_font"]})
         self._cache: dict[tuple, Any] = {}
 
-    def marked(self, f: Field, lang: str, *, approx: bool, inferred: bool) -> Any:
-        """A cell's own format: an approximate figure shows 约 (~) before the number and stays a number; a
-        value read from context rather than stated for the record is in italic orange (its note says why)."""
-        key = ("marked", f.type, f.unit, f.editable and not f.derived, approx, inferred, lang)
+    def marked(self, f: Field, lang: str, *, approx: dict | None, inferred: bool) -> Any:
+        """A cell's own format: an approximate figure shows its kind around the number and stays a number
+        (zh 1,100多 / 近30 / 约95 / 5至6, en ≥1,100 / ≤30 / ≈95 / 5–6: `template/approx.py`); a value read from
+        context rather than stated for the record is in italic orange (its note says why)."""
+        kind = (approx["kind"], approx.get("high")) if approx else None
+        key = ("marked", f.type, f.unit, f.editable and not f.derived, kind, inferred, lang)
         if key not in self._cache:
             spec: dict[str, Any] = {**self.base, **cell_format(f), "locked": not key[3]}
             if not key[3]:
                 spec["bg_color"] = COLOURS["locked"]
             if approx:
-                spec["num_format"] = f'"{t("approx_prefix", lang)}"' + spec["num_format"]
+                spec["num_format"] = number_format(spec["num_format"], approx, lang, percent=f.type == "percent")
             if inferred:
                 spec.update(italic=True, font_color=COLOURS["inferred"])
             self._cache[key] = self.wb.add_format(spec)
@@ -271,6 +276,30 @@ def display_width(text: str) -> float:
     return 0.9 * (n - wide) + 1.4 * wide
 
 
+_NARROW, _BROAD = set("iljtfr.,:;'()[]|!-/ "), set("MWmw%@")  # a Latin letter's width, against the others'
+
+
+def header_word_width(word: str) -> float:
+    """Column-width units a word of a header takes in the bold 10-point header font (measured on LibreOffice's
+    print): an application wraps a header between its words, and breaks a word only where it is wider than the
+    column ("Employme/nt")."""
+    wide = sum(1 for ch in word if len(ch.encode("utf-8")) > 1)
+    latin = [ch for ch in word if len(ch.encode("utf-8")) == 1]
+    return (1.5 * wide + sum(0.6 if ch in _NARROW else 1.35 if ch in _BROAD or ch.isupper() else 1.0 for ch in latin)
+            + 1.0)  # the cell's padding
+
+
+def fitted_width(width: float, header: str) -> float:
+    """A column's width, widened where a word of its header would not fit (English headers have longer words
+    than the Chinese ones the widths were chosen for; a Chinese header wraps between characters)."""
+    longest = max((header_word_width(word) for word in header.split()), default=0.0)
+    return max(width, math.ceil(longest * 2) / 2)
+
+
+def column_width(f: Field, lang: str) -> float:
+    return fitted_width(f.width, f.title(lang))
+
+
 def row_height(values: list[tuple[Any, float]], line: float = 13.5, most: int = 6) -> float:
     """A row height that shows wrapped text, so every application prints the same (none autofits reliably)."""
     lines = 1
@@ -287,10 +316,13 @@ def row_height(values: list[tuple[Any, float]], line: float = 13.5, most: int = 
     return line * lines + 3
 
 
-def _cell_getter(schema: Schema, f: Field, lang: str, names: dict[str, dict[str, str]]):
+def _cell_getter(schema: Schema, f: Field, lang: str, names: dict[str, dict[str, str]],
+                 places: dict[str, str] | None = None):
     """How to get the shown value of a column from (id, record), chosen once per column."""
     if f.key == "id":
         return lambda rid, rec: rid
+    if is_source(f):  # said in the workbook's language (`Article 2, Shaoxing, §1.1`); the quote stays verbatim
+        return lambda rid, rec: source_label(rec.get("source"), lang, places)
     ft = field_type(f)
     if ft.shows_cluster_name:
         return lambda rid, rec: names.get(rid, {}).get(lang)
@@ -304,14 +336,16 @@ def _write_data_sheet(wb, ws, plan: SheetPlan, schema: Schema, lang: str, fmt: _
                       list_names: dict[str, str], region: RegionData, header: str | None = None) -> None:
     fields = plan.sheet.fields
     last_row = len(plan.records) + SPARE_ROWS  # 0-based index of the last row that keeps formats
-    ws.set_row(0, row_height([(f.title(lang), f.width) for f in fields], line=13, most=4))
+    widths = [column_width(f, lang) for f in fields]
+    ws.set_row(0, row_height([(f.title(lang), widths[col]) for col, f in enumerate(fields)], line=13, most=4))
     for col, f in enumerate(fields):
-        ws.set_column(col, col, f.width, fmt.column(f))
+        ws.set_column(col, col, widths[col], fmt.column(f))
         ws.write_string(0, col, f.title(lang), fmt.header)
         ws.data_validation(1, col, last_row, col, _validation(f, lang, list_names))
-    getters = [_cell_getter(schema, f, lang, plan.names) for f in fields]
+    places = {region.record.get("name_zh"): region.record.get("name_en")} if region.record.get("name_en") else {}
+    getters = [_cell_getter(schema, f, lang, plan.names, places) for f in fields]
     columns = [(col, f, fmt.column(f), f.numeric) for col, f in enumerate(fields)]
-    wrapped = [(col, f.width) for col, f in enumerate(fields) if field_type(f).wrap]
+    wrapped = [(col, widths[col]) for col, f in enumerate(fields) if field_type(f).wrap]
     factor_cols = [(col, f.key) for col, f in enumerate(fields) if f.is_factor]
     comment_style = {"x_scale": 3, "y_scale": 2.2, "font_name": "Noto Sans CJK SC"}
     write_string, write_number, set_row = ws.write_string, ws.write_number, ws.set_row
@@ -322,14 +356,17 @@ def _write_data_sheet(wb, ws, plan: SheetPlan, schema: Schema, lang: str, fmt: _
         set_row(r, row_height([(value, width) for col, width in wrapped if type(value := values[col]) is str]))
         as_read = [""] * len(values)  # the row as a reader will get it back, for its fingerprint
         approx, inferred = rec.get("approx"), rec.get("inferred")  # marks of single values (rare)
+        if approx:
+            approx = approx_marks(approx)
+        evidence = rec.get("evidence")
         for col, f, cell_fmt, numeric in columns:
             value = values[col]
             if value is None:  # an empty cell keeps the column's format (and lock) without a record
                 continue
             if (approx or inferred) and (f.key in (approx or ()) or f.key in (inferred or {})):
-                cell_fmt = fmt.marked(f, lang, approx=numeric and f.key in (approx or ()),
+                cell_fmt = fmt.marked(f, lang, approx=(approx or {}).get(f.key) if numeric else None,
                                       inferred=f.key in (inferred or {}))
-                if inferred and f.key in inferred:
+                if inferred and f.key in inferred and not (evidence and f.key in evidence):
                     ws.write_comment(r, col, t("inferred_note", lang, reason=inferred[f.key]), comment_style)
             kind = type(value)
             if kind is str:
@@ -343,12 +380,14 @@ def _write_data_sheet(wb, ws, plan: SheetPlan, schema: Schema, lang: str, fmt: _
         digest = row_digest(as_read)
         if digest is not None:
             digests[rid] = digest
-        evidence = rec.get("evidence")
         if evidence:
             for col, key in factor_cols:
                 ev = evidence.get(key)
                 if ev and ev.get("quote"):
-                    ws.write_comment(r, col, f"{ev['quote']}\n—— {ev.get('source', '')}", comment_style)
+                    note = f"{ev['quote']}\n—— {source_label(ev.get('source'), lang, places) or ''}"
+                    if inferred and key in inferred:  # a diagnosis set on a cluster the text does not name
+                        note = t("inferred_note", lang, reason=inferred[key]) + "\n\n" + note
+                    ws.write_comment(r, col, note, comment_style)
     last_col = len(fields) - 1
     if plan.kind == "constraints":
         first_factor = next(i for i, f in enumerate(fields) if f.is_factor)
@@ -428,10 +467,12 @@ def _write_index(ws, data: BuildInput, schema: Schema, lang: str, fmt: _Formats,
     ws.set_row(2, 32)
     for col, h in enumerate(headers):
         ws.write_string(2, col, h, fmt.header)
-    ws.set_column(0, 0, 16)
-    ws.set_column(1, 1, 10)
-    ws.set_column(2, links - 1, 11)
-    ws.set_column(links, links + len(kinds), 12)
+    levels = [REGION_LEVEL_WORDS.get(lv, {}).get(lang, lv)
+              for r in data.regions if (lv := str(r.record.get("level") or ""))]
+    widths = [16, max([10.0] + [header_word_width(level) for level in levels])] + [11] * (links - 2)
+    widths += [max(12, header_word_width(h)) for h in headers[links:]]  # a link shows the title on one line
+    for col, h in enumerate(headers):
+        ws.set_column(col, col, fitted_width(widths[col], h))
     inv = schema.sheet("inventory")
     name_col = xl_col_to_name(_col(inv.fields, "name_zh"))
     emp_col = xl_col_to_name(_col(inv.fields, "employment"))
@@ -453,7 +494,8 @@ def _write_index(ws, data: BuildInput, schema: Schema, lang: str, fmt: _Formats,
             ws.write_url(row, 0, f"internal:'{first.name}'!A1", fmt.link, string=label)
         else:
             ws.write_string(row, 0, label, fmt.plain)
-        ws.write_string(row, 1, str(region.record.get("level") or ""), fmt.plain)
+        level = str(region.record.get("level") or "")
+        ws.write_string(row, 1, REGION_LEVEL_WORDS.get(level, {}).get(lang, level), fmt.plain)
         formulas = []
         if "inventory" in sheets:
             s = sheets["inventory"].name
@@ -523,7 +565,7 @@ def _write_instructions(ws, data: BuildInput, schema: Schema, lang: str, fmt: _F
     line(t("instr_id", lang), data.workbook_id, fmt.bold)
     heading(t("instr_how", lang))
     for sheet in schema.sheets:
-        line(sheet.title(lang), sheet.help(lang), fmt.bold)
+        line(sheet.title(lang), sheet.help(lang), fmt.label)
     for key in ("instr_rule_new", "instr_rule_delete", "instr_rule_numbers", "instr_rule_readonly",
                 "instr_rule_send"):
         line("•", t(key, lang), fmt.bold)
@@ -536,7 +578,7 @@ def _write_instructions(ws, data: BuildInput, schema: Schema, lang: str, fmt: _F
     heading(t("instr_factors", lang))
     for f in schema.factors:
         line(f.title(lang), f"[{schema.group_title(f.group, lang)}] " + (f.help_zh if lang == "zh" else f.help_en),
-             fmt.bold)
+             fmt.label)
     heading(t("instr_dont", lang))
     line("", t("instr_dont_v", lang), fmt.text)
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
