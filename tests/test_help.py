@@ -3,6 +3,7 @@ every option's help comes from the message catalogue, walked over the whole comm
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -114,3 +115,20 @@ def test_help_in_a_fresh_process_reads_no_workbook_library():
                           capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, timeout=60)
     assert "Usage: cluster-wb round open [OPTIONS] NAME" in done.stdout, done.stdout + done.stderr
     assert "Open a reporting round" in done.stdout and "HEAVY []" in done.stdout
+
+
+@pytest.mark.parametrize(("args", "zh", "en"), [
+    (["round", "open", "R9"], "错误：缺少选项 --due。", "Error: Missing option '--due'."),
+    (["buidl"], "错误：没有命令“buidl”。是否想输入 build？", "Error: No such command 'buidl'."),
+    (["status", "--format", "xml"], "错误：--format 的值“xml”无效", "Error: Invalid value for '--format'"),
+    (["log", "extra"], "错误：多余的参数：extra。", "Error: Got unexpected extra argument (extra)"),
+])
+def test_a_wrong_command_line_is_refused_in_the_language(args, zh, en):
+    """click's own refusals (exit 2) follow --lang too: the usage line, the hint and the message."""
+    for lang, expected in (("zh", zh), ("en", en)):
+        result = subprocess.run([sys.executable, "-m", "workbook.cli", "--lang", lang, *args], capture_output=True,
+                                text=True, env={k: v for k, v in os.environ.items()
+                                                if k != "CLUSTER_WB_LANG"})
+        assert result.returncode == 2, result.stderr
+        assert expected in result.stderr, result.stderr
+        assert ("用法：" in result.stderr) == (lang == "zh") and ("Traceback" not in result.stderr)

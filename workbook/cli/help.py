@@ -9,6 +9,8 @@ click (bench/bench.py, help_vs_imports)."""
 from __future__ import annotations
 
 import os
+import re
+import sys
 import unicodedata
 
 import click
@@ -168,10 +170,55 @@ def short_help(path: str, lang: str) -> str:
     return text[:end] if end > 0 else text
 
 
+class SaidUsageError(click.UsageError):
+    """click's refusal of a command line (a missing option, an unknown command), said in the language of --lang:
+    its usage line, the hint and the message, whose common forms the catalogue translates (`CLICK_SAYINGS`)."""
+
+    def __init__(self, original: click.UsageError):
+        super().__init__(original.message, original.ctx)
+        self.exit_code = original.exit_code
+        self.original = original
+
+    def format_message(self) -> str:
+        text = self.original.format_message()
+        lang = help_lang(self.ctx) if self.ctx is not None else peek_lang(sys.argv[1:])
+        if lang != "zh":
+            return text
+        from workbook.core.messages import CLICK_SAYINGS
+        said = []
+        for sentence in re.split(r"(?<=[.?])\s+", text.strip()):
+            for pattern, zh in CLICK_SAYINGS:
+                found = re.fullmatch(pattern, sentence)
+                if found:
+                    said.append(zh.format(*found.groups()))
+                    break
+            else:
+                said.append(sentence)
+        return "".join(said)
+
+    def show(self, file=None) -> None:
+        lang = help_lang(self.ctx) if self.ctx is not None else peek_lang(sys.argv[1:])
+        out = file or sys.stderr
+        if self.ctx is not None:
+            hint = _words("try_help", lang).format(command=f"{self.ctx.command_path} --help")
+            click.echo(f"{self.ctx.get_usage()}\n{hint}\n", file=out)
+        click.echo(_words("error", lang).format(message=self.format_message()), file=out)
+
+
+def _said(exc: click.UsageError) -> SaidUsageError:
+    return exc if isinstance(exc, SaidUsageError) else SaidUsageError(exc)
+
+
 class HelpedCommand(click.Command):
     """A command whose help is the catalogue's, in the language of --lang."""
 
     context_class = HelpContext
+
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:  # parsing: said in the help's language
+            raise _said(exc) from None
 
     def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
         lang = help_lang(ctx)
@@ -223,3 +270,9 @@ class HelpedGroup(HelpedCommand, click.Group):
         if ctx.parent is None:
             ctx.meta[_PEEKED] = peek_lang(args)
         return super().parse_args(ctx, args)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:  # no such command
+            raise _said(exc) from None

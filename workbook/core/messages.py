@@ -1002,6 +1002,8 @@ OPTION_HELP: dict[str, dict[str, str]] = {
 
 HELP_WORDS = {  # the headings and notes of a command's help
     "usage": {"zh": "用法：", "en": "Usage:"},
+    "try_help": {"zh": "请运行 {command} 查看帮助。", "en": "Try '{command}' for help."},
+    "error": {"zh": "错误：{message}", "en": "Error: {message}"},
     "options": {"zh": "选项", "en": "Options"},
     "commands": {"zh": "命令", "en": "Commands"},
     "exit": {"zh": "退出码：{codes}。", "en": "Exit: {codes}."},
@@ -1011,6 +1013,21 @@ HELP_WORDS = {  # the headings and notes of a command's help
     "required": {"zh": "必填", "en": "required"},
     "envvar": {"zh": "环境变量：{name}", "en": "env var: {name}"},
 }
+
+
+CLICK_SAYINGS = [  # click's own refusals of a command line, sentence by sentence, as `cluster-wb` says them in Chinese
+    (r"Missing option '(.+)'\.?", "缺少选项 {0}。"),
+    (r"Missing argument '(.+)'\.?", "缺少参数 {0}。"),
+    (r"No such option: (\S+?)\.?", "没有选项 {0}。"),
+    (r"No such option '(.+)'\.", "没有选项 {0}。"),
+    (r"No such command '(.+)'\.", "没有命令“{0}”。"),
+    (r"Did you mean '?(.+?)'?\?", "是否想输入 {0}？"),
+    (r"\(Possible options: (.+)\)", "（可用的选项：{0}）"),
+    (r"Option '(.+)' requires an argument\.", "选项 {0} 需要一个值。"),
+    (r"Got unexpected extra arguments? \((.+)\)", "多余的参数：{0}。"),
+    (r"Invalid value for '(.+)': '(.+)' is not one of (.+)\.", "{0} 的值“{1}”无效：应为 {2} 之一。"),
+    (r"Invalid value for '(.+)': (.+)", "{0} 的值无效：{1}"),
+]
 
 
 def command_help(path: str, lang: str) -> str:
