@@ -202,3 +202,24 @@ def test_import_stays_quick_and_the_example_runs_as_the_readme_says(env):
     clusters = len(dataset(env)["clusters"])
     assert run.stdout.startswith(f"{clusters} clusters in ")
     assert "Xuchang" in run.stdout
+
+
+def test_frames_read_by_pandas_equal_the_values_the_export_writes(env):
+    """`frames()` reads the plain columns with pandas for speed; the workbook export reads every column in Python.
+    Both must give the same values, dtypes and order for every entity, in either language (an edited return merged
+    first, so that approximate, inferred and edited values are among them)."""
+    from workbook.services.frames import open_for_reading, read_dataset, to_frame
+    from workbook.template.columns import columns
+
+    built = env.root / "all.xlsx"
+    assert env.run("build", "-o", str(built)).exit_code == 0
+    edit(built, "inventory", "XC", "XC-C02", "企业数（家）", "1200多")
+    edit(built, "inventory", "XC", "XC-C03", "备注", "")
+    assert env.run("merge", str(built)).exit_code == 0
+    st = open_for_reading(env.store)
+    data = read_dataset(st)
+    st.engine.dispose()
+    for lang in ("zh", "en"):
+        for entity in data.schema.entity_names:
+            generic = to_frame(columns(data.schema, entity, lang), data.values(entity, lang))
+            pd.testing.assert_frame_equal(data.frame(entity, lang), generic, obj=f"{entity} ({lang})")

@@ -86,10 +86,13 @@ def columns(schema: Schema, entity: str, lang: str) -> list[Column]:
 Records = list[tuple[str, dict]]
 
 
-def _label_of(schema: Schema, f: Field, lang: str):
+def options_of(schema: Schema, f: Field, lang: str) -> dict[Any, str]:
+    """A list field's codes and their labels in `lang`."""
     ft = field_type(f)
-    options = {o.code: o.label(lang) for o in schema.enums.get(f.enum or ft.dropdown(f) or "", ())}
-    return lambda v: None if v is None else options.get(v, str(v))
+    return {o.code: o.label(lang) for o in schema.enums.get(f.enum or ft.dropdown(f) or "", ())}
+
+
+_NUMBERS = (int, float)  # exactly: a bool is no figure
 
 
 def _list_of(schema: Schema, f: Field, lang: str):
@@ -116,41 +119,62 @@ def _text(v: Any) -> str | None:
     return None if v is None or v == "" else str(v)
 
 
+def plain(col: Column) -> bool:
+    """A column whose cells are a field's stored values as they are (a number, a text) or a list code's label:
+    what a caller with a faster way to read many records (pandas, for `frames`) may take on itself."""
+    return (col.field is not None and col.key not in ("id", "region", "region_name")
+            and col.kind in ("integer", "number", "text", "label") and not field_type(col.field).shows_cluster_name)
+
+
 def column_values(schema: Schema, entity: str, lang: str, records: Records, region_names: dict[str, str],
-                  cluster_names: dict[str, str]) -> dict[str, list]:
+                  cluster_names: dict[str, str], *, skip_plain: bool = False) -> dict[str, list]:
     """The records' values, column by column (the keys of `columns`): numbers as stored, dates as dates, a list's
     codes as its labels, a list field as a list of labels, the kind of an approximate figure as its word in
-    `lang` and a range's high bound as a number."""
-    cols = columns(schema, entity, lang)
+    `lang` and a range's high bound as a number. `skip_plain`: leave out the `plain` columns."""
+    cols = [c for c in columns(schema, entity, lang) if not (skip_plain and plain(c))]
     ids = [rid for rid, _ in records]
     recs = [rec for _, rec in records]
     regions = ids if entity == "region" else [rec.get("region") for rec in recs]
     out: dict[str, list] = {"id": ids, "region": list(regions),
                             "region_name": [region_names.get(r) for r in regions]}
     titles = {f.key: f.title(lang) for f in entity_fields(schema, entity)}
+    # the kinds and high bounds, column by column, from the records that have any (few): one pass over them
+    kinds: dict[str, list] = {}
+    highs: dict[str, list] = {}
+    for i, rec in enumerate(recs):
+        if rec.get("approx"):
+            for key, mark in approx_marks(rec["approx"]).items():
+                kinds.setdefault(key, [None] * len(recs))[i] = kind_label(mark.get("kind"), lang)
+                highs.setdefault(key, [None] * len(recs))[i] = _number(mark.get("high"))
     for col in cols:
         if col.key in out:
             continue
         if col.key == INFERRED:
-            out[col.key] = [_inferred(rec.get("inferred"), titles) for rec in recs]
+            out[col.key] = [_inferred(r, titles) if (r := rec.get("inferred")) else None for rec in recs]
             continue
         if col.field is None:  # the kind of an approximate figure, or a range's high bound
             if col.key.endswith(APPROX_SUFFIX):
-                key = col.key[: -len(APPROX_SUFFIX)]
-                out[col.key] = [kind_label(approx_marks(rec.get("approx")).get(key, {}).get("kind"), lang)
-                                for rec in recs]
+                out[col.key] = kinds.get(col.key[: -len(APPROX_SUFFIX)]) or [None] * len(recs)
             else:
-                key = col.key[: -len(HIGH_SUFFIX)]
-                out[col.key] = [_number(approx_marks(rec.get("approx")).get(key, {}).get("high")) for rec in recs]
+                out[col.key] = highs.get(col.key[: -len(HIGH_SUFFIX)]) or [None] * len(recs)
             continue
         f, key = col.field, col.key
         if field_type(f).shows_cluster_name:
             out[key] = [cluster_names.get(rid) for rid in ids]
             continue
-        convert = {"integer": _number, "number": _number, "date": _day, "label": _label_of(schema, f, lang),
-                   "list": _list_of(schema, f, lang), "boolean": lambda v: None if v is None else bool(v),
-                   }.get(col.kind, _text)
-        out[key] = [convert(rec.get(key)) for rec in recs]
+        # inline, one pass, no call a value: these columns are most of the cells of an analyst's frames
+        if col.kind in ("integer", "number"):
+            out[key] = [v if (v := rec.get(key)).__class__ in _NUMBERS else None for rec in recs]
+        elif col.kind == "label":
+            options = options_of(schema, f, lang)
+            out[key] = [None if (v := rec.get(key)) is None else options.get(v) or str(v) for rec in recs]
+        elif col.kind == "text":
+            out[key] = [None if (v := rec.get(key)) is None or v == "" else v if v.__class__ is str else str(v)
+                        for rec in recs]
+        else:
+            convert = {"date": _day, "list": _list_of(schema, f, lang),
+                       "boolean": lambda v: None if v is None else bool(v)}.get(col.kind, _text)
+            out[key] = [convert(rec.get(key)) for rec in recs]
     return out
 
 
