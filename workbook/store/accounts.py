@@ -14,19 +14,19 @@ class Accounts:
     the key generation it was made with, its expiry)."""
 
     def account(self, name: str) -> dict | None:
-        with self._connect() as c:
+        with self._read() as c:
             row = c.execute(select(accounts_t).where(accounts_t.c.name == name)).mappings().first()
         return _account_row(dict(row)) if row else None
 
     def accounts(self) -> list[dict]:
         """Every account, by name."""
-        with self._connect() as c:
+        with self._read() as c:
             rows = c.execute(select(accounts_t).order_by(accounts_t.c.name)).mappings()
             return [_account_row(dict(r)) for r in rows]
 
     def account_by_key_hash(self, key_hash: str) -> dict | None:
         """The active account whose key has this hash (a revoked one keeps none)."""
-        with self._connect() as c:
+        with self._read() as c:
             row = c.execute(select(accounts_t).where(accounts_t.c.key_hash == key_hash)).mappings().first()
         return _account_row(dict(row)) if row else None
 
@@ -59,7 +59,7 @@ class Accounts:
                                                  created_at=now_iso(), expires=expires))
 
     def session(self, token_hash: str) -> dict | None:
-        with self._connect() as c:
+        with self._read() as c:
             row = c.execute(select(sessions_t).where(sessions_t.c.token_hash == token_hash)).mappings().first()
         return dict(row) if row else None
 
@@ -80,7 +80,7 @@ class Accounts:
 
     def session_count(self, name: str) -> int:
         """The account's sessions that have not ended (expired ones included, until they are purged)."""
-        with self._connect() as c:
+        with self._read() as c:
             return int(c.execute(select(func.count()).select_from(sessions_t).where(
                 sessions_t.c.account == name, sessions_t.c.ended_at.is_(None))).scalar_one())
 

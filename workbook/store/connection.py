@@ -339,6 +339,22 @@ class Connected:
             with self.engine.begin() as conn:
                 yield conn
 
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """A query that only reads, outside any transaction of the caller's: on SQLite a plain BEGIN (a shared
+        lock for the one query) where `_connect` takes the writers' lock, so that the reads of a validation or of
+        a page do not queue behind each other's and the merges' writes (inside a transaction, that one)."""
+        if self._conn is not None:
+            yield self._conn
+        elif self.concurrent:
+            with self.engine.begin() as conn:
+                yield conn
+        else:
+            with self.engine.connect() as conn:
+                conn.execution_options(cwb_read_only=True)
+                with conn.begin():
+                    yield conn
+
     def lock_writes(self) -> None:
         """Queue behind any other writer until the transaction ends. SQLite's BEGIN IMMEDIATE has done so
         already; on PostgreSQL a transaction-scoped advisory lock serialises what must be: the revision counter

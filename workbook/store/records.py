@@ -113,7 +113,7 @@ class Records:
     """Records and revisions: reading them now or at a revision, and `commit`."""
 
     def revision(self) -> int:
-        with self._connect() as c:
+        with self._read() as c:
             return int(c.execute(select(func.coalesce(func.max(revisions_t.c.rev), 0))).scalar_one())
 
     def records(self, entity: str, region: str | None = None, regions: set[str] | None = None) -> dict[str, dict]:
@@ -124,7 +124,7 @@ class Records:
             q = q.where(records_t.c.region == region)
         if regions is not None:
             q = q.where(records_t.c.region.in_(sorted(regions)))
-        with self._connect() as c:
+        with self._read() as c:
             return {rid: _loads(data) for rid, data in c.execute(q.order_by(records_t.c.id))}
 
     def records_in(self, regions: set[str], entities: list[str]) -> dict[str, dict[str, dict]]:
@@ -136,7 +136,7 @@ class Records:
                     records_t.c.deleted.is_(False))
              .order_by(records_t.c.entity, records_t.c.id))
         out: dict[str, dict[str, dict]] = {e: {} for e in entities}
-        with self._connect() as c:
+        with self._read() as c:
             for entity, rid, data in c.execute(q):
                 out[entity][rid] = _loads(data)
         return out
@@ -152,7 +152,7 @@ class Records:
                  .join(audit_t, (audit_t.c.entity == records_t.c.entity) & (audit_t.c.record == records_t.c.id))
                  .where(records_t.c.entity.in_(entities), records_t.c.region.in_(sorted(regions)),
                         audit_t.c.rev > rev).distinct())
-        with self._connect() as c:
+        with self._read() as c:
             return {(e, r) for e, r in c.execute(q)}
 
     def versions_at(self, keys: set[tuple[str, str]], rev: int) -> dict[tuple[str, str], dict | None]:
@@ -161,7 +161,7 @@ class Records:
         by_entity: dict[str, list[str]] = {}
         for entity, rid in keys:
             by_entity.setdefault(entity, []).append(rid)
-        with self._connect() as c:
+        with self._read() as c:
             for entity, ids in by_entity.items():
                 for i in range(0, len(ids), 500):
                     chunk = ids[i:i + 500]
@@ -190,7 +190,7 @@ class Records:
             .where(history_t.c.entity == entity)
             .order_by(history_t.c.id)
         )
-        with self._connect() as c:
+        with self._read() as c:
             return {row.id: _loads(row.data) for row in c.execute(q) if not row.deleted}
 
     def regions(self) -> dict[str, dict]:
@@ -209,14 +209,14 @@ class Records:
 
     def merged_sha(self, sha256: str) -> int | None:
         """The revision a file with this SHA-256 was merged as, if it ever was."""
-        with self._connect() as c:
+        with self._read() as c:
             return c.execute(select(revisions_t.c.rev).where(revisions_t.c.sha256 == sha256)).scalar()
 
     def log(self, limit: int | None = None) -> list[dict]:
         q = select(audit_t).order_by(audit_t.c.rev.desc(), audit_t.c.seq.desc())
         if limit:
             q = q.limit(limit)
-        with self._connect() as c:
+        with self._read() as c:
             rows = [dict(r) for r in c.execute(q).mappings()]
         for r in rows:
             r["old"] = _loads(r["old"]) if r["old"] is not None else None
@@ -301,7 +301,7 @@ class Records:
         """The (entity, id) of the records each of these revisions changed."""
         out: dict[int, set[tuple[str, str]]] = {r: set() for r in revs}
         ordered = sorted(revs)
-        with self._connect() as c:
+        with self._read() as c:
             for i in range(0, len(ordered), 500):
                 q = (select(audit_t.c.rev, audit_t.c.entity, audit_t.c.record)
                      .where(audit_t.c.rev.in_(ordered[i:i + 500]), audit_t.c.record.is_not(None)).distinct())

@@ -63,11 +63,11 @@ class Rounds:
 
     def rounds(self) -> list[dict]:
         """Every round, in the order they were opened."""
-        with self._connect() as c:
+        with self._read() as c:
             return [_round_row(dict(r)) for r in c.execute(select(rounds_t).order_by(rounds_t.c.seq)).mappings()]
 
     def round(self, name: str) -> dict | None:
-        with self._connect() as c:
+        with self._read() as c:
             row = c.execute(select(rounds_t).where(rounds_t.c.name == name)).mappings().first()
         return _round_row(dict(row)) if row else None
 
@@ -94,7 +94,7 @@ class Rounds:
         q = (select(rounds_t, round_workbooks_t.c.region.label("workbook_region"))
              .join(round_workbooks_t, round_workbooks_t.c.round == rounds_t.c.name)
              .where(round_workbooks_t.c.workbook == workbook_id))
-        with self._connect() as c:
+        with self._read() as c:
             row = c.execute(q).mappings().first()
         if row is None:
             return None
@@ -107,20 +107,20 @@ class Rounds:
         q = (select(round_workbooks_t.c.workbook, round_workbooks_t.c.region, workbooks_t.c.at, workbooks_t.c.path)
              .join(workbooks_t, workbooks_t.c.id == round_workbooks_t.c.workbook)
              .where(round_workbooks_t.c.round == round_name).order_by(workbooks_t.c.at, round_workbooks_t.c.region))
-        with self._connect() as c:
+        with self._read() as c:
             return [dict(r) for r in c.execute(q).mappings()]
 
     def round_revisions(self) -> dict[int, str]:
         """Every revision a round's return made, and that round's name (a revision carries its workbook)."""
         q = (select(revisions_t.c.rev, round_workbooks_t.c.round)
              .join(round_workbooks_t, round_workbooks_t.c.workbook == revisions_t.c.workbook))
-        with self._connect() as c:
+        with self._read() as c:
             return {int(rev): name for rev, name in c.execute(q)}
 
     def attempts(self, round_name: str) -> list[dict]:
         """Every return attempt of a round, in the order they took their outcome."""
         q = select(attempts_t).where(attempts_t.c.round == round_name).order_by(attempts_t.c.ordinal)
-        with self._connect() as c:
+        with self._read() as c:
             return [dict(r) for r in c.execute(q).mappings()]
 
     def record_attempt(self, attempt: dict) -> None:

@@ -16,7 +16,7 @@ class SchemaVersions:
     def schema_versions(self) -> list[dict]:
         """Every schema version of the store, oldest first, without its documents."""
         cols = [schemas_t.c[k] for k in ("version", "at", "by", "source", "rev", "summary")]
-        with self._connect() as c:
+        with self._read() as c:
             return [dict(r) for r in c.execute(select(*cols).order_by(schemas_t.c.version)).mappings()]
 
     def schema_row(self, version: int | None = None) -> dict | None:
@@ -24,7 +24,7 @@ class SchemaVersions:
         q = select(schemas_t)
         q = q.where(schemas_t.c.version == version) if version is not None else \
             q.order_by(schemas_t.c.version.desc()).limit(1)
-        with self._connect() as c:
+        with self._read() as c:
             row = c.execute(q).mappings().first()
         if row is None:
             return None
@@ -36,7 +36,7 @@ class SchemaVersions:
         """The steps of the versions after `since` up to `until`, in order, without their documents."""
         q = (select(schemas_t.c.changes).where(schemas_t.c.version > since, schemas_t.c.version <= until)
              .order_by(schemas_t.c.version))
-        with self._connect() as c:
+        with self._read() as c:
             return [step for (changes,) in c.execute(q) for step in _loads(changes)]
 
     def add_schema_version(self, *, doc: dict, text: str, changes: list, by: str, source: str,

@@ -32,7 +32,7 @@ class Uploads:
                 c.execute(insert(files_t).values(sha256=sha256, size=len(content), content=content))
 
     def file_content(self, sha256: str) -> bytes | None:
-        with self._connect() as c:
+        with self._read() as c:
             return c.execute(select(files_t.c.content).where(files_t.c.sha256 == sha256)).scalar()
 
     def add_upload(self, upload: dict) -> int:
@@ -44,7 +44,7 @@ class Uploads:
         return int(seq)
 
     def upload(self, seq: int) -> dict | None:
-        with self._connect() as c:
+        with self._read() as c:
             row = c.execute(select(uploads_t).where(uploads_t.c.seq == seq)).mappings().first()
         return _upload_row(dict(row)) if row else None
 
@@ -53,13 +53,13 @@ class Uploads:
         q = (select(uploads_t).where(uploads_t.c.seq.in_(
                 select(upload_regions_t.c.upload).where(upload_regions_t.c.region.in_(list(regions)))))
              .order_by(uploads_t.c.seq.desc()).limit(limit))
-        with self._connect() as c:
+        with self._read() as c:
             return [_upload_row(dict(r)) for r in c.execute(q).mappings()]
 
     def uploads_by(self, account: str, since: str) -> list[int]:
         """The sizes of the uploads `account` made since `since` (ISO): its quota."""
         q = select(uploads_t.c.size).where(uploads_t.c.by == account, uploads_t.c.at >= since)
-        with self._connect() as c:
+        with self._read() as c:
             return [int(n) for (n,) in c.execute(q)]
 
     def set_upload_merge(self, seq: int, *, by: str, revision: int | None, result: dict) -> None:
@@ -77,7 +77,7 @@ class Uploads:
         """The comments on these regions' returns, newest first."""
         q = (select(comments_t).where(comments_t.c.region.in_(list(regions)))
              .order_by(comments_t.c.seq.desc()).limit(limit))
-        with self._connect() as c:
+        with self._read() as c:
             return [dict(r) for r in c.execute(q).mappings()]
 
     def add_signin_failure(self, client: str, at: str, *, forget_before: str) -> None:
@@ -91,7 +91,7 @@ class Uploads:
         q = (select(signin_failures_t.c.at)
              .where(signin_failures_t.c.client == client, signin_failures_t.c.at >= since)
              .order_by(signin_failures_t.c.at))
-        with self._connect() as c:
+        with self._read() as c:
             return [r for (r,) in c.execute(q)]
 
 

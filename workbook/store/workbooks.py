@@ -14,7 +14,7 @@ class IssuedWorkbooks:
     """Issued workbooks: the registry and the rows each was written with."""
 
     def workbook(self, workbook_id: str) -> dict | None:
-        with self._connect() as c:
+        with self._read() as c:
             row = c.execute(select(workbooks_t).where(workbooks_t.c.id == workbook_id)).mappings().first()
         if row is None:
             return None
@@ -38,7 +38,7 @@ class IssuedWorkbooks:
 
     def issued_rows(self, workbook_id: str) -> dict[tuple[str, str], dict[str, str]]:
         """The row fingerprints an issued workbook was written with; none for one built before they were kept."""
-        with self._connect() as c:
+        with self._read() as c:
             if not inspect(c).has_table(issued_rows_t.name):
                 return {}
             q = select(issued_rows_t.c.kind, issued_rows_t.c.region, issued_rows_t.c.digests).where(
@@ -46,7 +46,7 @@ class IssuedWorkbooks:
             return {(row.kind, row.region): _loads(row.digests) for row in c.execute(q)}
 
     def issued(self) -> list[dict]:
-        with self._connect() as c:
+        with self._read() as c:
             rows = [dict(r) for r in c.execute(select(workbooks_t).order_by(workbooks_t.c.at)).mappings()]
         for r in rows:
             r["regions"] = _loads(r["regions"])
