@@ -132,3 +132,20 @@ def test_a_wrong_command_line_is_refused_in_the_language(args, zh, en):
         assert result.returncode == 2, result.stderr
         assert expected in result.stderr, result.stderr
         assert ("用法：" in result.stderr) == (lang == "zh") and ("Traceback" not in result.stderr)
+
+
+def test_no_help_line_is_wider_than_the_terminal():
+    """Chinese takes two columns a character: every line of every command's help fits 80 columns, and a closing
+    mark (，。）) never begins a line."""
+    import unicodedata
+
+    def cells(line: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+    for path, _command in _tree():
+        for lang in ("zh", "en"):
+            result = CliRunner(env=NO_LANG).invoke(cli, ["--lang", lang, *path.split(), "--help"],
+                                                   prog_name="cluster-wb", terminal_width=80)
+            for line in result.output.splitlines():
+                assert cells(line) <= 80, (path, lang, line)
+                assert line.strip()[:1] not in ("，", "。", "）", "；"), (path, lang, line)

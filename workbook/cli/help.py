@@ -79,10 +79,15 @@ def wrap(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
             lines.append("")
         line, taken = first if not lines else rest, 0
         prefix_cells = _cells(line)
-        for token in _tokens(" ".join(paragraph.split())):
+        tokens = _tokens(" ".join(paragraph.split()))
+        for i, token in enumerate(tokens):
             if token == " " and taken == 0:
                 continue
-            if taken and prefix_cells + taken + _cells(token) > width and token[0] not in _NO_LINE_START \
+            # the closing marks after the token go with it ("）。"): room for all, or all on the next line
+            need, j = _cells(token), i + 1
+            while j < len(tokens) and tokens[j][:1] in _NO_LINE_START:
+                need, j = need + _cells(tokens[j]), j + 1
+            if taken and prefix_cells + taken + need > width and token[0] not in _NO_LINE_START \
                     and token != " ":
                 lines.append(line.rstrip())
                 line, taken = rest, 0
@@ -157,8 +162,9 @@ def _option_record(option: click.Option, ctx: click.Context, path: str, lang: st
         notes.append(extra["range"])
     if "required" in extra:
         notes.append(_words("required", lang))
-    if notes:
-        text += f"  [{('；' if lang == 'zh' else '; ').join(notes)}]"
+    if notes:  # after a Chinese full stop no space is wanted: the stop carries its own
+        joined = ("；" if lang == "zh" else "; ").join(notes)
+        text += f"（{joined}）" if lang == "zh" else f"  [{joined}]"
     return option.get_help_spec(ctx), text
 
 
