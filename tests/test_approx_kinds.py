@@ -234,3 +234,181 @@ def test_the_seed_gives_each_approximate_figure_its_kind():
     assert kinds[("XC-I06", "value")] == "about"  # 0.3元左右
     jx = indicators["JX-I02"]  # 5至6家
     assert (jx["value"], jx["approx"]["value"]) == (5, {"kind": "range", "high": 6})
+
+
+def _checked(env, path, lang: str = "zh") -> dict:
+    """What `validate --format json` says of one file."""
+    return env.json("validate", str(path), lang=lang)["files"][0]
+
+
+def _at(issues: list[dict], code: str) -> list[dict]:
+    return [i for i in issues if i["code"] == code]
+
+
+def test_a_qualifier_typed_alone_is_a_change_of_its_own(env):
+    assert env.run("init").exit_code == 0
+    path = env.build("wb.xlsx")
+    edit(path, "inventory", "XC", "XC-C04", title("above_scale"), "65多")  # 65 stored, exact: now at least 65
+    merged = env.json("merge", str(path), "--by", "tester")
+    assert merged["ok"] and merged["files"][0]["applied"], merged
+    changes = merged["files"][0]["changes"]
+    assert [(c["record"], c["field"]) for c in changes] == [("XC-C04", "approx")]
+    assert changes[0]["new"]["above_scale"] == {"kind": "at_least", "high": None}
+    c04 = record(exported(env), "clusters", "XC-C04")
+    assert c04["above_scale"] == 65 and c04["approx"]["above_scale"] == {"kind": "at_least", "high": None}
+    entry = next(e for e in env.json("log")["entries"] if e["record"] == "XC-C04" and e["by"] == "tester")
+    assert entry["field"] == "approx" and "above_scale" not in entry["old"]
+    assert entry["new"]["above_scale"]["kind"] == "at_least"
+
+
+def test_a_kind_that_rides_on_a_new_figure_is_audited(env):
+    assert env.run("init").exit_code == 0
+    path = env.build("wb.xlsx")
+    edit(path, "inventory", "XC", "XC-C01", title("enterprises"), "1100多")  # was empty
+    merged = env.json("merge", str(path), "--by", "tester")
+    assert merged["ok"] and merged["files"][0]["applied"], merged
+    changes = {c["field"]: c for c in merged["files"][0]["changes"] if c["record"] == "XC-C01"}
+    assert (changes["enterprises"]["old"], changes["enterprises"]["new"]) == (None, 1100)
+    assert changes["approx"]["old"] is None
+    assert changes["approx"]["new"] == {"enterprises": {"kind": "at_least", "high": None}}
+    logged = {e["field"]: e for e in env.json("log")["entries"] if e["record"] == "XC-C01" and e["by"] == "tester"}
+    assert logged["approx"]["new"] == {"enterprises": {"kind": "at_least", "high": None}}
+    assert record(exported(env), "clusters", "XC-C01")["approx"] == {"enterprises": {"kind": "at_least", "high": None}}
+    # an exact figure typed later clears it with its value's change: an edit of a figure stays one change
+    path = env.build("wb2.xlsx")
+    edit(path, "inventory", "XC", "XC-C01", title("enterprises"), 1200)
+    merged = env.json("merge", str(path), "--by", "second")
+    assert [(c["field"], c["new"]) for c in merged["files"][0]["changes"]] == [("enterprises", 1200)]
+    assert not record(exported(env), "clusters", "XC-C01").get("approx")
+    # and a kind retyped over a kind is audited as one
+    path = env.build("wb3.xlsx")
+    edit(path, "inventory", "XC", "XC-C01", title("enterprises"), "近1300")
+    assert env.json("merge", str(path), "--by", "third")["ok"]
+    logged = {e["field"]: e for e in env.json("log")["entries"] if e["record"] == "XC-C01" and e["by"] == "third"}
+    assert logged["approx"]["old"] is None and logged["approx"]["new"]["enterprises"]["kind"] == "at_most"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_exact_figure_typed_over_a_qualified_one_is_said_at_its_cell(env, lang):
+    assert env.run("init").exit_code == 0
+    path = env.build("wb.xlsx", lang=lang)
+    edit(path, "inventory", "XC", "XC-C04", title("enterprises", lang), 145)  # 140多家: the cell shows 140多
+    issues = _checked(env, path, lang)["issues"]
+    said = _at(issues, "approx_dropped")
+    assert len(said) == 1 and said[0]["record"] == "XC-C04" and said[0]["field"] == "enterprises", issues
+    ws = sheet_by_kind(openpyxl.load_workbook(path), "inventory", "XC")
+    assert said[0]["cell"] == ws.cell(row=row_of(ws, "XC-C04"), column=column_of(ws, title("enterprises", lang))
+                                      ).coordinate
+    words = ("确切数", "145", "下次") if lang == "zh" else ("exact", "145", "next workbook")
+    assert all(w in said[0]["message"] for w in words), said[0]["message"]
+    assert said[0]["severity"] == "warning"
+
+
+def test_an_unchanged_figure_typed_as_text_clears_its_qualifier(env):
+    assert env.run("init").exit_code == 0
+    path = env.build("wb.xlsx")
+    edit(path, "inventory", "XC", "XC-C04", title("enterprises"), 140)  # a number, as it was: no change
+    assert env.json("merge", str(path), "--dry-run")["files"][0]["changes"] == []
+    edit(path, "inventory", "XC", "XC-C04", title("enterprises"), "140")  # the README's way: the figure as text
+    assert not _at(_checked(env, path)["issues"], "approx_dropped")
+    merged = env.json("merge", str(path), "--by", "tester")
+    assert [c["field"] for c in merged["files"][0]["changes"]] == ["approx"], merged
+    c04 = record(exported(env), "clusters", "XC-C04")
+    assert c04["enterprises"] == 140 and "enterprises" not in c04["approx"]
+    assert c04["approx"]["employment"]["kind"] == "at_least"  # the record's other marks stay
+
+
+@pytest.mark.parametrize("key,typed,low,high", [
+    ("enterprises", "6至5", 6, 5), ("national_share", "60%-50%", 60, 50), ("employment", "2万至1万", 20000, 10000)])
+def test_a_range_whose_high_bound_is_below_its_low_one_is_an_error(env, key, typed, low, high):
+    assert env.run("init").exit_code == 0
+    path = env.build("wb.xlsx")
+    edit(path, "inventory", "XC", "XC-C01", title(key), typed)
+    for lang in ("zh", "en"):
+        check = _checked(env, path, lang)
+        said = _at(check["issues"], "range_order")
+        assert not check["ok"] and len(said) == 1 and said[0]["severity"] == "error", check["issues"]
+        assert f"{low:,}".replace(",", "") in said[0]["message"].replace(",", "") and \
+            f"{high}" in said[0]["message"].replace(",", ""), said[0]["message"]
+        assert said[0]["field"] == key and said[0]["record"] == "XC-C01"
+
+
+@pytest.mark.parametrize("key,typed,code", [
+    ("national_share", "50至200", "range"),  # a share above 100 %
+    ("enterprises", "10至9999999", "implausible"),
+    ("output", "1至99999", "implausible"),
+])
+def test_a_range_high_bound_is_checked_as_the_value_is(env, key, typed, code):
+    assert env.run("init").exit_code == 0
+    path = env.build("wb.xlsx")
+    edit(path, "inventory", "XC", "XC-C01", title(key), typed)
+    issues = _checked(env, path)["issues"]
+    said = [i for i in _at(issues, code) if i["field"] == key]
+    assert len(said) == 1 and said[0]["record"] == "XC-C01", issues
+    high = typed.split("至")[1]
+    assert high in said[0]["message"].replace(",", ""), said[0]["message"]
+
+
+@pytest.mark.parametrize("raw,zh,en", [
+    ("1100多", "“1100多”记为 1100（下限：至少 1100）", "at least 1100"),
+    ("近30", "上限：至多 30", "at most 30"),
+    ("约95", "约 95", "about 95"),
+    ("5至6", "“5至6”记为 5–6（区间）", "5–6 (a range)"),
+])
+def test_the_approximate_warning_names_the_kind(env, raw, zh, en):
+    assert env.run("init").exit_code == 0
+    path = env.build("wb.xlsx")
+    edit(path, "inventory", "XC", "XC-C01", title("enterprises"), raw)
+    for lang, words in (("zh", zh), ("en", en)):
+        said = _at(_checked(env, path, lang)["issues"], "approximate")
+        assert len(said) == 1 and words in said[0]["message"], (lang, said)
+
+
+def test_the_dataset_shows_a_share_range_high_bound_as_the_share_is(env):
+    assert env.run("init").exit_code == 0
+    path = env.build("wb.xlsx")
+    edit(path, "inventory", "XC", "XC-C01", title("national_share"), "5%至6%")
+    assert env.json("merge", str(path))["ok"]
+    out = env.root / "dataset.xlsx"
+    assert env.run("export", "-o", str(out), "--format", "xlsx").exit_code == 0
+    ws = next(ws for ws in openpyxl.load_workbook(out) if "clusters" in ws.tables)
+    heads = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "XC-C01")
+    value = row[heads.index(title("national_share"))]
+    high = row[heads.index(t("exp_high", "zh", title=title("national_share")))]
+    assert (value.value, high.value) == (pytest.approx(0.05), pytest.approx(0.06))
+    assert high.number_format == value.number_format == "0.0%"
+
+
+def test_a_range_shows_both_bounds_with_the_field_decimals(env):
+    assert env.run("init").exit_code == 0
+    path = env.build("wb.xlsx")
+    edit(path, "inventory", "XC", "XC-C01", title("output"), "5至6亿元")
+    edit(path, "inventory", "XC", "XC-C01", title("national_share"), "5%至6%")
+    assert env.json("merge", str(path))["ok"]
+    for lang, formats in (("zh", ('#,##0.00"至6.00"', '0.0%"至6.0%"')), ("en", ('#,##0.00"–6.00"', '0.0%"–6.0%"'))):
+        ws = sheet_by_kind(openpyxl.load_workbook(env.build(f"next-{lang}.xlsx", lang=lang)), "inventory", "XC")
+        r = row_of(ws, "XC-C01")
+        shown = tuple(ws.cell(row=r, column=column_of(ws, title(k, lang))).number_format
+                      for k in ("output", "national_share"))
+        assert shown == formats
+
+
+@pytest.mark.parametrize("raw,value,kind,high", [
+    ("约5至6", 5, "range", 6), ("约5至6家", 5, "range", 6), ("5到6个", 5, "range", 6), ("大约5-6家", 5, "range", 6)])
+def test_a_range_may_be_said_to_be_about_so(raw, value, kind, high):
+    out = normalize_value(SCHEMA, INV.field("enterprises"), raw)
+    assert (out.value, out.approximate, out.high) == (value, kind, high)
+    assert not [n for n in out.notes if n.severity == "error"]
+
+
+def test_a_range_with_a_wrong_unit_quotes_what_was_typed():
+    out = normalize_value(SCHEMA, INV.field("enterprises"), "5至6吨")
+    assert out.value is None and [(n.code, n.params["text"]) for n in out.notes] == [("unit", "5至6吨")]
+
+
+def test_a_share_typed_as_a_fraction_says_what_was_stored():
+    out = normalize_value(SCHEMA, INV.field("national_share"), "0.5")
+    assert out.value == 50
+    note = next(n for n in out.notes if n.code == "percent_guess")
+    assert note.params["value"] == 50

@@ -61,8 +61,8 @@ def test_validation_results_print_first_on_a_readable_page(env, lang):
                            text=True, check=True).stdout
     flat = "".join(first.split())
     if lang == "zh":
-        assert "1个错误，1个警告" in flat and "不是允许的值" in flat and "约数" in flat
+        assert "1个错误，1个警告" in flat and "不是允许的值" in flat and "下限：至少" in flat
     else:
-        assert "1errors,1warnings" in flat and "notallowed" in flat and "approximate" in flat
+        assert "1errors,1warnings" in flat and "notallowed" in flat and "atleast" in flat
     assert "".join(stage.split()) in flat and "".join(enterprises.split()) in flat  # headers, not field keys
     assert "enterprises" not in first.split()

@@ -21,6 +21,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "approx_kind_at_least": {"zh": "至少", "en": "at least"},
     "approx_kind_at_most": {"zh": "至多", "en": "at most"},
     "approx_kind_range": {"zh": "区间", "en": "range"},
+    "approx_said_about": {"zh": "约数：约 {val}", "en": "about {val}"},  # the kind, in the `approximate` warning
+    "approx_said_at_least": {"zh": "下限：至少 {val}", "en": "a lower bound: at least {val}"},
+    "approx_said_at_most": {"zh": "上限：至多 {val}", "en": "an upper bound: at most {val}"},
+    "approx_said_range": {"zh": "区间", "en": "a range"},
     "inferred_note": {"zh": "推断值：{reason}\n原文未就本条明确写出，请核实；如有误请直接改正。",
                       "en": "Inferred: {reason}\nThe text does not state this for the record; please check it and "
                             "correct it if wrong."},
@@ -370,7 +374,11 @@ ISSUE_MESSAGES: dict[str, dict[str, str]] = {
     "unit": {"severity": "error", "zh": "“{text}”的单位与本列不符（本列单位：{unit}），请按{unit}填写。",
              "en": "“{text}” has a unit this column does not use; enter it in {unit}."},
     "unknown_value": {"severity": "warning", "zh": "“{text}”表示不详，已按空值处理。", "en": "“{text}” read as unknown; the value is left empty."},
-    "approximate": {"severity": "warning", "zh": "“{text}”为约数，已记为 {val}。", "en": "“{text}” is approximate; recorded as {val}."},
+    "approximate": {"severity": "warning", "zh": "“{text}”记为 {val}（{kind}）。", "en": "“{text}” recorded as {val} ({kind})."},
+    "range_order": {"severity": "error", "zh": "区间“{text}”的上限 {high} 小于下限 {low}，请核对。",
+                    "en": "In the range “{text}” the high bound {high} is below the low bound {low}; please check."},
+    "approx_dropped": {"severity": "warning", "zh": "已按确切数 {val} 记录，原约数标记（{kind}）取消。本格沿用原格式，仍显示为“{mark}”；下次生成的工作簿将直接显示 {val}。",
+                       "en": "Recorded as the exact figure {val}; its former qualifier ({kind}) is dropped. The cell keeps its old format and shows “{mark}”; the next workbook shows {val} plainly."},
     "percent_guess": {"severity": "warning", "zh": "“{text}”未带 % 号，已按 {val}% 理解，请核对。",
                       "en": "“{text}” has no % sign; read as {val}%. Please check."},
     "date_guess": {"severity": "warning", "zh": "“{text}”未写明具体日期，已按 {val} 理解。", "en": "“{text}” has no day; read as {val}."},

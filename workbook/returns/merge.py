@@ -147,14 +147,18 @@ def _delete_owned(plan: Plan, schema: Schema, base: dict[str, dict[str, dict]], 
 def _remark(plan: Plan, row: Row, fields, before: int, b: dict, o: dict) -> None:
     """The marks of single values follow what the official typed: a figure typed with 多/余/以上 is at least so,
     with 近/不到 at most, with 约/左右 about, 5至6 a range; one typed bare is exact (an untouched cell keeps its
-    mark); a value typed over an inferred one is the office's statement, no longer an inference. A mark rides
-    on its value's change; a figure retyped with another qualifier and nothing else is a change of its own."""
+    mark; a figure typed as text with no qualifier, '1100, is exact too); a value typed over an inferred one is the
+    office's statement, no longer an inference. A kind typed (with its figure or alone) or a figure retyped as text
+    to clear one makes the record's marks a change of their own (field `approx`, old and new marks, after the
+    values'), so the audit and `merge` show the kind as well as the figure. A bare new figure clears its mark
+    with its value's change, as the rule says (typing an exact figure clears it): the change of a value is no
+    more than that, so that an edit of a figure stays one change. The inference mark rides on its value's."""
     typed = row.approx or {}
     approx, inferred = approx_marks(o.get("approx")), o.get("inferred") or {}
     if not typed and not approx and not inferred:
         return
     changed = {c.field: c for c in plan.changes[before:]}
-    final, alone = dict(approx), None  # the record's approximate fields after this row; a cell marked alone
+    final, first = dict(approx), None  # the record's approximate fields after this row; the first cell of a mark
     for f in fields:
         key = f.key
         edited = not same_value(row.values.get(key), b.get(key))
@@ -167,18 +171,17 @@ def _remark(plan: Plan, row: Row, fields, before: int, b: dict, o: dict) -> None
             marks["inferred"] = False
         if not marks:
             continue
-        if "approx" in marks:
-            if marks["approx"]:
-                final[key] = marks["approx"]
-            else:
-                final.pop(key, None)
         if key in changed:
             changed[key].marks = marks
-        elif "approx" in marks and not edited:
-            alone = alone or row.cells.get(key)
-    if alone:  # after the value changes, so the list it sets is the last word
+        if "approx" in marks and (key in changed or not edited):  # not a value in conflict, or the store's already
+            final[key] = marks["approx"]
+            if not final[key]:
+                del final[key]
+            if marks["approx"] or not edited:
+                first = first or row.cells.get(key)
+    if first and final != approx:  # after the value changes, so the marks it sets are the last word
         plan.changes.append(Change(row.entity, row.record, "approx", "update", approx or None,
-                                   dict(sorted(final.items())) or None, row.region, row.sheet, alone))
+                                   dict(sorted(final.items())) or None, row.region, row.sheet, first))
 
 
 def _insert(plan: Plan, row: Row, fields, b_all: dict, o_all: dict, allocate, new_ids: set[str],
@@ -188,7 +191,7 @@ def _insert(plan: Plan, row: Row, fields, b_all: dict, o_all: dict, allocate, ne
         v = row.values.get(f.key)
         if v not in (None, [], ""):
             record[f.key] = v
-    approx = {k: m for k, m in sorted((row.approx or {}).items()) if k in record}
+    approx = {k: m for k, m in sorted((row.approx or {}).items()) if k in record and m}  # None: typed exact
     if approx:
         record["approx"] = approx
     if name_key:

@@ -12,7 +12,7 @@ from typing import Any
 
 from workbook.core.messages import ISSUE_MESSAGES, Both, both, said, t
 from workbook.returns.alignment import SheetRow, find_displacement, spans
-from workbook.template.approx import mark
+from workbook.template.approx import approx_marks, mark, number_format
 from workbook.template.cross_rules import CROSS_RULES
 from workbook.template.field_types import display_value, field_type, make_converter, type_words
 from workbook.template.model import Field, Schema, Sheet, fold
@@ -80,7 +80,8 @@ class Row:
     values: dict[str, Any]
     cells: Any  # CellRefs: field key -> "B7"
     delete: bool = False
-    approx: dict[str, dict] | None = None  # field -> its approximation as typed: {"kind", "high"}
+    approx: dict[str, dict | None] | None = None  # field -> its approximation as typed: {"kind", "high"}; None
+    # for a figure typed as text with no qualifier ('1100): exact, said so, where a number cell could not say it
     valid: bool = True
     unchanged: bool = False  # what the workbook was cut with: values dropped, nothing to merge
 
@@ -324,6 +325,7 @@ def validate(raw: RawWorkbook, schema: Schema, ref: Reference, lang: str = "zh")
                 checker.check_issued(row)
                 continue
             checker.check(row)
+            _say_dropped_marks(row, sheet, ref, columns[rs.title], out)
             _compact(row, sheet, ref, columns[rs.title])
         _check_alignment(sheet_rows, sheet, region, ref, mapping, lang, out)
         rows.extend(sheet_rows)
@@ -454,6 +456,8 @@ def _read_rows(rs: RawSheet, sheet: Sheet, kind: str, region: str, mapping: dict
                             row.valid = False
                     if norm.approximate:
                         row.approx = {**(row.approx or {}), f.key: mark(norm.approximate, norm.high)}
+                    elif type(raw_value) is str and f.numeric and value is not None:
+                        row.approx = {**(row.approx or {}), f.key: None}
             if f.key == "delete":
                 row.delete = bool(value)
                 if row.delete and not _own_mark(raw_value):
@@ -511,8 +515,27 @@ def _note_issue(out: _Collector, note: Note, sheet: str, cell: str, f: Field, ra
     if "value" in params:
         value_read = params.pop("value")
         params["val"] = plain_number(value_read) if type(value_read) is float else value_read
+    if note.code == "approximate":
+        _say_kind(params, f)
+    if note.code == "range_order":
+        params.update(low=_shown_figure(params["low"], f), high=_shown_figure(params["high"], f))
     value = normalized if note.severity == "warning" else raw
     out.add(note.code, sheet=sheet, cell=cell, field=f.key, record=record, value=value, **params)
+
+
+def _shown_figure(value: Any, f: Field) -> str:
+    """A figure as a message shows it, as it would be typed: a share with its % sign."""
+    return f"{plain_number(value)}" + ("%" if f.unit == "%" else "")
+
+
+def _say_kind(params: dict[str, Any], f: Field) -> None:
+    """The `approximate` warning's figure and kind: at least 1100, at most 30, about 95, 5–6 a range."""
+    kind, high = params.pop("kind", None) or "about", params.pop("high", None)
+    shown = _shown_figure(params["val"], f)
+    if kind == "range" and high is not None:
+        shown = f"{plain_number(params['val'])}–{_shown_figure(high, f)}"
+    params["val"] = shown
+    params["kind"] = both(f"approx_said_{kind}", val=shown)
 
 
 class _RowChecks:
@@ -670,8 +693,36 @@ def _compact(row: Row, sheet: Sheet, ref: Reference, present: set[str]) -> None:
             v, b = values.get(f.key), base.get(f.key)
             if v != b and not same_value(v, b):
                 return
+    if row.approx:  # the same figures, but a qualifier typed or taken away: a change of the marks alone
+        marks = approx_marks(base.get("approx"))
+        if any(m != marks.get(key) for key, m in row.approx.items() if key in present):
+            return
     row.values = {}
     row.unchanged = True
+
+
+def _say_dropped_marks(row: Row, sheet: Sheet, ref: Reference, present: set[str], out: _Collector) -> None:
+    """A new figure typed as a number over an approximate one is exact, and is recorded so; but the cell keeps
+    the number format that showed the old qualifier (1,100多) until the next workbook. Say so at the cell."""
+    if row.record is None or row.delete:
+        return
+    base = ref.base.get(row.entity, {}).get(row.record) or {}
+    marks = approx_marks(base.get("approx"))
+    if not marks:
+        return
+    typed = row.approx or {}
+    for key, m in marks.items():
+        if key in typed or key not in present:
+            continue
+        v = row.values.get(key)
+        if v is None or same_value(v, base.get(key)):
+            continue
+        f = sheet.field(key)
+        shown = _shown_figure(v, f)
+        looks = Both(*(number_format("\0", m, lang, percent=f.unit == "%").replace('"', "").replace("\0", shown)
+                       for lang in ("zh", "en")))  # what the cell shows now: the new figure, the old qualifier
+        out.add("approx_dropped", sheet=row.sheet, cell=row.cells.get(key), field=key, record=row.record, value=v,
+                val=shown, kind=both(f"approx_kind_{m['kind']}"), mark=looks)
 
 
 def _check_readonly(row: Row, sheet: Sheet, schema: Schema, ref: Reference, lang: str, out: _Collector,
@@ -744,10 +795,12 @@ def _check_fields(row: Row, checks: list, lang: str, out: _Collector, clusters: 
                         record=row.record, name=f.titles)
                 row.valid = False
             continue
-        if ranged and isinstance(v, (int, float)) and not (f.min <= v <= f.max):
-            out.add("range", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
-                    value=v, val=v, min=plain_number(f.min), max=plain_number(f.max))
-            row.valid = False
+        if ranged and isinstance(v, (int, float)):
+            for bound in (v, _high_bound(row, f.key)):  # a range's high bound is checked as its value is
+                if bound is not None and not (f.min <= bound <= f.max):
+                    out.add("range", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
+                            value=bound, val=bound, min=plain_number(f.min), max=plain_number(f.max))
+                    row.valid = False
         if length and len(str(v)) > f.max:
             out.add("length", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
                     value=v, length=len(str(v)), max=plain_number(f.max))
@@ -758,6 +811,12 @@ def _check_fields(row: Row, checks: list, lang: str, out: _Collector, clusters: 
                     out.add("cross_sheet", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key,
                             record=row.record, value=r, ref=r, name=f.titles)
                     row.valid = False
+
+
+def _high_bound(row: Row, key: str) -> int | float | None:
+    """The high bound of a range typed in the cell (5至6: 6), if one was."""
+    m = (row.approx or {}).get(key)
+    return m.get("high") if m else None
 
 
 def _check_cross(row: Row, sheet: Sheet, schema: Schema, lang: str, out: _Collector, present: set[str]) -> None:
@@ -816,9 +875,12 @@ def _check_magnitudes(row: Row, figures: list[Field], stored: dict, out: _Collec
                         value=v, name=f.titles, val=plain_number(v), old=plain_number(old), factor=slip[1],
                         unit=f.unit, guess=plain_number(round(v / slip[0], 10)))
                 continue
-        if f.plausible and not (f.plausible[0] <= v <= f.plausible[1]) and not any(
-                i.code == "unit_magnitude" and i.cell == row.cells.get(f.key) and i.sheet == row.sheet
-                for i in out.issues[-20:]):  # said already: a magnitude word converted across units
-            out.add("implausible", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key, record=row.record,
-                    value=v, name=f.titles, val=plain_number(v), low=plain_number(f.plausible[0]),
-                    high=plain_number(f.plausible[1]), unit=f.unit)
+        if not f.plausible or any(i.code == "unit_magnitude" and i.cell == row.cells.get(f.key)
+                                  and i.sheet == row.sheet for i in out.issues[-20:]):
+            continue  # said already: a magnitude word converted across units
+        for bound in (v, _high_bound(row, f.key)):  # a range's high bound is a figure too
+            if bound is not None and not (f.plausible[0] <= bound <= f.plausible[1]):
+                out.add("implausible", sheet=row.sheet, cell=row.cells.get(f.key), field=f.key,
+                        record=row.record, value=bound, name=f.titles, val=plain_number(bound),
+                        low=plain_number(f.plausible[0]), high=plain_number(f.plausible[1]), unit=f.unit)
+                break

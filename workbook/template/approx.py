@@ -5,6 +5,7 @@ from before kept a list of field names: one flag, read as "about". Pure: no stor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -53,10 +54,17 @@ def _literal(text: str) -> str:
     return '"' + text.replace('"', "") + '"'
 
 
-def _shown(number: Any, percent: bool) -> str:
-    if isinstance(number, float) and number.is_integer():
-        number = int(number)
-    return f"{number:,}%" if percent else f"{number:,}"
+def _shown(number: Any, percent: bool, base: str) -> str:
+    """A range's high bound as the cell shows its low one: the decimals of the field's format (`#,##0.00`: 6.00,
+    `0.0%`: 6.0%), as many as it has where the format has none of its own (General)."""
+    decimals = re.search(r"\.(0+)", base)
+    if decimals:
+        text = f"{number:,.{len(decimals.group(1))}f}"
+    else:
+        if isinstance(number, float) and number.is_integer():
+            number = int(number)
+        text = f"{number:,}"
+    return text + "%" if percent else text
 
 
 def number_format(base: str, m: dict[str, Any], lang: str, *, percent: bool = False) -> str:
@@ -68,7 +76,7 @@ def number_format(base: str, m: dict[str, Any], lang: str, *, percent: bool = Fa
         high = m.get("high")
         if high is None:
             return _literal(t("approx_about", lang)) + base
-        return base + _literal(t("approx_range", lang) + _shown(high, percent))
+        return base + _literal(t("approx_range", lang) + _shown(high, percent, base))
     if kind == "at_least" and lang == "zh":  # a word after the figure, as the text writes it
         return base + _literal(t("approx_at_least_share" if percent else "approx_at_least", lang))
     key = {"at_least": "approx_at_least", "at_most": "approx_at_most"}.get(kind or "", "approx_about")

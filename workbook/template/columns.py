@@ -33,6 +33,7 @@ class Column:
     field: Field | None = None
     labels: tuple[str, ...] = ()
     ordered: bool = False  # a numeric list (the severity scale) is a scale: its labels compare
+    high_of: Field | None = None  # a range's high bound: the field it bounds, whose cells it is shown as
 
 
 def entity_fields(schema: Schema, entity: str) -> tuple[Field, ...]:
@@ -77,7 +78,7 @@ def columns(schema: Schema, entity: str, lang: str) -> list[Column]:
             flags.append(Column(f.key + APPROX_SUFFIX, t("exp_approx", lang, title=f.title(lang)), "label",
                                 t("exp_approx_help", lang, title=f.title(lang)), "", labels=kind_labels(lang)))
             flags.append(Column(f.key + HIGH_SUFFIX, t("exp_high", lang, title=f.title(lang)), ft.column,
-                                t("exp_high_help", lang, title=f.title(lang)), ft.words[lang]))
+                                t("exp_high_help", lang, title=f.title(lang)), ft.words[lang], high_of=f))
     out += flags
     out.append(Column(INFERRED, t("exp_inferred", lang), "text", t("exp_inferred_help", lang), ""))
     return out
@@ -195,7 +196,7 @@ def cell_values(schema: Schema, col: Column, values: Iterable[Any], lang: str) -
     if col.kind == "boolean":
         yes = t("yes", lang)
         return [yes if v else None for v in values]
-    if col.field is not None and col.kind in ("integer", "number") and field_type(col.field).display is not None:
-        f = col.field
+    f = col.field or col.high_of  # a high bound shows as its field's value does (a share as its fraction)
+    if f is not None and col.kind in ("integer", "number") and field_type(f).display is not None:
         return [display_value(schema, f, v, lang) for v in values]
     return list(values)

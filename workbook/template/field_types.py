@@ -105,7 +105,8 @@ def _parse_counted(schema: Schema, f: Field, raw: Any, epoch1904: bool, percent:
     of approximation it says (`template/approx.py`)."""
     out = parse_number(raw, f, percent)
     if out.approximate:
-        out.notes.append(Note("approximate", {"text": clean_text(raw), "value": out.value}))
+        out.notes.append(Note("approximate", {"text": clean_text(raw), "value": out.value, "kind": out.approximate,
+                                              "high": out.high}))
     return out
 
 

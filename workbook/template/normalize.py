@@ -104,12 +104,15 @@ def parse_number(raw: Any, f: Field, percent: bool = False) -> Normalized:
     s = _as_number_text(text)
     ranged = RANGE.fullmatch(s)
     if ranged:
-        return _parse_range(ranged, f, percent)
+        return _parse_range(ranged, f, percent, text)
     approx: str | None = None
     for q, kind in PREFIX_QUALIFIERS.items():
         if s.lower().startswith(q):
             s, approx = s[len(q):], kind
             break
+    ranged = RANGE.fullmatch(s) if approx == "about" else None
+    if ranged:  # 约5至6家: a range, about so; the range says more than the 约
+        return _parse_range(ranged, f, percent, text)
     changed = True
     while changed:
         changed = False
@@ -134,9 +137,9 @@ def parse_number(raw: Any, f: Field, percent: bool = False) -> Normalized:
             return Normalized(None, [Note("unit", {"text": text, "unit": "%"})])
         value = float(n * Decimal(MAGNITUDES[magnitude])) if magnitude else float(n)
         if unit == "":
-            notes.append(Note("percent_guess", {"text": text, "value": value}))
             if 0 < value <= 1 and "." in number_text:
                 value *= 100
+            notes.append(Note("percent_guess", {"text": text, "value": tidy(value)}))  # what is stored
         return Normalized(tidy(value), notes, approx)
     field_unit = f.unit or ""
     scale = UNIT_SCALE.get(field_unit)
@@ -161,16 +164,22 @@ def parse_number(raw: Any, f: Field, percent: bool = False) -> Normalized:
     return Normalized(tidy(float(value)), notes, approx)
 
 
-def _parse_range(m: re.Match, f: Field, percent: bool) -> Normalized:
+def _parse_range(m: re.Match, f: Field, percent: bool, text: str) -> Normalized:
     """`5至6个`: the low bound is the value, the high one rides beside it; a magnitude or unit written once, after
-    the high bound, counts for both (1至1.5万人 is 10,000 to 15,000)."""
+    the high bound, counts for both (1至1.5万人 is 10,000 to 15,000). Notes quote the whole range as typed, not
+    the bound they were made of; a high bound below the low one is an error (6至5: a slip, not a range)."""
     low_number, low_magnitude, high_number, high_magnitude, rest = m.groups()
     low = parse_number(low_number + (low_magnitude or high_magnitude or "") + rest, f, percent)
     high = parse_number(high_number + (high_magnitude or "") + rest, f, percent)
+    for note in (*low.notes, *high.notes):
+        if "text" in note.params:
+            note.params["text"] = text
     if low.value is None:
         return low
     if high.value is None:
         return high
+    if high.value < low.value:
+        return Normalized(None, [Note("range_order", {"text": text, "low": low.value, "high": high.value})])
     return Normalized(low.value, low.notes, "range", high.value)
 
 

@@ -153,7 +153,9 @@ def _write_about(wb, ws, tables: list[Table], names: list[str], lang: str, revis
 
 
 def column_format(c: Column) -> str | None:
-    """A column's number format: the type table's for a field, yyyy-mm-dd for any date."""
-    if c.field is not None and c.kind in ("integer", "number", "date"):
-        return cell_format(c.field)["num_format"]
+    """A column's number format: the type table's for a field (its field's for a range's high bound),
+    yyyy-mm-dd for any date."""
+    f = c.field or c.high_of
+    if f is not None and c.kind in ("integer", "number", "date"):
+        return cell_format(f)["num_format"]
     return None
