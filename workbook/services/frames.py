@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 
 
+PULLED = ("region", "approx", "inferred")  # record keys every entity's columns read, taken out by pandas at once
+
+
 class Dataset:
     """The records of every entity (now or at a round's snapshot), read in one transaction, with what names them."""
 
@@ -58,10 +61,12 @@ class Dataset:
 
         cols = columns(self.schema, entity, lang)
         items = sorted(self.records.get(entity, {}).items())
-        values: dict[str, Any] = column_values(self.schema, entity, lang, items, self.region_names[lang],
-                                               self.cluster_names[lang], skip_plain=True)
         fast = [c for c in cols if plain(c)]
-        raw = pd.DataFrame.from_records([rec for _, rec in items], columns=[c.key for c in fast])
+        keys = [c.key for c in fast]
+        raw = pd.DataFrame.from_records([rec for _, rec in items], columns=[*keys, *PULLED])
+        pulled = {k: raw[k].astype(object).where(raw[k].notna(), None).tolist() for k in PULLED}
+        values: dict[str, Any] = column_values(self.schema, entity, lang, items, self.region_names[lang],
+                                               self.cluster_names[lang], skip_plain=True, pulled=pulled)
         for c in fast:
             values[c.key] = _plain_column(self.schema, c, raw[c.key], lang)
         return to_frame(cols, values)
@@ -133,12 +138,14 @@ def _plain_column(schema: Schema, c: Column, raw: pd.Series, lang: str) -> Any:
     missed = labels.isna() & raw.notna()
     if missed.any():  # a code the list no longer has: shown as the code
         labels[missed] = raw[missed].map(lambda v: str(int(v)) if isinstance(v, float) and v % 1 == 0 else str(v))
-    return labels.astype(object).where(labels.notna(), None).tolist()
+    extra = [x for x in labels.dropna().unique() if x not in c.labels]  # a code the list lost
+    return pd.Categorical(labels, categories=[*c.labels, *extra], ordered=c.ordered)
 
 
 def to_frame(cols: list[Column], values: dict[str, Any]) -> pd.DataFrame:
     """The columns as a DataFrame with the dtype of each column's kind (a column given as a pandas array already
     kept as it is)."""
+    import numpy as np
     import pandas as pd
 
     data: dict[str, Any] = {}
@@ -146,6 +153,13 @@ def to_frame(cols: list[Column], values: dict[str, Any]) -> pd.DataFrame:
         v = values[c.key]
         if not isinstance(v, list):
             data[c.key] = v.array if isinstance(v, pd.Series) else v
+        elif v and v.count(None) == len(v) and c.kind in ("integer", "number", "label"):
+            # an empty column (most kinds and high bounds): made whole, not value by value
+            if c.kind == "label":
+                data[c.key] = pd.Categorical.from_codes(np.full(len(v), -1, dtype=np.int8),
+                                                        categories=list(c.labels), ordered=c.ordered)
+            else:
+                data[c.key] = pd.array(np.full(len(v), np.nan), dtype="Int64" if c.kind == "integer" else "Float64")
         elif c.kind == "integer":
             data[c.key] = pd.array(v, dtype="Int64")
         elif c.kind == "number":

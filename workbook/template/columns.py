@@ -128,30 +128,37 @@ def plain(col: Column) -> bool:
 
 
 def column_values(schema: Schema, entity: str, lang: str, records: Records, region_names: dict[str, str],
-                  cluster_names: dict[str, str], *, skip_plain: bool = False) -> dict[str, list]:
+                  cluster_names: dict[str, str], *, skip_plain: bool = False,
+                  pulled: dict[str, list] | None = None) -> dict[str, list]:
     """The records' values, column by column (the keys of `columns`): numbers as stored, dates as dates, a list's
     codes as its labels, a list field as a list of labels, the kind of an approximate figure as its word in
-    `lang` and a range's high bound as a number. `skip_plain`: leave out the `plain` columns."""
+    `lang` and a range's high bound as a number. `skip_plain`: leave out the `plain` columns. `pulled`: a record
+    key's values, one a record (None where it has none), already taken out by a faster reader."""
     cols = [c for c in columns(schema, entity, lang) if not (skip_plain and plain(c))]
     ids = [rid for rid, _ in records]
     recs = [rec for _, rec in records]
-    regions = ids if entity == "region" else [rec.get("region") for rec in recs]
+    pulled = pulled or {}
+
+    def of(key: str) -> list:
+        return pulled[key] if key in pulled else [rec.get(key) for rec in recs]
+
+    regions = ids if entity == "region" else of("region")
     out: dict[str, list] = {"id": ids, "region": list(regions),
                             "region_name": [region_names.get(r) for r in regions]}
     titles = {f.key: f.title(lang) for f in entity_fields(schema, entity)}
     # the kinds and high bounds, column by column, from the records that have any (few): one pass over them
     kinds: dict[str, list] = {}
     highs: dict[str, list] = {}
-    for i, rec in enumerate(recs):
-        if rec.get("approx"):
-            for key, mark in approx_marks(rec["approx"]).items():
+    for i, marks in enumerate(of("approx")):
+        if marks:
+            for key, mark in approx_marks(marks).items():
                 kinds.setdefault(key, [None] * len(recs))[i] = kind_label(mark.get("kind"), lang)
                 highs.setdefault(key, [None] * len(recs))[i] = _number(mark.get("high"))
     for col in cols:
         if col.key in out:
             continue
         if col.key == INFERRED:
-            out[col.key] = [_inferred(r, titles) if (r := rec.get("inferred")) else None for rec in recs]
+            out[col.key] = [_inferred(r, titles) if r else None for r in of("inferred")]
             continue
         if col.field is None:  # the kind of an approximate figure, or a range's high bound
             if col.key.endswith(APPROX_SUFFIX):
