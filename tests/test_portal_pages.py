@@ -156,7 +156,10 @@ def test_every_page_answers_by_the_accounts_scope(env, served):
         assert status == 200, page
         seq[who] = int(headers["x-result-location"].rsplit("/", 1)[1])
     nobody = Browser(portal)
-    routes = {  # GET route -> status for province, xuchang, shaoxing, nobody
+    revoked = Browser(portal)  # signed in, then its key revoked: its session ends with it
+    revoked.sign_in(env.json("account", "add", "later", "--role", "office", "--region", "XC", code=0)["key"])
+    assert revoked.get("/")[0] == 200 and env.run("account", "revoke", "later").exit_code == 0
+    routes = {  # GET route -> status for province, xuchang, shaoxing, nobody (then a revoked session: 303)
         "/": [200, 200, 200, 303],
         "/regions/XC": [200, 200, 403, 303],
         "/regions/SX": [200, 403, 200, 303],
@@ -173,7 +176,7 @@ def test_every_page_answers_by_the_accounts_scope(env, served):
     }
     for path, expected in routes.items():
         got = []
-        for browser in (*people.values(), nobody):
+        for browser in (*people.values(), nobody, revoked):
             status, page, headers = browser.get(path)
             got.append(status)
             if isinstance(page, str):
@@ -182,7 +185,7 @@ def test_every_page_answers_by_the_accounts_scope(env, served):
                 assert headers["location"] == "/signin"
             if status == 200 and path.endswith(("/file", "/workbook", ".xlsx", "/annotated")):
                 assert page[:2] == b"PK"
-        assert got == expected, (path, got)
+        assert got == [*expected, 303], (path, got)
     # the files kept are the files sent, byte for byte; an office's home lists its own uploads only
     assert people["xuchang"].get(f"/uploads/{seq['xuchang']}/file")[1] == xc.read_bytes()
     home = people["xuchang"].get("/")[1]
@@ -195,7 +198,7 @@ def test_every_page_answers_by_the_accounts_scope(env, served):
     assert office.post("/regions/SX/comments", form={"csrf": code, "text": "hello"})[0] == 403
     assert office.post("/accounts", form={"csrf": code, "name": "x", "role": "coordinator"})[0] == 403
     assert env.json("status", code=0)["summary"]["merged"] == 0
-    assert [a["name"] for a in env.json("account", "list", code=0)["accounts"]] == sorted(keys)
+    assert [a["name"] for a in env.json("account", "list", code=0)["accounts"]] == sorted([*keys, "later"])
 
 
 def test_an_office_checks_submits_and_reads_the_coordinators_comment(env, served):
