@@ -83,9 +83,14 @@ def _in_source_text(frame: FrameType | None) -> bool:
     return False
 
 
+_POOL_CLOSING = ("_finalize_fairy", "_close_connection")  # sqlalchemy.pool.base taking back or closing one
+
+
 def _pool_taking_back(frame: FrameType | None) -> bool:
+    """Inside SQLAlchemy's pool taking a connection back or closing it: an exception there is caught and logged
+    with its traceback (a Ctrl-C landing as a command ends and its connections close, say), so it waits."""
     while frame is not None:
-        if frame.f_code.co_name == "_finalize_fairy" and frame.f_globals.get("__name__") == "sqlalchemy.pool.base":
+        if frame.f_code.co_name in _POOL_CLOSING and frame.f_globals.get("__name__") == "sqlalchemy.pool.base":
             return True
         frame = frame.f_back
     return False

@@ -139,17 +139,17 @@ def column_values(schema: Schema, entity: str, lang: str, records: Records, regi
     recs = [rec for _, rec in records]
     pulled = pulled or {}
 
-    def of(key: str) -> list:
+    def values_of(key: str) -> list:
         return pulled[key] if key in pulled else [rec.get(key) for rec in recs]
 
-    regions = ids if entity == "region" else of("region")
+    regions = ids if entity == "region" else values_of("region")
     out: dict[str, list] = {"id": ids, "region": list(regions),
                             "region_name": [region_names.get(r) for r in regions]}
     titles = {f.key: f.title(lang) for f in entity_fields(schema, entity)}
     # the kinds and high bounds, column by column, from the records that have any (few): one pass over them
     kinds: dict[str, list] = {}
     highs: dict[str, list] = {}
-    for i, marks in enumerate(of("approx")):
+    for i, marks in enumerate(values_of("approx")):
         if marks:
             for key, mark in approx_marks(marks).items():
                 kinds.setdefault(key, [None] * len(recs))[i] = kind_label(mark.get("kind"), lang)
@@ -158,7 +158,7 @@ def column_values(schema: Schema, entity: str, lang: str, records: Records, regi
         if col.key in out:
             continue
         if col.key == INFERRED:
-            out[col.key] = [_inferred(r, titles) if r else None for r in of("inferred")]
+            out[col.key] = [_inferred(r, titles) if r else None for r in values_of("inferred")]
             continue
         if col.field is None:  # the kind of an approximate figure, or a range's high bound
             if col.key.endswith(APPROX_SUFFIX):
