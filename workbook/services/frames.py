@@ -33,6 +33,16 @@ if TYPE_CHECKING:
 
 
 
+class _ByLang:
+    """`dataset.region_names[lang]`: the names of one language, made when asked for."""
+
+    def __init__(self, dataset: Dataset, kind: str):
+        self.dataset, self.kind = dataset, kind
+
+    def __getitem__(self, lang: str) -> dict[str, str]:
+        return self.dataset.names(self.kind, lang)
+
+
 PULLED = ("region", "approx", "inferred")  # record keys every entity's columns read, taken out by pandas at once
 
 
@@ -43,11 +53,27 @@ class Dataset:
         from workbook.xlsx.build import region_label
 
         self.schema, self.revision, self.records = schema, revision, records
-        self.region_names = {lang: {rid: region_label(r, lang) for rid, r in records.get("region", {}).items()}
-                             for lang in ("zh", "en")}
-        clusters = records.get("cluster", {})
-        self.cluster_names = {"zh": {cid: c.get("name_zh") for cid, c in clusters.items()},
-                              "en": {cid: c.get("name_en") or c.get("name_zh") for cid, c in clusters.items()}}
+        self._region_label = region_label
+        self._names: dict[tuple[str, str], dict[str, str]] = {}
+
+    @property
+    def region_names(self) -> _ByLang:
+        return _ByLang(self, "region")
+
+    @property
+    def cluster_names(self) -> _ByLang:
+        return _ByLang(self, "cluster")
+
+    def names(self, kind: str, lang: str) -> dict[str, str]:
+        """Regions' or clusters' names in `lang`, made the first time they are asked for (one language a call)."""
+        if (kind, lang) not in self._names:
+            if kind == "region":
+                found = {rid: self._region_label(r, lang) for rid, r in self.records.get("region", {}).items()}
+            else:
+                found = {cid: (c.get("name_en") if lang == "en" else None) or c.get("name_zh")
+                         for cid, c in self.records.get("cluster", {}).items()}
+            self._names[kind, lang] = found
+        return self._names[kind, lang]
 
     def values(self, entity: str, lang: str) -> dict[str, list]:
         return column_values(self.schema, entity, lang, sorted(self.records.get(entity, {}).items()),
