@@ -31,8 +31,7 @@ ANNOTATED_SUFFIX = {"zh": "-校验", "en": "-checked"}
 
 def _issue_rows(result: FileResult, lang: str) -> list[dict]:
     """The file's issues in `lang`, each with the title its column shows in the workbook (`column`)."""
-    book_lang = result.checked.identity.lang if result.checked and result.checked.identity.lang in LANGS else lang
-    titles = result.field_titles(book_lang)
+    titles = result.book_titles(lang)
     rows = []
     for issue in result.issues:
         row = issue.to_json(lang)
@@ -51,8 +50,7 @@ def _merge_doc(result: FileResult, lang: str) -> dict:
     doc = result.merge_json(lang)
     doc["issues"] = _issue_rows(result, lang)
     if result.checked is not None:
-        book_lang = result.checked.identity.lang if result.checked.identity.lang in LANGS else lang
-        titles = result.field_titles(book_lang)
+        titles = result.book_titles(lang)
         for conflict in doc["conflicts"]:
             conflict["column"] = titles.get((conflict["sheet"], conflict["field"]), conflict["field"] or "")
     doc.pop("path", None)
@@ -99,15 +97,15 @@ def check_upload(st: Store, path: str, name: str, *, scope: Scope, lang: str) ->
 def _ensure_quota(st: Store, actor: str, size: int) -> None:
     """Refuse (429) an upload past the account's hourly count or daily volume: every upload is kept."""
     now = datetime.now(UTC)
-    # in the zone `at` is kept in (`now_iso`: the server's), so that the strings compare as the times do
-    since = {span: (now - span).astimezone().isoformat(timespec="seconds")
-             for span in (timedelta(hours=1), timedelta(days=1))}
-    with st.reading():
-        hour = st.uploads_by(actor, since[timedelta(hours=1)])
-        day = st.uploads_by(actor, since[timedelta(days=1)])
-    if len(hour) >= UPLOADS_PER_HOUR:
+
+    def since(span: timedelta) -> str:  # in the zone `at` is kept in (`now_iso`): strings compare as times do
+        return (now - span).astimezone().isoformat(timespec="seconds")
+
+    day = st.uploads_by(actor, since(timedelta(days=1)))  # (at, size) of the last day's: the hour's among them
+    hour_from = since(timedelta(hours=1))
+    if sum(1 for at, _size in day if at >= hour_from) >= UPLOADS_PER_HOUR:
         raise Throttled("desk_upload_quota", count=UPLOADS_PER_HOUR, retry_after=3600)
-    if sum(day) + size > UPLOAD_MB_PER_DAY * 1024 * 1024:
+    if sum(n for _at, n in day) + size > UPLOAD_MB_PER_DAY * 1024 * 1024:
         raise Throttled("desk_upload_volume", mb=UPLOAD_MB_PER_DAY, retry_after=3600)
 
 
@@ -173,8 +171,8 @@ def submit(st: Store, seq: int, *, scope: Scope, lang: str) -> dict:
 
 def home(st: Store, *, scope: Scope, round_name: str | None = None, today: date | None = None) -> dict:
     """The first page: the tracker of the round (default: the one opened last) for the account's regions, each
-    row with its uploads and whether a comment came after its last upload (returned with comments); None for
-    `tracker` while no round was ever opened."""
+    row with its days left and whether a comment came after its last upload (returned with comments); None for
+    `tracker` while no round was ever opened; and the account's latest uploads."""
     try:
         tracker = campaign.round_status(st, round_name, today, scope=scope)
     except Unknown as exc:
@@ -182,8 +180,7 @@ def home(st: Store, *, scope: Scope, round_name: str | None = None, today: date 
             raise
         tracker = None
     with st.reading():
-        regions = st.regions()
-        mine = scope.only(regions)
+        mine = scope.only(st.regions())
         uploads = [u for u in st.uploads(mine, limit=500) if not scope.outside(u["regions"])]
         comments = st.comments(mine, limit=500)
     last_upload: dict[str, str] = {}
@@ -197,11 +194,8 @@ def home(st: Store, *, scope: Scope, round_name: str | None = None, today: date 
     for row in tracker["regions"] if tracker else []:
         row["days_left"] = (due - (today or date.today())).days if due else None
         comment = last_comment.get(row["region"])
-        row["uploads"] = sum(1 for u in uploads if row["region"] in u["regions"])
         row["commented"] = bool(comment and comment["at"] >= last_upload.get(row["region"], ""))
-    names = {rid: {"name_zh": reg.get("name_zh"), "name_en": reg.get("name_en")} for rid, reg in regions.items()}
-    return {"tracker": tracker, "regions": mine, "names": names, "uploads": uploads[:20],
-            "coordinator": scope.all_regions}
+    return {"tracker": tracker, "uploads": uploads[:20], "coordinator": scope.all_regions}
 
 
 def region(st: Store, region_id: str, *, scope: Scope, round_name: str | None = None,

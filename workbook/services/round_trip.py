@@ -83,6 +83,12 @@ class FileResult:
             titles.update({(title, new): titles.get((title, old), new) for new, old in origin.items()})
         return titles
 
+    def book_titles(self, lang: str) -> dict[tuple[str, str], str]:
+        """`field_titles` in the workbook's own language (else `lang`): the headers an official sees in the file,
+        which is how the annotated copy and the portal name an issue's column."""
+        book = self.checked.identity.lang if self.checked is not None else None
+        return self.field_titles(book if book in ("zh", "en") else lang)
+
     def validate_json(self) -> dict:
         issues = [i.to_json() for i in self.issues]
         if self.rejected:
@@ -504,12 +510,10 @@ def annotate_file(result: FileResult, target: str, lang: str) -> None:
     the workbook's own language), not by the field's key."""
     from workbook.returns.annotate import annotate
 
-    checked = result.checked
-    assert checked is not None and result.schema is not None
-    book_lang = checked.identity.lang if checked.identity.lang in ("zh", "en") else lang
-    titles = result.field_titles(book_lang)
+    assert result.checked is not None and result.schema is not None
     with staged_files() as stage:  # no half-written copy left, and a file there before lost only to a whole one
-        annotate(result.path, str(stage(Path(target))), result.issues, lang, titles, name=result.shown)
+        annotate(result.path, str(stage(Path(target))), result.issues, lang, result.book_titles(lang),
+                 name=result.shown)
 
 
 def check_annotate_target(target: str, inputs: list[str]) -> None:

@@ -37,6 +37,15 @@ def _set_marks(data: dict, key: str, marks: dict[str, Any]) -> None:
             data.pop("inferred", None)
 
 
+def _upgrade_revision(c: Connection, source: str, summary: str) -> tuple[int, str]:
+    """A new revision by cluster-wb itself, of a store format upgrade (on the upgrade's connection): its number
+    and time, which its audit entries carry."""
+    rev = int(c.execute(select(func.coalesce(func.max(revisions_t.c.rev), 0))).scalar_one()) + 1
+    at = now_iso()
+    c.execute(revisions_t.insert().values(rev=rev, at=at, by="cluster-wb", source=source, summary=summary))
+    return rev, at
+
+
 def delete_orphans(c: Connection, owned: dict[str, tuple[str, ...]]) -> int | None:
     """Delete the live records keyed by a deleted record's id (`owned`: an entity and the entities it owns, the
     schema's `owned_by`: a cluster's constraint-matrix record), left by a cluster-wb from before such records
@@ -56,10 +65,7 @@ def delete_orphans(c: Connection, owned: dict[str, tuple[str, ...]]) -> int | No
                 .order_by(ours.c.entity, ours.c.id)).all()
     if not found:
         return None
-    rev = int(c.execute(select(func.coalesce(func.max(revisions_t.c.rev), 0))).scalar_one()) + 1
-    at = now_iso()
-    c.execute(revisions_t.insert().values(rev=rev, at=at, by="cluster-wb", source=ORPHANS_SOURCE,
-                                          summary="matrix records of deleted clusters"))
+    rev, at = _upgrade_revision(c, ORPHANS_SOURCE, "matrix records of deleted clusters")
     c.execute(audit_t.insert(), [{"rev": rev, "at": at, "by": "cluster-wb", "source": ORPHANS_SOURCE,
                                   "entity": entity, "record": rid, "field": None, "op": "delete", "old": data,
                                   "new": None} for entity, rid, data in found])
@@ -88,10 +94,7 @@ def kinds_of_approx(c: Connection) -> int | None:
             found.append((entity, rid, doc))
     if not found:
         return None
-    rev = int(c.execute(select(func.coalesce(func.max(revisions_t.c.rev), 0))).scalar_one()) + 1
-    at = now_iso()
-    c.execute(revisions_t.insert().values(rev=rev, at=at, by="cluster-wb", source=APPROX_SOURCE,
-                                          summary="approximate figures: each flag becomes a kind (about)"))
+    rev, at = _upgrade_revision(c, APPROX_SOURCE, "approximate figures: each flag becomes a kind (about)")
     audit, rows = [], []
     for entity, rid, doc in found:
         old = doc["approx"]

@@ -56,11 +56,11 @@ class Uploads:
         with self._read() as c:
             return [_upload_row(dict(r)) for r in c.execute(q).mappings()]
 
-    def uploads_by(self, account: str, since: str) -> list[int]:
-        """The sizes of the uploads `account` made since `since` (ISO): its quota."""
-        q = select(uploads_t.c.size).where(uploads_t.c.by == account, uploads_t.c.at >= since)
+    def uploads_by(self, account: str, since: str) -> list[tuple[str, int]]:
+        """When `account` uploaded since `since` (ISO), and each file's size: its quota."""
+        q = select(uploads_t.c.at, uploads_t.c.size).where(uploads_t.c.by == account, uploads_t.c.at >= since)
         with self._read() as c:
-            return [int(n) for (n,) in c.execute(q)]
+            return [(at, int(n)) for at, n in c.execute(q)]
 
     def set_upload_merge(self, seq: int, *, by: str, revision: int | None, result: dict) -> None:
         with self._connect() as c:

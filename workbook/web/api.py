@@ -21,7 +21,7 @@ from workbook.core.scope import Scope
 from workbook.services import accounts, campaign
 from workbook.web import jobs
 from workbook.web.answers import failure, lang_of, store_of
-from workbook.web.files import REPORT_FORMATS, XLSX, receive_file, report_file
+from workbook.web.files import REPORT_FORMATS, XLSX, receive_file, report_figures, report_file
 
 BEARER = re.compile(r"Bearer[ \t]+(\S+)\s*$", re.IGNORECASE)
 
@@ -99,10 +99,7 @@ async def report(request: Request, scope: Scope) -> Response:
         raise UsageError("api_bad_format", format=fmt, formats=", ".join(REPORT_FORMATS))
     if fmt != "json":
         return await report_file(request, scope, fmt)
-    st = store_of(request)
-    fig = await run_in_threadpool(lambda: campaign.report_figures(st, round_name=None, since_name=None,
-                                                                  region_ids=[], scope=scope))
-    return JSONResponse(fig)
+    return JSONResponse(await report_figures(request, scope))
 
 
 routes = [

@@ -24,7 +24,7 @@ from workbook.core.messages import t
 from workbook.store import open_store
 from workbook.store.connection import scrub, store_failure
 from workbook.web import api, jobs, pages
-from workbook.web.answers import LANG_COOKIE, LANGS, failure, lang_of
+from workbook.web.answers import failure, lang_of
 from workbook.web.settings import Settings
 
 log = logging.getLogger("cluster_wb.web")
@@ -116,9 +116,8 @@ class _Answers:
             log.exception("request %s: %s %s failed", request_id, scope.get("method"), scope.get("path"))
             if started:
                 return  # the answer is under way: the client sees a cut connection, the log says why
-            request = Request(scope)
-            lang = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
-            lang = lang if lang in LANGS else self.settings.lang
+            request = Request(scope)  # scope["app"] is the application: Starlette sets it before any middleware
+            lang = lang_of(request)
             refused = store_failure(exc, self.settings.store)
             if refused is not None:
                 code, message, status = refused.code, scrub(refused.message(lang), self.settings.store), 503

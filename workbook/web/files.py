@@ -74,12 +74,19 @@ def shown_name(given: str | None) -> str:
     return name[:255] or "upload.xlsx"
 
 
-async def report_file(request: Request, scope: Scope, fmt: str) -> FileResponse:
-    """The consolidated report as a workbook (`xlsx`) or its PDF, for a coordinator (the service refuses any other
-    scope), written to a folder of its own that goes once the answer is sent."""
+async def report_figures(request: Request, scope: Scope) -> dict:
+    """The consolidated report's figures, as `report --format json` gives them, for a coordinator (the service
+    refuses any other scope)."""
     st = store_of(request)
-    fig = await run_in_threadpool(lambda: campaign.report_figures(st, round_name=None, since_name=None,
-                                                                  region_ids=[], scope=scope))
+    return await run_in_threadpool(lambda: campaign.report_figures(st, round_name=None, since_name=None,
+                                                                   region_ids=[], scope=scope))
+
+
+async def report_file(request: Request, scope: Scope, fmt: str) -> FileResponse:
+    """The consolidated report as a workbook (`xlsx`) or its PDF, written to a folder of its own that goes once
+    the answer is sent."""
+    st = store_of(request)
+    fig = await report_figures(request, scope)
     folder = Path(tempfile.mkdtemp(prefix="cwb-report-"))
     try:
         written = await run_in_threadpool(campaign.write_report, st, fig, str(folder / "report.xlsx"),
